@@ -1,0 +1,381 @@
+#include "actors/call_actor.hpp"
+
+#include <caf/actor_cast.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/message_handler.hpp>
+#include <spdlog/spdlog.h>
+
+#include "actors/call_state.hpp"
+#include "messages/atoms.hpp"
+
+namespace sb {
+
+namespace {
+
+using std::chrono::duration_cast;
+using std::chrono::microseconds;
+using std::chrono::milliseconds;
+
+class call_actor : public caf::event_based_actor {
+public:
+  call_actor(caf::actor_config& cfg, call_deps deps) : caf::event_based_actor(cfg) {
+    d_.deps = std::move(deps);
+  }
+
+  const char* name() const override { return "call"; }
+
+protected:
+  caf::behavior make_behavior() override {
+    set_default_handler(caf::drop);
+    if (d_.deps.probe)
+      d_.deps.probe->call_started();
+    delayed_send(this, d_.deps.settings.start_timeout, start_timeout_atom_v);
+    delayed_send(this, d_.deps.settings.max_duration, max_duration_atom_v);
+    common_ = common_handlers();
+    // STARTING: nothing but the stream's start event moves the call on.
+    starting_ = caf::message_handler{[this](tel_start& s) { on_start(std::move(s)); }}
+                  .or_else(common_);
+    // LISTENING: collect final transcripts until the caller stops speaking.
+    listening_ = caf::message_handler{
+      [this](stt_transcript& t) {
+        if (t.id != d_.stt || !t.is_final || t.text.empty()) {
+          if (t.speech_final && t.id == d_.stt)
+            end_of_utterance();
+          return;
+        }
+        append_heard(t.text);
+        if (t.speech_final)
+          end_of_utterance();
+      },
+      [this](stt_utterance_end& e) {
+        if (e.id == d_.stt)
+          end_of_utterance();
+      },
+    }.or_else(common_);
+    // THINKING (no reply audio yet) and RESPONDING (audio playing): the reply streams;
+    // caller speech is barge-in.
+    auto replying = reply_handlers();
+    thinking_ = replying.or_else(common_);
+    responding_ =
+      caf::message_handler{[this](tel_mark& m) { on_mark(m); }}.or_else(replying).or_else(
+        common_);
+    return starting_;
+  }
+
+  void on_exit() override {
+    d_.state = call_state::ended;
+    auto& p = *d_.deps.providers;
+    for (auto id : {d_.stt, d_.llm, d_.tts})
+      if (id)
+        p.cancel(id);
+  }
+
+private:
+  caf::actor self_handle() { return caf::actor_cast<caf::actor>(this); }
+
+  caf::message_handler common_handlers() {
+    return {
+      [this](tel_media& m) {
+        if (d_.stt)
+          d_.deps.providers->stt_audio(d_.stt, std::move(m.audio));
+      },
+      [this](tel_stop& s) { end_call(call_end::caller_stop, 1000, "stop: " + s.reason); },
+      [this](tel_closed& c) {
+        auto why = c.code == 1000 || c.code == 1001 || c.code == 1005 || c.code == 1006
+                     ? call_end::caller_hangup
+                     : call_end::protocol_error;
+        end_call(why, 0, c.reason);
+      },
+      [](tel_connected&) {},
+      [this](tel_dtmf& t) { spdlog::info("call {}: dtmf {}", d_.deps.info.session, t.digit); },
+      [](tel_mark&) {},  // marks of an earlier, interrupted turn
+      [this](tel_start&) {
+        close_with(call_end::protocol_error, 1008, "a second start event");
+      },
+      [](provider_opened&) {},
+      [](stt_speech_started&) {},
+      [](stt_transcript&) {},
+      [](stt_utterance_end&) {},
+      [this](provider_closed& c) {
+        if (c.id == d_.stt)
+          close_with(call_end::stt_failed, 1011, "speech-to-text stream closed");
+      },
+      [this](provider_failure& f) { on_failure(f); },
+      [](llm_token&) {},
+      [](llm_done&) {},
+      [](tts_audio&) {},
+      [](tts_done&) {},
+      [this](start_timeout_atom) {
+        if (!d_.started)
+          close_with(call_end::no_start, 1008, "no start event within " +
+                                                  std::to_string(
+                                                    d_.deps.settings.start_timeout.count()) +
+                                                  " ms");
+      },
+      [this](max_duration_atom) {
+        close_with(call_end::max_duration, 1000, "maximum call duration reached");
+      },
+      [this](playback_timeout_atom, uint64_t turn) {
+        // The caller never echoed our mark: assume playback ended.
+        if (turn == d_.turn && d_.state == call_state::responding && d_.mark_sent)
+          listen();
+      },
+    };
+  }
+
+  caf::message_handler reply_handlers() {
+    return {
+      [this](stt_transcript& t) {
+        if (t.id != d_.stt || t.text.empty())
+          return;
+        barge_in();
+        if (t.is_final) {
+          append_heard(t.text);
+          if (t.speech_final)
+            end_of_utterance();
+        }
+      },
+      [this](llm_token& t) {
+        if (t.id != d_.llm)
+          return;
+        d_.reply += t.text;
+        for (auto& s : d_.splitter.feed(t.text))
+          say(std::move(s));
+      },
+      [this](llm_done& done) {
+        if (done.id != d_.llm)
+          return;
+        d_.llm = 0;
+        d_.llm_finished = true;
+        auto rest = d_.splitter.flush();
+        if (!rest.empty())
+          say(std::move(rest));
+        remember("assistant", d_.reply);
+        maybe_finish_turn();
+      },
+      [this](tts_audio& a) {
+        if (a.id != d_.tts)
+          return;
+        play(std::move(a.audio));
+      },
+      [this](tts_done& done) {
+        if (done.id != d_.tts)
+          return;
+        d_.tts = 0;
+        next_sentence();
+      },
+    };
+  }
+
+  // --- transitions -------------------------------------------------------------
+
+  void on_start(tel_start s) {
+    d_.start = std::move(s);
+    d_.started = true;
+    spdlog::info("call {}: start {} stream {} call {} ({}, {} Hz){}", d_.deps.info.session,
+                 to_string(d_.deps.info.kind), d_.start.stream_sid, d_.start.call_sid,
+                 to_string(d_.start.encoding), d_.start.sample_rate,
+                 d_.deps.info.route.empty() ? "" : " route " + d_.deps.info.route);
+    d_.stt = d_.deps.providers->open_stt(self_handle(), d_.start.encoding);
+    if (!d_.deps.settings.greeting.empty()) {
+      begin_turn();
+      d_.llm_finished = true;
+      remember("assistant", d_.deps.settings.greeting);
+      say(d_.deps.settings.greeting);
+      return;
+    }
+    listen();
+  }
+
+  void listen() {
+    d_.state = call_state::listening;
+    become(listening_);
+  }
+
+  void begin_turn() {
+    ++d_.turn;
+    d_.state = call_state::thinking;
+    d_.splitter = sentence_splitter{};
+    d_.sentences.clear();
+    d_.reply.clear();
+    d_.llm_finished = false;
+    d_.first_audio = false;
+    d_.mark_sent = false;
+    d_.audio_queued = milliseconds{0};
+    become(thinking_);
+  }
+
+  void end_of_utterance() {
+    if (d_.heard.empty())
+      return;
+    d_.utterance_end = call_clock::now();
+    remember("user", d_.heard);
+    d_.heard.clear();
+    begin_turn();
+    ask_llm();
+  }
+
+  void ask_llm() {
+    std::vector<chat_message> msgs;
+    msgs.reserve(d_.history.size() + 1);
+    if (!d_.deps.settings.system_prompt.empty())
+      msgs.push_back({"system", d_.deps.settings.system_prompt});
+    msgs.insert(msgs.end(), d_.history.begin(), d_.history.end());
+    d_.llm = d_.deps.providers->start_llm(self_handle(), std::move(msgs));
+  }
+
+  void append_heard(const std::string& text) {
+    if (!d_.heard.empty())
+      d_.heard += ' ';
+    d_.heard += text;
+  }
+
+  void remember(const char* role, const std::string& text) {
+    if (text.empty())
+      return;
+    d_.history.push_back({role, text});
+    auto max = static_cast<size_t>(d_.deps.settings.max_history);
+    if (d_.history.size() > max)
+      d_.history.erase(d_.history.begin(),
+                       d_.history.begin() + static_cast<long>(d_.history.size() - max));
+  }
+
+  void say(std::string sentence) {
+    d_.sentences.push_back(std::move(sentence));
+    if (!d_.tts)
+      next_sentence();
+  }
+
+  void next_sentence() {
+    if (d_.tts)
+      return;
+    if (d_.sentences.empty()) {
+      maybe_finish_turn();
+      return;
+    }
+    d_.tts = d_.deps.providers->start_tts(self_handle(), std::move(d_.sentences.front()));
+    d_.sentences.pop_front();
+  }
+
+  void play(audio_bytes audio) {
+    if (!d_.first_audio) {
+      d_.first_audio = true;
+      d_.playback_started = call_clock::now();
+      if (d_.deps.probe && d_.utterance_end != call_clock::time_point{})
+        d_.deps.probe->turn_latency(
+          duration_cast<microseconds>(d_.playback_started - d_.utterance_end));
+      d_.state = call_state::responding;
+      become(responding_);
+    }
+    d_.audio_queued += milliseconds{audio.size() / 8};
+    d_.deps.telephony->play(d_.deps.info.session, std::move(audio));
+  }
+
+  // The turn is over once the LLM is done and every sentence has been synthesised:
+  // queue a mark behind the audio; the caller echoes it when playback has ended.
+  void maybe_finish_turn() {
+    if (!d_.llm_finished || d_.tts || !d_.sentences.empty() || d_.mark_sent)
+      return;
+    if (!d_.first_audio) {  // nothing to play (empty reply or every TTS failed)
+      listen();
+      return;
+    }
+    d_.mark_sent = true;
+    d_.deps.telephony->mark(d_.deps.info.session, "turn-" + std::to_string(d_.turn));
+    auto played = call_clock::now() - d_.playback_started;
+    auto left = d_.audio_queued - duration_cast<milliseconds>(played);
+    delayed_send(this, std::max(left, milliseconds{0}) + milliseconds{2000},
+                 playback_timeout_atom_v, d_.turn);
+  }
+
+  void on_mark(const tel_mark& m) {
+    if (d_.mark_sent && m.name == "turn-" + std::to_string(d_.turn))
+      listen();
+  }
+
+  void barge_in() {
+    if (d_.state == call_state::thinking && !d_.first_audio) {
+      // The caller is still talking: drop the pending answer and let the next
+      // end of utterance ask again with everything said so far.
+      if (d_.llm)
+        d_.deps.providers->cancel(d_.llm);
+      if (!d_.history.empty() && d_.history.back().role == "user") {
+        d_.heard = d_.history.back().content;
+        d_.history.pop_back();
+      }
+    } else {
+      if (d_.deps.probe)
+        d_.deps.probe->barge_in();
+      d_.deps.telephony->clear(d_.deps.info.session);
+      if (d_.llm) {
+        d_.deps.providers->cancel(d_.llm);
+        remember("assistant", d_.reply);  // what was said before the interruption
+      }
+    }
+    if (d_.tts)
+      d_.deps.providers->cancel(d_.tts);
+    d_.llm = d_.tts = 0;
+    d_.sentences.clear();
+    listen();
+  }
+
+  void on_failure(const provider_failure& f) {
+    if (d_.deps.probe)
+      d_.deps.probe->provider_failed(f.provider, f.kind);
+    if (f.id == d_.stt) {
+      d_.stt = 0;
+      close_with(call_end::stt_failed, 1011,
+                 std::string("speech-to-text unavailable: ") + to_string(f.kind) + " " +
+                   f.detail);
+    } else if (f.id == d_.llm) {
+      d_.llm = 0;
+      spdlog::warn("call {}: LLM failed ({}: {}), apologising", d_.deps.info.session,
+                   to_string(f.kind), f.detail);
+      d_.llm_finished = true;
+      d_.sentences.clear();
+      if (d_.tts)
+        d_.deps.providers->cancel(d_.tts);
+      d_.tts = 0;
+      say(d_.deps.settings.apology);
+    } else if (f.id == d_.tts) {
+      d_.tts = 0;
+      spdlog::warn("call {}: TTS failed ({}: {}), skipping a sentence", d_.deps.info.session,
+                   to_string(f.kind), f.detail);
+      next_sentence();
+    }
+  }
+
+  void close_with(call_end why, uint16_t code, const std::string& reason) {
+    d_.deps.telephony->close(d_.deps.info.session, code, reason);
+    end_call(why, code, reason);
+  }
+
+  void end_call(call_end why, uint16_t code, const std::string& reason) {
+    if (d_.state == call_state::ended)
+      return;
+    d_.state = call_state::ended;
+    spdlog::info("call {}: ended ({}{}{})", d_.deps.info.session, to_string(why),
+                 code ? " " + std::to_string(code) : "", reason.empty() ? "" : ": " + reason);
+    if (why == call_end::caller_stop)
+      d_.deps.telephony->close(d_.deps.info.session, 1000, "stream stopped");
+    if (d_.deps.probe)
+      d_.deps.probe->call_ended(why);
+    quit();
+  }
+
+  call_data d_;
+  caf::message_handler common_;
+  caf::behavior starting_;
+  caf::behavior listening_;
+  caf::behavior thinking_;
+  caf::behavior responding_;
+};
+
+} // namespace
+
+caf::actor spawn_call(caf::actor_system& sys, call_deps deps) {
+  return sys.spawn<call_actor>(std::move(deps));
+}
+
+} // namespace sb

@@ -1,0 +1,42 @@
+// State of one call actor (see call_actor.hpp). Private to actors/.
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "actors/call_actor.hpp"
+#include "actors/text/sentence_splitter.hpp"
+
+namespace sb {
+
+using call_clock = std::chrono::steady_clock;
+
+struct call_data {
+  call_deps deps;
+  call_state state = call_state::starting;
+  tel_start start;
+  bool started = false;
+
+  stream_id stt = 0;
+  stream_id llm = 0;
+  stream_id tts = 0;
+
+  std::vector<chat_message> history;  // without the system prompt
+  std::string heard;                  // final transcripts of the utterance in progress
+
+  // The reply in progress.
+  uint64_t turn = 0;
+  sentence_splitter splitter;
+  std::deque<std::string> sentences;  // waiting for TTS
+  std::string reply;                  // LLM text so far
+  bool llm_finished = false;
+  bool first_audio = false;
+  bool mark_sent = false;
+  std::chrono::milliseconds audio_queued{0};
+  call_clock::time_point utterance_end{};
+  call_clock::time_point playback_started{};
+};
+
+} // namespace sb

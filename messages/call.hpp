@@ -1,0 +1,70 @@
+// The call actor's settings and the probe it reports to. The call actor's inputs are the
+// telephony events (telephony.hpp) and provider events (provider_events.hpp).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "messages/provider_events.hpp"
+
+namespace sb {
+
+enum class call_state : uint8_t { starting, listening, thinking, responding, ended };
+
+inline const char* to_string(call_state s) {
+  switch (s) {
+    case call_state::starting: return "STARTING";
+    case call_state::listening: return "LISTENING";
+    case call_state::thinking: return "THINKING";
+    case call_state::responding: return "RESPONDING";
+    default: return "ENDED";
+  }
+}
+
+struct call_settings {
+  std::string system_prompt;
+  uint32_t max_history = 20;
+  std::string greeting;
+  std::chrono::milliseconds max_duration{3600000};
+  std::chrono::milliseconds start_timeout{10000};  // connected -> start
+  // Said when the LLM fails, so the caller is never left in silence.
+  std::string apology = "Sorry, I could not answer that just now. Could you say it again?";
+};
+
+// Why a call ended, for logs and counters.
+enum class call_end : uint8_t {
+  caller_stop = 0,      // stop event
+  caller_hangup = 1,    // socket closed without stop
+  protocol_error = 2,   // the caller sent something we could not accept
+  no_start = 3,         // no start event in time
+  stt_failed = 4,       // no speech-to-text: the call cannot go on
+  max_duration = 5,
+  shutdown = 6,
+};
+
+inline const char* to_string(call_end e) {
+  switch (e) {
+    case call_end::caller_stop: return "caller_stop";
+    case call_end::caller_hangup: return "caller_hangup";
+    case call_end::protocol_error: return "protocol_error";
+    case call_end::no_start: return "no_start";
+    case call_end::stt_failed: return "stt_failed";
+    case call_end::max_duration: return "max_duration";
+    default: return "shutdown";
+  }
+}
+
+// What a call reports as it goes. Implemented by runtime/ (metrics); thread-safe.
+class call_probe {
+public:
+  virtual ~call_probe() = default;
+  virtual void call_started() = 0;
+  virtual void call_ended(call_end why) = 0;
+  // End of caller speech (final transcript) -> first reply audio handed to the edge.
+  virtual void turn_latency(std::chrono::microseconds latency) = 0;
+  virtual void barge_in() = 0;
+  virtual void provider_failed(provider_kind p, failure_kind k) = 0;
+};
+
+} // namespace sb

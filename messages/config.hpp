@@ -1,0 +1,140 @@
+// Plain configuration structs: what cluster.ini says after parsing and validation.
+// Durations are std::chrono::milliseconds. Defaults here are the documented defaults
+// (docs/configuration.md); runtime/config.cpp fills and validates them.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace sb {
+
+using millis = std::chrono::milliseconds;
+
+struct host_port {
+  std::string host;
+  uint16_t port = 0;  // 0 = pick a free port (tests)
+};
+
+struct node_section {
+  std::string name = "node-1";
+  host_port listen{"127.0.0.1", 8080};
+  host_port cluster_listen{"127.0.0.1", 4300};
+  uint32_t max_calls = 2000;
+  millis drain_timeout{30000};
+};
+
+struct cluster_section {
+  std::vector<host_port> seeds;
+  std::string secret;
+};
+
+// A parsed provider base URL: scheme ws|wss|http|https, host, port, base path
+// (without trailing slash). The client appends the provider's documented path.
+struct url_parts {
+  std::string scheme;
+  std::string host;
+  uint16_t port = 0;
+  std::string path;  // "" or "/v1" ...
+  bool tls() const { return scheme == "wss" || scheme == "https"; }
+};
+
+struct stt_section {
+  std::string provider = "deepgram";
+  url_parts url{"ws", "127.0.0.1", 9300, ""};
+  std::string api_key_env = "DEEPGRAM_API_KEY";
+  std::string model = "nova-2-phonecall";
+  std::string language = "en";
+  millis endpointing{300};      // Deepgram `endpointing` (silence before speech_final)
+  millis utterance_end{1000};   // Deepgram `utterance_end_ms` (>= 1000)
+};
+
+struct llm_section {
+  std::string provider = "openai";
+  url_parts url{"http", "127.0.0.1", 9300, "/v1"};
+  std::string api_key_env = "OPENAI_API_KEY";
+  std::string model = "gpt-4o-mini";
+  std::string system_prompt =
+    "You are a helpful voice assistant on a phone call. Answer briefly.";
+  uint32_t max_history = 20;   // messages kept besides the system prompt
+  uint32_t max_tokens = 200;
+  millis timeout{15000};       // whole reply
+};
+
+struct tts_section {
+  std::string provider = "elevenlabs";
+  url_parts url{"http", "127.0.0.1", 9300, ""};
+  std::string api_key_env = "ELEVENLABS_API_KEY";
+  std::string voice = "21m00Tcm4TlvDq8ikWAM";
+  std::string model = "eleven_flash_v2_5";
+  millis timeout{10000};       // one sentence
+};
+
+struct pool_section {
+  uint32_t max_active = 0;
+  uint32_t max_queue = 100;
+  millis queue_timeout{5000};
+  uint32_t requests_per_minute = 0;  // llm only, 0 = unlimited
+  uint32_t tokens_per_minute = 0;    // llm only, 0 = unlimited
+};
+
+struct breaker_section {
+  uint32_t failure_threshold = 5;
+  uint32_t success_threshold = 2;
+  millis open_timeout{10000};
+};
+
+struct admission_section {
+  uint32_t calls_per_minute = 0;      // 0 = unlimited
+  uint32_t per_ip_per_minute = 0;
+  uint32_t per_agent_per_minute = 0;
+  std::vector<std::string> trusted_ips;
+};
+
+struct batcher_section {
+  uint32_t max_entries = 100;
+  millis max_delay{1000};
+};
+
+struct store_section {
+  std::string transcripts = "sqlite:switchboard-transcripts.db";
+};
+
+struct sessions_section {
+  std::string backend = "memory";
+  millis ttl{3600000};
+};
+
+struct call_section {
+  std::string greeting;              // spoken when the call starts; empty = none
+  millis max_duration{3600000};      // hard cap per call
+  millis stt_buffer{2000};           // caller audio buffered while STT connects
+};
+
+struct log_section {
+  std::string level = "info";  // trace debug info warn error
+  std::string format = "text"; // text | json
+};
+
+struct node_config {
+  node_section node;
+  cluster_section cluster;
+  stt_section stt;
+  llm_section llm;
+  tts_section tts;
+  pool_section pool_stt{20, 100, millis{5000}, 0, 0};
+  pool_section pool_llm{50, 200, millis{5000}, 0, 0};
+  pool_section pool_tts{10, 100, millis{5000}, 0, 0};
+  breaker_section breaker_stt;
+  breaker_section breaker_llm;
+  breaker_section breaker_tts;
+  admission_section admission;
+  batcher_section batcher;
+  store_section store;
+  sessions_section sessions;
+  call_section call;
+  log_section log;
+};
+
+} // namespace sb

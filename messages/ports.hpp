@@ -1,0 +1,78 @@
+// Where actors and the network layer meet. net/ implements these interfaces on its I/O
+// thread; runtime/ hands the implementations to the actors it spawns. Every method is
+// thread-safe and never blocks: it queues work for the I/O thread and returns.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/meta/type_name.hpp>
+
+#include "messages/audio.hpp"
+#include "messages/provider_events.hpp"
+#include "messages/telephony.hpp"
+
+namespace sb {
+
+using session_id = uint64_t;
+
+// The caller's side of a call: the telephony WebSocket, framed in its dialect.
+class telephony_port {
+public:
+  virtual ~telephony_port() = default;
+  // Queues mu-law 8 kHz audio for the caller. The edge sends it in the dialect's framing,
+  // paced in real time (Twilio: 20 ms frames; Exotel: 100 ms chunks of PCM).
+  virtual void play(session_id s, audio_bytes mulaw) = 0;
+  // Queues a mark behind the audio queued so far; the caller echoes it once played.
+  virtual void mark(session_id s, std::string name) = 0;
+  // Drops all queued audio (and queued marks) and tells the caller to `clear` its buffer.
+  virtual void clear(session_id s) = 0;
+  // Sends what is queued, then closes the WebSocket with this code and reason.
+  virtual void close(session_id s, uint16_t code, std::string reason) = 0;
+};
+
+struct chat_message {
+  std::string role;  // system | user | assistant
+  std::string content;
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, chat_message& x) {
+  return f(caf::meta::type_name("chat_message"), x.role, x.content);
+}
+
+// Provider streams. Events come back to `owner` as the typed messages in
+// provider_events.hpp, tagged with the returned stream id. After cancel(id) no further
+// event of that stream is delivered.
+class provider_port {
+public:
+  virtual ~provider_port() = default;
+  // Opens a live STT stream for audio in this encoding (8 kHz mono).
+  virtual stream_id open_stt(caf::actor owner, audio_encoding enc) = 0;
+  // Queues caller audio for the stream (buffered by the client until it is open).
+  virtual void stt_audio(stream_id id, audio_bytes audio) = 0;
+  // Asks the provider to flush and close (Deepgram CloseStream).
+  virtual void stt_finish(stream_id id) = 0;
+  // Streams a chat completion for these messages.
+  virtual stream_id start_llm(caf::actor owner, std::vector<chat_message> messages) = 0;
+  // Synthesises one piece of text to mu-law 8 kHz audio, streamed.
+  virtual stream_id start_tts(caf::actor owner, std::string text) = 0;
+  // Closes the stream at once; no more events for it.
+  virtual void cancel(stream_id id) = 0;
+};
+
+// What the edge knows about a new telephony connection when it asks for a call actor.
+struct call_spawn_info {
+  session_id session = 0;
+  dialect kind = dialect::twilio;
+  std::string route;      // path segments after /ws/twilio or /ws/exotel ("" if none)
+  std::string remote_ip;
+};
+
+// Spawns the call actor for a new connection (injected into net/ by runtime/).
+using call_factory = std::function<caf::actor(const call_spawn_info&)>;
+
+} // namespace sb

@@ -1,0 +1,33 @@
+#include "messages/register.hpp"
+
+#include <caf/actor_system_config.hpp>
+
+#include "messages/ports.hpp"
+#include "messages/provider_events.hpp"
+#include "messages/telephony.hpp"
+
+namespace sb {
+
+void register_types(caf::actor_system_config& cfg) {
+  cfg.add_message_type<tel_connected>("sb::tel_connected");
+  cfg.add_message_type<tel_start>("sb::tel_start");
+  cfg.add_message_type<tel_media>("sb::tel_media");
+  cfg.add_message_type<tel_mark>("sb::tel_mark");
+  cfg.add_message_type<tel_dtmf>("sb::tel_dtmf");
+  cfg.add_message_type<tel_stop>("sb::tel_stop");
+  cfg.add_message_type<tel_closed>("sb::tel_closed");
+  cfg.add_message_type<provider_opened>("sb::provider_opened");
+  cfg.add_message_type<provider_failure>("sb::provider_failure");
+  cfg.add_message_type<provider_closed>("sb::provider_closed");
+  cfg.add_message_type<stt_transcript>("sb::stt_transcript");
+  cfg.add_message_type<stt_speech_started>("sb::stt_speech_started");
+  cfg.add_message_type<stt_utterance_end>("sb::stt_utterance_end");
+  cfg.add_message_type<llm_token>("sb::llm_token");
+  cfg.add_message_type<llm_done>("sb::llm_done");
+  cfg.add_message_type<tts_audio>("sb::tts_audio");
+  cfg.add_message_type<tts_done>("sb::tts_done");
+  cfg.add_message_type<chat_message>("sb::chat_message");
+  cfg.add_message_type<std::vector<chat_message>>("sb::chat_messages");
+}
+
+} // namespace sb

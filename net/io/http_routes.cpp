@@ -1,0 +1,127 @@
+#include "net/io/http_routes.hpp"
+
+#include <cstring>
+
+#include <nlohmann/json.hpp>
+
+#include "net/io/io_loop.hpp"
+
+namespace sb::net {
+
+namespace {
+
+struct response {
+  std::string body;
+};
+
+int send_headers(lws* wsi, unsigned status, const char* ctype, size_t length) {
+  unsigned char buf[LWS_PRE + 1024];
+  unsigned char* start = buf + LWS_PRE;
+  unsigned char* p = start;
+  unsigned char* end = buf + sizeof buf - 1;
+  if (lws_add_http_common_headers(wsi, status, ctype, length, &p, end) ||
+      lws_finalize_write_http_header(wsi, start, &p, end))
+    return -1;
+  return 0;
+}
+
+} // namespace
+
+int reject_with_json(lws* wsi, unsigned status, const std::string& error,
+                     const std::string& reason) {
+  auto body = nlohmann::json{{"error", error}, {"reason", reason}}.dump();
+  unsigned char buf[LWS_PRE + 2048];
+  unsigned char* start = buf + LWS_PRE;
+  unsigned char* p = start;
+  unsigned char* end = buf + sizeof buf - 1;
+  if (lws_add_http_common_headers(wsi, status, "application/json", body.size(), &p, end))
+    return -1;
+  if (status == 429 || status == 503) {
+    const char retry[] = "2";
+    if (lws_add_http_header_by_name(wsi, reinterpret_cast<const unsigned char*>("retry-after:"),
+                                    reinterpret_cast<const unsigned char*>(retry), 1, &p, end))
+      return -1;
+  }
+  if (lws_finalize_http_header(wsi, &p, end) || body.size() > size_t(end - p))
+    return -1;
+  std::memcpy(p, body.data(), body.size());
+  p += body.size();
+  int n = static_cast<int>(p - start);
+  return lws_write(wsi, start, static_cast<size_t>(n), LWS_WRITE_HTTP_HEADERS) == n ? 1 : -1;
+}
+
+std::string http_routes::health(unsigned& status) const {
+  auto active = loop_.active_sessions();
+  auto cap = loop_.options().max_calls;
+  std::string state = "ok";
+  status = 200;
+  if (loop_.draining()) {
+    state = "draining";
+    status = 503;
+  } else if (active >= cap) {
+    state = "overload";
+    status = 503;
+  }
+  return nlohmann::json{{"status", state},
+                        {"node", loop_.options().node_name},
+                        {"active_calls", active},
+                        {"max_calls", cap}}
+    .dump();
+}
+
+int http_routes::request(lws* wsi, void* user, const std::string& uri) {
+  unsigned status = 200;
+  const char* ctype = "application/json";
+  std::string body;
+  const auto& o = loop_.options();
+  if (uri == "/health") {
+    body = health(status);
+  } else if (uri == "/api/v1/stats" && o.stats_json) {
+    body = o.stats_json();
+  } else if (uri == "/metrics" && o.metrics_text) {
+    body = o.metrics_text();
+    ctype = "text/plain; version=0.0.4; charset=utf-8";
+  } else {
+    status = 404;
+    body = nlohmann::json{{"error", "not_found"}, {"reason", "no route " + uri}}.dump();
+  }
+  auto* r = new response{std::move(body)};
+  *static_cast<response**>(user) = r;
+  if (send_headers(wsi, status, ctype, r->body.size()))
+    return -1;
+  lws_callback_on_writable(wsi);
+  return 0;
+}
+
+int http_routes::callback(lws* wsi, lws_callback_reasons reason, void* user, void* in,
+                          size_t len) {
+  auto** slot = static_cast<response**>(user);
+  switch (reason) {
+    case LWS_CALLBACK_HTTP:
+      return request(wsi, user, std::string(static_cast<const char*>(in)));
+    case LWS_CALLBACK_HTTP_WRITEABLE: {
+      if (!slot || !*slot)
+        return 0;
+      auto* r = *slot;
+      std::string buf(LWS_PRE + r->body.size(), '\0');
+      std::memcpy(buf.data() + LWS_PRE, r->body.data(), r->body.size());
+      int n = lws_write(wsi, reinterpret_cast<unsigned char*>(buf.data() + LWS_PRE),
+                        r->body.size(), LWS_WRITE_HTTP_FINAL);
+      delete r;
+      *slot = nullptr;
+      if (n < 0)
+        return -1;
+      return lws_http_transaction_completed(wsi) ? -1 : 0;
+    }
+    case LWS_CALLBACK_CLOSED_HTTP:
+      if (slot && *slot) {
+        delete *slot;
+        *slot = nullptr;
+      }
+      return 0;
+    default:
+      return lws_callback_http_dummy(wsi, reason, user, in, len);
+  }
+}
+
+} // namespace sb::net

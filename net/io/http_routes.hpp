@@ -1,0 +1,29 @@
+// Plain HTTP on the telephony port: /health, /api/v1/stats, /api/v1/stats/pool, /metrics.
+#pragma once
+
+#include <string>
+
+#include <libwebsockets.h>
+
+namespace sb::net {
+
+class io_loop;
+
+// Answers a refused WebSocket upgrade: status, JSON {"error","reason"}, retry-after.
+// Returns what HTTP_CONFIRM_UPGRADE must return.
+int reject_with_json(lws* wsi, unsigned status, const std::string& error,
+                     const std::string& reason);
+
+class http_routes {
+public:
+  explicit http_routes(io_loop& loop) : loop_(loop) {}
+  int callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len);
+  // The body of GET /health and its status (200 or 503).
+  std::string health(unsigned& status) const;
+
+private:
+  int request(lws* wsi, void* user, const std::string& uri);
+  io_loop& loop_;
+};
+
+} // namespace sb::net

@@ -1,0 +1,189 @@
+#include "net/io/io_loop.hpp"
+
+#include <cstring>
+
+#include <libwebsockets.h>
+#include <spdlog/spdlog.h>
+
+#include "net/io/http_routes.hpp"
+#include "net/io/provider_hub.hpp"
+#include "net/io/telephony_server.hpp"
+
+namespace sb::net {
+
+namespace {
+
+constexpr lws_usec_t tick_us = 20 * LWS_US_PER_MS;
+
+io_loop& loop_of(lws* wsi) {
+  return *static_cast<io_loop*>(lws_context_user(lws_get_context(wsi)));
+}
+
+// protocols[0]: plain HTTP requests, and the one place posted work is drained.
+int http_cb(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len) {
+  auto& loop = loop_of(wsi);
+  switch (reason) {
+    case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+      loop.run_posted();
+      return 0;
+    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+      return loop.telephony().confirm_upgrade(wsi);
+    default:
+      return loop.routes().callback(wsi, reason, user, in, len);
+  }
+}
+
+int telephony_cb(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len) {
+  if (reason == LWS_CALLBACK_EVENT_WAIT_CANCELLED)
+    return 0;
+  return loop_of(wsi).telephony().callback(wsi, reason, user, in, len);
+}
+
+int stt_client_cb(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len) {
+  if (reason == LWS_CALLBACK_EVENT_WAIT_CANCELLED)
+    return 0;
+  return loop_of(wsi).providers().stt_callback(wsi, reason, user, in, len);
+}
+
+int http_client_cb(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len) {
+  if (reason == LWS_CALLBACK_EVENT_WAIT_CANCELLED)
+    return 0;
+  return loop_of(wsi).providers().http_callback(wsi, reason, user, in, len);
+}
+
+const lws_protocols protocols[] = {
+  {"http", http_cb, sizeof(void*), 0, 0, nullptr, 0},
+  {"sb-telephony", telephony_cb, sizeof(void*), 4096, 0, nullptr, 0},
+  {"sb-stt-client", stt_client_cb, 0, 4096, 0, nullptr, 0},
+  {"sb-http-client", http_client_cb, 0, 4096, 0, nullptr, 0},
+  {nullptr, nullptr, 0, 0, 0, nullptr, 0},
+};
+
+// Telephony clients send no Sec-WebSocket-Protocol: bind them to sb-telephony.
+const lws_protocol_vhost_options pvo_default = {nullptr, nullptr, "default", ""};
+const lws_protocol_vhost_options pvo = {nullptr, &pvo_default, "sb-telephony", ""};
+
+} // namespace
+
+struct io_loop::tick_timer {
+  lws_sorted_usec_list_t sul;
+  io_loop* loop;
+  static void fire(lws_sorted_usec_list_t* s) {
+    auto* self = lws_container_of(s, tick_timer, sul);
+    self->loop->on_tick();
+    lws_sul_schedule(self->loop->context(), 0, &self->sul, &tick_timer::fire, tick_us);
+  }
+};
+
+io_loop::io_loop(io_options opts) : opts_(std::move(opts)) {
+  probe_ = opts_.probe ? opts_.probe : &own_probe_;
+  telephony_ = std::make_unique<telephony_server>(*this);
+  providers_ = std::make_unique<provider_hub>(*this);
+  routes_ = std::make_unique<http_routes>(*this);
+  tick_ = std::make_unique<tick_timer>();
+  std::memset(&tick_->sul, 0, sizeof tick_->sul);
+  tick_->loop = this;
+}
+
+io_loop::~io_loop() { stop(millis{0}); }
+
+bool io_loop::start(std::string& error) {
+  lws_set_log_level(LLL_ERR, nullptr);
+  lws_context_creation_info info;
+  std::memset(&info, 0, sizeof info);
+  info.port = opts_.listen.port;
+  info.iface = opts_.listen.host.c_str();
+  info.protocols = protocols;
+  info.pvo = &pvo;
+  info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+  info.user = this;
+  info.timeout_secs = 10;
+  info.max_http_header_pool = 256;
+  info.fd_limit_per_thread = 0;
+  ctx_ = lws_create_context(&info);
+  if (!ctx_) {
+    error = "cannot listen on " + opts_.listen.host + ":" + std::to_string(opts_.listen.port);
+    return false;
+  }
+  port_ = static_cast<uint16_t>(lws_get_vhost_listen_port(lws_get_vhost_by_name(ctx_, "default")));
+  {
+    std::lock_guard<std::mutex> g{mutex_};
+    accepting_posts_ = true;
+  }
+  lws_sul_schedule(ctx_, 0, &tick_->sul, &tick_timer::fire, tick_us);
+  thread_ = std::thread([this] { run(); });
+  return true;
+}
+
+void io_loop::run() {
+  steady_time deadline = steady_time::max();
+  bool closing = false;
+  while (true) {
+    if (stopping_ && !closing) {
+      closing = true;
+      deadline = std::chrono::steady_clock::now() + grace_;
+      telephony_->close_all(1001, "node shutting down");
+      providers_->cancel_all();
+    }
+    if (closing && (telephony_->empty() || std::chrono::steady_clock::now() > deadline))
+      break;
+    if (lws_service(ctx_, 0) < 0)
+      break;
+  }
+  {
+    std::lock_guard<std::mutex> g{mutex_};
+    accepting_posts_ = false;
+    posted_.clear();
+  }
+  lws_sul_cancel(&tick_->sul);
+  lws_context_destroy(ctx_);
+  ctx_ = nullptr;
+}
+
+void io_loop::stop(millis grace) {
+  if (!thread_.joinable())
+    return;
+  grace_ = grace;
+  stopping_ = true;
+  {
+    std::lock_guard<std::mutex> g{mutex_};
+    if (ctx_)
+      lws_cancel_service(ctx_);
+  }
+  thread_.join();
+}
+
+bool io_loop::post(std::function<void()> fn) {
+  std::lock_guard<std::mutex> g{mutex_};
+  if (!accepting_posts_)
+    return false;
+  posted_.push_back(std::move(fn));
+  if (posted_.size() == 1)
+    lws_cancel_service(ctx_);
+  return true;
+}
+
+void io_loop::run_posted() {
+  std::deque<std::function<void()>> work;
+  {
+    std::lock_guard<std::mutex> g{mutex_};
+    work.swap(posted_);
+  }
+  for (auto& fn : work)
+    fn();
+}
+
+void io_loop::on_tick() {
+  telephony_->on_tick();
+  providers_->on_tick();
+}
+
+std::shared_ptr<telephony_port> io_loop::telephony_port_handle() {
+  return telephony_->port_handle();
+}
+
+std::shared_ptr<provider_port> io_loop::provider_port_handle() {
+  return providers_->port_handle();
+}
+
+} // namespace sb::net

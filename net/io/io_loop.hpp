@@ -1,0 +1,114 @@
+// The network I/O thread: one libwebsockets context serving the telephony WebSockets and
+// HTTP routes, and the client connections to providers. Only this thread touches lws
+// objects; other threads hand it work with post(), which wakes it via lws_cancel_service.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "messages/config.hpp"
+#include "messages/ports.hpp"
+#include "net/io/net_probe.hpp"
+
+struct lws;
+struct lws_context;
+struct lws_vhost;
+
+namespace sb::net {
+
+class telephony_server;
+class provider_hub;
+class http_routes;
+
+struct provider_keys {
+  std::string stt;
+  std::string llm;
+  std::string tts;
+};
+
+struct io_options {
+  std::string node_name = "node-1";
+  host_port listen{"127.0.0.1", 8080};
+  uint32_t max_calls = 2000;
+  stt_section stt;
+  llm_section llm;
+  tts_section tts;
+  provider_keys keys;
+  millis stt_buffer{2000};
+  call_factory spawn_call;                   // required
+  std::function<std::string()> stats_json;   // GET /api/v1/stats body (optional)
+  std::function<std::string()> metrics_text; // GET /metrics body (optional)
+  net_probe* probe = nullptr;                // optional
+};
+
+using steady_time = std::chrono::steady_clock::time_point;
+
+class io_loop {
+public:
+  explicit io_loop(io_options opts);
+  ~io_loop();
+  io_loop(const io_loop&) = delete;
+  io_loop& operator=(const io_loop&) = delete;
+
+  // Creates the context, binds the listen port and starts the I/O thread.
+  bool start(std::string& error);
+  // Port actually bound (differs from the configured one when that was 0).
+  uint16_t port() const { return port_; }
+
+  // Stops admitting calls; /health answers 503 "draining".
+  void drain() { draining_ = true; }
+  bool draining() const { return draining_; }
+  // Closes every telephony session (1001), waits up to `grace`, stops the thread.
+  void stop(millis grace = millis{2000});
+
+  // Runs fn on the I/O thread. Returns false when the loop is gone (fn dropped).
+  bool post(std::function<void()> fn);
+
+  std::shared_ptr<telephony_port> telephony_port_handle();
+  std::shared_ptr<provider_port> provider_port_handle();
+
+  size_t active_sessions() const { return active_sessions_; }
+  const io_options& options() const { return opts_; }
+  net_probe& probe() { return *probe_; }
+
+  // Used by the lws callbacks (I/O thread only).
+  lws_context* context() const { return ctx_; }
+  telephony_server& telephony() { return *telephony_; }
+  provider_hub& providers() { return *providers_; }
+  http_routes& routes() { return *routes_; }
+  void run_posted();
+  void on_tick();
+  std::atomic<size_t> active_sessions_{0};
+
+private:
+  void run();
+
+  io_options opts_;
+  net_probe own_probe_;
+  net_probe* probe_;
+  lws_context* ctx_ = nullptr;
+  uint16_t port_ = 0;
+  std::thread thread_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> draining_{false};
+  millis grace_{2000};
+
+  std::mutex mutex_;
+  bool accepting_posts_ = false;
+  std::deque<std::function<void()>> posted_;
+
+  std::unique_ptr<telephony_server> telephony_;
+  std::unique_ptr<provider_hub> providers_;
+  std::unique_ptr<http_routes> routes_;
+  struct tick_timer;
+  std::unique_ptr<tick_timer> tick_;
+};
+
+} // namespace sb::net

@@ -1,0 +1,190 @@
+#include "net/io/provider_hub.hpp"
+
+#include <caf/send.hpp>
+#include <spdlog/spdlog.h>
+
+#include "net/io/io_loop.hpp"
+
+namespace sb::net {
+
+namespace {
+
+constexpr auto stt_connect_timeout = std::chrono::seconds{10};
+constexpr auto keepalive_every = std::chrono::seconds{4};
+
+class port_impl : public provider_port {
+public:
+  port_impl(io_loop& loop, provider_hub& hub) : loop_(loop), hub_(hub) {}
+
+  stream_id open_stt(caf::actor owner, audio_encoding enc) override {
+    auto id = hub_.next_id++;
+    if (!loop_.post([this, id, o = std::move(owner), enc]() mutable {
+          hub_.open_stt(id, std::move(o), enc);
+        }))
+      return 0;
+    return id;
+  }
+  void stt_audio(stream_id id, audio_bytes audio) override {
+    loop_.post([this, id, a = std::move(audio)]() mutable { hub_.stt_audio(id, std::move(a)); });
+  }
+  void stt_finish(stream_id id) override {
+    loop_.post([this, id] { hub_.stt_finish(id); });
+  }
+  stream_id start_llm(caf::actor owner, std::vector<chat_message> messages) override {
+    auto id = hub_.next_id++;
+    if (!loop_.post([this, id, o = std::move(owner), m = std::move(messages)]() mutable {
+          hub_.start_llm(id, std::move(o), std::move(m));
+        }))
+      return 0;
+    return id;
+  }
+  stream_id start_tts(caf::actor owner, std::string text) override {
+    auto id = hub_.next_id++;
+    if (!loop_.post([this, id, o = std::move(owner), t = std::move(text)]() mutable {
+          hub_.start_tts(id, std::move(o), std::move(t));
+        }))
+      return 0;
+    return id;
+  }
+  void cancel(stream_id id) override {
+    loop_.post([this, id] { hub_.cancel(id); });
+  }
+
+private:
+  io_loop& loop_;
+  provider_hub& hub_;
+};
+
+} // namespace
+
+provider_hub::provider_hub(io_loop& loop) : loop_(loop) {
+  port_ = std::make_shared<port_impl>(loop, *this);
+  // 8 bytes of mu-law per ms; PCM is twice that and is accounted in mu-law units.
+  max_pending_audio_mulaw_ = static_cast<size_t>(loop.options().stt_buffer.count()) * 8;
+}
+
+provider_hub::~provider_hub() = default;
+
+void provider_hub::fail(caf::actor& owner, stream_id id, provider_kind kind, failure_kind fk,
+                        int status, int64_t retry_after_ms, std::string detail) {
+  ++loop_.probe().provider_failures;
+  spdlog::warn("{} stream {} failed: {} {} {}", to_string(kind), id, to_string(fk), status,
+               detail);
+  if (owner)
+    caf::anon_send(owner, provider_failure{id, kind, fk, status, retry_after_ms,
+                                           std::move(detail)});
+}
+
+void provider_hub::kill(lws* wsi) {
+  if (wsi)
+    lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+}
+
+void provider_hub::cancel(stream_id id) {
+  if (auto i = stt_.find(id); i != stt_.end()) {
+    auto& s = *i->second;
+    s.done = true;
+    s.owner = nullptr;
+    if (s.wsi)
+      kill(s.wsi);
+    else
+      stt_.erase(i);
+    return;
+  }
+  if (auto i = http_.find(id); i != http_.end()) {
+    auto& h = *i->second;
+    h.done = true;
+    h.owner = nullptr;
+    if (h.wsi)
+      kill(h.wsi);
+    else
+      http_.erase(i);
+  }
+}
+
+void provider_hub::cancel_all() {
+  std::vector<stream_id> ids;
+  for (auto& kv : stt_)
+    ids.push_back(kv.first);
+  for (auto& kv : http_)
+    ids.push_back(kv.first);
+  for (auto id : ids)
+    cancel(id);
+}
+
+void provider_hub::on_tick() {
+  if (++tick_count_ % 5 != 0)  // every 100 ms is precise enough for deadlines
+    return;
+  auto now = steady::now();
+  for (auto& [id, s] : stt_) {
+    if (s->done)
+      continue;
+    if (!s->open && now > s->deadline) {
+      fail(s->owner, id, provider_kind::stt, failure_kind::timeout, 0, -1,
+           "no connection within 10 s");
+      s->done = true;
+      s->owner = nullptr;
+      kill(s->wsi);
+    } else if (s->open && !s->finishing && now - s->last_sent > keepalive_every) {
+      stt_queue(*s, std::string(R"({"type":"KeepAlive"})"), false);
+    }
+  }
+  for (auto& [id, h] : http_) {
+    if (!h->done && now > h->deadline) {
+      fail(h->owner, id, h->kind, failure_kind::timeout, h->status, -1,
+           "no complete reply in time");
+      h->done = true;
+      h->owner = nullptr;
+      kill(h->wsi);
+    }
+  }
+}
+
+void provider_hub::open_stt(stream_id id, caf::actor owner, audio_encoding enc) {
+  auto s = std::make_unique<stt_stream>();
+  s->id = id;
+  s->owner = std::move(owner);
+  s->encoding = enc;
+  s->deadline = steady::now() + stt_connect_timeout;
+  auto& ref = *s;
+  stt_.emplace(id, std::move(s));
+  ++loop_.probe().provider_streams;
+  stt_connect(ref);
+}
+
+void provider_hub::stt_audio(stream_id id, audio_bytes audio) {
+  auto i = stt_.find(id);
+  if (i == stt_.end() || i->second->done || i->second->finishing || audio.empty())
+    return;
+  auto& s = *i->second;
+  stt_queue(s, std::string(audio.begin(), audio.end()), true);
+  if (s.open)
+    return;
+  // Still connecting: keep the most recent audio only, oldest dropped first.
+  auto per_ms = s.encoding == audio_encoding::pcm16le ? 2 : 1;
+  s.buffered_audio += audio.size() / per_ms;
+  while (s.buffered_audio > max_pending_audio_mulaw_ && !s.out.empty()) {
+    auto& f = s.out.front();
+    if (f.binary) {
+      s.buffered_audio -= f.bytes.size() / per_ms;
+      loop_.probe().stt_audio_dropped += f.bytes.size();
+    }
+    s.out.pop_front();
+  }
+}
+
+void provider_hub::stt_finish(stream_id id) {
+  auto i = stt_.find(id);
+  if (i == stt_.end() || i->second->done || i->second->finishing)
+    return;
+  stt_queue(*i->second, std::string(R"({"type":"CloseStream"})"), false);
+  i->second->finishing = true;
+}
+
+void provider_hub::stt_queue(stt_stream& s, std::string bytes, bool binary) {
+  s.out.push_back({std::move(bytes), binary});
+  if (s.open && s.wsi)
+    lws_callback_on_writable(s.wsi);
+}
+
+} // namespace sb::net

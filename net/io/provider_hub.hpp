@@ -1,0 +1,117 @@
+// Provider streams on the I/O thread: Deepgram live STT (WebSocket client) and the HTTP
+// streaming clients for OpenAI-compatible chat completions (SSE) and TTS (ElevenLabs,
+// Deepgram Aura). Each stream reports to its owner actor with the typed events of
+// messages/provider_events.hpp; every failure becomes a provider_failure.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <libwebsockets.h>
+
+#include "messages/config.hpp"
+#include "messages/ports.hpp"
+#include "net/codec/sse_parser.hpp"
+
+namespace sb::net {
+
+class io_loop;
+
+using steady = std::chrono::steady_clock;
+
+struct stt_stream {
+  stream_id id = 0;
+  caf::actor owner;
+  lws* wsi = nullptr;
+  audio_encoding encoding = audio_encoding::mulaw;
+  bool open = false;
+  bool finishing = false;      // CloseStream queued
+  bool done = false;           // final event delivered (no more events)
+  struct frame {
+    std::string bytes;
+    bool binary = true;
+  };
+  std::deque<frame> out;
+  size_t buffered_audio = 0;   // audio bytes in `out` while not yet open
+  std::string rx;
+  int close_code = 0;
+  std::string close_reason;
+  steady::time_point last_sent{};
+  steady::time_point deadline{};  // connect deadline while not open
+};
+
+struct http_stream {
+  stream_id id = 0;
+  provider_kind kind = provider_kind::llm;
+  caf::actor owner;
+  lws* wsi = nullptr;
+  url_parts url;
+  std::string path;
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // "name:" -> value
+  int status = 0;
+  int64_t retry_after_ms = -1;
+  std::string error_body;
+  codec::sse_parser sse;
+  std::string finish_reason;
+  uint32_t prompt_tokens = 0;
+  uint32_t completion_tokens = 0;
+  bool body_sent = false;
+  bool done = false;
+  steady::time_point deadline{};
+};
+
+class provider_hub {
+public:
+  explicit provider_hub(io_loop& loop);
+  ~provider_hub();
+
+  std::shared_ptr<provider_port> port_handle() { return port_; }
+  int stt_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len);
+  int http_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len);
+  void on_tick();
+  void cancel_all();
+  size_t open_streams() const { return stt_.size() + http_.size(); }
+
+  // I/O thread side of provider_port.
+  void open_stt(stream_id id, caf::actor owner, audio_encoding enc);
+  void stt_audio(stream_id id, audio_bytes audio);
+  void stt_finish(stream_id id);
+  void start_llm(stream_id id, caf::actor owner, std::vector<chat_message> messages);
+  void start_tts(stream_id id, caf::actor owner, std::string text);
+  void cancel(stream_id id);
+
+  std::atomic<stream_id> next_id{1};
+
+private:
+  void fail(caf::actor& owner, stream_id id, provider_kind kind, failure_kind fk,
+            int status, int64_t retry_after_ms, std::string detail);
+  // STT client pieces (stt_client.cpp).
+  void stt_connect(stt_stream& s);
+  void stt_receive(stt_stream& s, const char* data, size_t len, bool final);
+  int stt_writeable(stt_stream& s);
+  void stt_closed(stt_stream& s, bool connection_error, const std::string& why, lws* wsi);
+  void stt_queue(stt_stream& s, std::string bytes, bool binary);
+  // HTTP client pieces (http_client.cpp).
+  void http_connect(std::unique_ptr<http_stream> h);
+  void http_established(http_stream& h, lws* wsi);
+  void http_data(http_stream& h, const char* data, size_t len);
+  void http_completed(http_stream& h);
+  void http_closed(http_stream& h, const std::string& why);
+  void kill(lws* wsi);
+
+  io_loop& loop_;
+  std::unordered_map<stream_id, std::unique_ptr<stt_stream>> stt_;
+  std::unordered_map<stream_id, std::unique_ptr<http_stream>> http_;
+  size_t max_pending_audio_mulaw_ = 16000;
+  unsigned tick_count_ = 0;
+  std::shared_ptr<provider_port> port_;
+};
+
+} // namespace sb::net

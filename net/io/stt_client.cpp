@@ -1,0 +1,180 @@
+// Deepgram live STT over a WebSocket client connection (see protocols.md section 3).
+#include <cstring>
+
+#include <caf/send.hpp>
+#include <spdlog/spdlog.h>
+
+#include "net/codec/deepgram_stt_codec.hpp"
+#include "net/io/io_loop.hpp"
+#include "net/io/provider_hub.hpp"
+
+namespace sb::net {
+
+namespace {
+
+std::string custom_header(lws* wsi, const char* name) {
+  char buf[256] = {0};
+  int n = lws_hdr_custom_copy(wsi, buf, sizeof buf, name, static_cast<int>(std::strlen(name)));
+  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string{};
+}
+
+} // namespace
+
+void provider_hub::stt_connect(stt_stream& s) {
+  const auto& o = loop_.options();
+  codec::stt_query q;
+  q.encoding = s.encoding;
+  q.sample_rate = 8000;
+  q.model = o.stt.model;
+  q.language = o.stt.language;
+  q.endpointing_ms = static_cast<int>(o.stt.endpointing.count());
+  q.utterance_end_ms = static_cast<int>(o.stt.utterance_end.count());
+  auto path = codec::deepgram_listen_path(o.stt.url.path, q);
+  if (o.keys.stt.empty()) {
+    fail(s.owner, s.id, provider_kind::stt, failure_kind::rejected, 0, -1,
+         "no API key: set $" + o.stt.api_key_env);
+    stt_.erase(s.id);
+    return;
+  }
+  lws_client_connect_info ci;
+  std::memset(&ci, 0, sizeof ci);
+  ci.context = loop_.context();
+  ci.address = o.stt.url.host.c_str();
+  ci.port = o.stt.url.port;
+  ci.path = path.c_str();
+  ci.host = ci.address;
+  ci.origin = ci.address;
+  ci.ssl_connection = o.stt.url.tls() ? LCCSCF_USE_SSL : 0;
+  ci.local_protocol_name = "sb-stt-client";
+  ci.userdata = &s;
+  auto id = s.id;
+  lws* wsi = lws_client_connect_via_info(&ci);
+  auto i = stt_.find(id);  // a synchronous failure may already have removed it
+  if (wsi && i != stt_.end()) {
+    i->second->wsi = wsi;
+  } else if (!wsi) {
+    if (i != stt_.end()) {
+      fail(i->second->owner, id, provider_kind::stt, failure_kind::connect_failed, 0, -1,
+           "cannot connect to " + o.stt.url.host + ":" + std::to_string(o.stt.url.port));
+      stt_.erase(i);
+    }
+  }
+}
+
+int provider_hub::stt_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in,
+                               size_t len) {
+  auto* s = static_cast<stt_stream*>(user);
+  if (!s)
+    return 0;
+  s->wsi = wsi;
+  switch (reason) {
+    case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER: {
+      auto** p = static_cast<unsigned char**>(in);
+      unsigned char* end = *p + len;
+      auto auth = codec::deepgram_auth(loop_.options().keys.stt);
+      if (lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_AUTHORIZATION,
+                                       reinterpret_cast<const unsigned char*>(auth.data()),
+                                       static_cast<int>(auth.size()), p, end))
+        return -1;
+      return 0;
+    }
+    case LWS_CALLBACK_CLIENT_ESTABLISHED:
+      s->open = true;
+      s->buffered_audio = 0;
+      s->last_sent = steady::now();
+      if (s->owner)
+        caf::anon_send(s->owner, provider_opened{s->id});
+      if (!s->out.empty())
+        lws_callback_on_writable(wsi);
+      return 0;
+    case LWS_CALLBACK_CLIENT_RECEIVE:
+      stt_receive(*s, static_cast<const char*>(in), len,
+                  lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0);
+      return 0;
+    case LWS_CALLBACK_CLIENT_WRITEABLE:
+      return stt_writeable(*s);
+    case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+      if (len >= 2) {
+        auto* b = static_cast<const unsigned char*>(in);
+        s->close_code = (b[0] << 8) | b[1];
+        s->close_reason.assign(reinterpret_cast<const char*>(b) + 2, len - 2);
+      }
+      return 0;
+    case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+      stt_closed(*s, true, in ? std::string(static_cast<const char*>(in)) : "connection error",
+                 wsi);
+      return 0;
+    case LWS_CALLBACK_CLIENT_CLOSED:
+      stt_closed(*s, false, "", wsi);
+      return 0;
+    default:
+      return 0;
+  }
+}
+
+void provider_hub::stt_receive(stt_stream& s, const char* data, size_t len, bool final) {
+  s.rx.append(data, len);
+  if (!final)
+    return;
+  auto text = std::move(s.rx);
+  s.rx.clear();
+  if (s.done || !s.owner)
+    return;
+  auto ev = codec::parse_deepgram_message(text);
+  std::visit(
+    [&](auto& e) {
+      using T = std::decay_t<decltype(e)>;
+      if constexpr (std::is_same_v<T, codec::decode_error>) {
+        spdlog::warn("stt stream {}: ignoring malformed message: {}", s.id, e.reason);
+      } else if constexpr (std::is_same_v<T, codec::stt_ignored>) {
+        // Metadata and types we do not use.
+      } else {
+        e.id = s.id;
+        caf::anon_send(s.owner, std::move(e));
+      }
+    },
+    ev);
+}
+
+int provider_hub::stt_writeable(stt_stream& s) {
+  if (s.done)
+    return -1;
+  if (s.out.empty())
+    return 0;
+  auto f = std::move(s.out.front());
+  s.out.pop_front();
+  std::string buf(LWS_PRE + f.bytes.size(), '\0');
+  std::memcpy(buf.data() + LWS_PRE, f.bytes.data(), f.bytes.size());
+  auto n = lws_write(s.wsi, reinterpret_cast<unsigned char*>(buf.data() + LWS_PRE),
+                     f.bytes.size(), f.binary ? LWS_WRITE_BINARY : LWS_WRITE_TEXT);
+  if (n < static_cast<int>(f.bytes.size()))
+    return -1;
+  s.last_sent = steady::now();
+  if (!s.out.empty())
+    lws_callback_on_writable(s.wsi);
+  return 0;
+}
+
+void provider_hub::stt_closed(stt_stream& s, bool connection_error, const std::string& why,
+                              lws* wsi) {
+  auto id = s.id;
+  if (!s.done && s.owner) {
+    if (connection_error) {
+      int status = wsi ? static_cast<int>(lws_http_client_http_response(wsi)) : 0;
+      auto dg_error = wsi ? custom_header(wsi, "dg-error:") : std::string{};
+      auto kind = status == 429 ? failure_kind::rate_limited
+                  : status > 0  ? failure_kind::http_status
+                                : failure_kind::connect_failed;
+      fail(s.owner, id, provider_kind::stt, kind, status, -1,
+           status > 0 ? codec::deepgram_error_detail(status, dg_error, "") : why);
+    } else if (s.finishing && (s.close_code == 1000 || s.close_code == 0)) {
+      caf::anon_send(s.owner, provider_closed{id, 1000});
+    } else {
+      fail(s.owner, id, provider_kind::stt, failure_kind::closed, s.close_code, -1,
+           codec::close_reason_detail(s.close_code, s.close_reason));
+    }
+  }
+  stt_.erase(id);
+}
+
+} // namespace sb::net

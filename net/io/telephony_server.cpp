@@ -1,0 +1,322 @@
+#include "net/io/telephony_server.hpp"
+
+#include <cstring>
+
+#include <caf/send.hpp>
+#include <spdlog/spdlog.h>
+
+#include "net/io/http_routes.hpp"
+#include "net/io/io_loop.hpp"
+
+namespace sb::net {
+
+namespace {
+
+using clock = std::chrono::steady_clock;
+
+// Parses "/ws/twilio[/route...]" and "/ws/exotel[/route...]".
+bool parse_path(const std::string& uri, dialect& kind, std::string& route) {
+  auto match = [&](const char* prefix, dialect d) {
+    auto n = std::strlen(prefix);
+    if (uri.compare(0, n, prefix) != 0 || (uri.size() > n && uri[n] != '/'))
+      return false;
+    kind = d;
+    route = uri.size() > n + 1 ? uri.substr(n + 1) : std::string{};
+    return true;
+  };
+  return match("/ws/twilio", dialect::twilio) || match("/ws/exotel", dialect::exotel);
+}
+
+std::string request_uri(lws* wsi) {
+  char buf[512] = {0};
+  if (lws_hdr_copy(wsi, buf, sizeof buf, WSI_TOKEN_GET_URI) < 0)
+    return {};
+  return buf;
+}
+
+class port_impl : public telephony_port {
+public:
+  port_impl(io_loop& loop, telephony_server& srv) : loop_(loop), srv_(srv) {}
+  void play(session_id s, audio_bytes mulaw) override {
+    loop_.post([this, s, a = std::move(mulaw)]() mutable { srv_.play(s, std::move(a)); });
+  }
+  void mark(session_id s, std::string name) override {
+    loop_.post([this, s, n = std::move(name)]() mutable { srv_.mark(s, std::move(n)); });
+  }
+  void clear(session_id s) override {
+    loop_.post([this, s] { srv_.clear(s); });
+  }
+  void close(session_id s, uint16_t code, std::string reason) override {
+    loop_.post([this, s, code, r = std::move(reason)]() mutable {
+      srv_.close(s, code, std::move(r));
+    });
+  }
+
+private:
+  io_loop& loop_;
+  telephony_server& srv_;
+};
+
+} // namespace
+
+telephony_server::telephony_server(io_loop& loop) : loop_(loop) {
+  port_ = std::make_shared<port_impl>(loop, *this);
+}
+
+telephony_server::~telephony_server() = default;
+
+int telephony_server::confirm_upgrade(lws* wsi) {
+  dialect kind;
+  std::string route;
+  auto uri = request_uri(wsi);
+  auto refuse = [&](unsigned status, const char* error, const std::string& reason) {
+    ++loop_.probe().upgrades_refused;
+    spdlog::info("refused upgrade {}: {} ({})", uri, status, reason);
+    return reject_with_json(wsi, status, error, reason);
+  };
+  if (!parse_path(uri, kind, route))
+    return refuse(404, "not_found", "WebSocket paths are /ws/twilio and /ws/exotel");
+  if (loop_.draining())
+    return refuse(503, "unavailable", "draining");
+  if (sessions_.size() >= loop_.options().max_calls)
+    return refuse(503, "unavailable", "at capacity");
+  return 0;
+}
+
+int telephony_server::callback(lws* wsi, lws_callback_reasons reason, void* user, void* in,
+                               size_t len) {
+  auto* s = user ? *static_cast<session**>(user) : nullptr;
+  switch (reason) {
+    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+      return confirm_upgrade(wsi);
+    case LWS_CALLBACK_ESTABLISHED:
+      established(wsi, user);
+      return 0;
+    case LWS_CALLBACK_RECEIVE:
+      if (s)
+        receive(*s, static_cast<const char*>(in), len, lws_frame_is_binary(wsi),
+                lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0);
+      return 0;
+    case LWS_CALLBACK_SERVER_WRITEABLE:
+      return s ? writeable(*s) : 0;
+    case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+      if (s && len >= 2) {
+        auto* p = static_cast<const unsigned char*>(in);
+        s->close_code = static_cast<uint16_t>((p[0] << 8) | p[1]);
+        s->close_reason = "caller closed";
+      }
+      return 0;
+    case LWS_CALLBACK_CLOSED:
+      closed(wsi, user);
+      return 0;
+    default:
+      return lws_callback_http_dummy(wsi, reason, user, in, len);
+  }
+}
+
+void telephony_server::established(lws* wsi, void* user) {
+  auto s = std::make_unique<session>();
+  s->sid = next_sid_++;
+  s->wsi = wsi;
+  call_spawn_info info;
+  info.session = s->sid;
+  parse_path(request_uri(wsi), info.kind, info.route);
+  char ip[64] = {0};
+  lws_get_peer_simple(wsi, ip, sizeof ip);
+  info.remote_ip = ip;
+  s->codec = codec::make_telephony_codec(info.kind);
+  *static_cast<session**>(user) = s.get();
+  auto& ref = *s;
+  sessions_.emplace(s->sid, std::move(s));
+  ++loop_.active_sessions_;
+  ++loop_.probe().sessions_accepted;
+  ref.call = loop_.options().spawn_call(info);
+  if (!ref.call)
+    close(ref.sid, 1011, "no call actor");
+}
+
+void telephony_server::receive(session& s, const char* data, size_t len, bool binary,
+                               bool final) {
+  if (s.closing)
+    return;
+  if (binary) {
+    protocol_error(s, 1003, "binary frames are not part of the protocol: send JSON text");
+    return;
+  }
+  if (s.rx.size() + len > max_frame_bytes) {
+    protocol_error(s, 1009, "message too big (limit " + std::to_string(max_frame_bytes) +
+                              " bytes)");
+    return;
+  }
+  s.rx.append(data, len);
+  if (!final)
+    return;
+  ++loop_.probe().frames_in;
+  auto result = s.codec->decode(s.rx);
+  s.rx.clear();
+  if (auto* err = std::get_if<codec::decode_error>(&result)) {
+    protocol_error(s, 1007, err->reason);
+    return;
+  }
+  std::visit(
+    [&](auto& ev) {
+      using T = std::decay_t<decltype(ev)>;
+      if constexpr (std::is_same_v<T, tel_media>) {
+        if (ev.audio.empty())
+          return;  // not the caller's track
+      }
+      caf::anon_send(s.call, std::move(ev));
+    },
+    std::get<codec::inbound_event>(result));
+}
+
+void telephony_server::protocol_error(session& s, uint16_t code, const std::string& reason) {
+  ++loop_.probe().protocol_errors;
+  spdlog::warn("session {}: closing on caller protocol error {}: {}", s.sid, code, reason);
+  close(s.sid, code, reason);
+}
+
+int telephony_server::writeable(session& s) {
+  if (!s.ready.empty()) {
+    auto frame = std::move(s.ready.front());
+    s.ready.pop_front();
+    std::string buf(LWS_PRE + frame.size(), '\0');
+    std::memcpy(buf.data() + LWS_PRE, frame.data(), frame.size());
+    auto* p = reinterpret_cast<unsigned char*>(buf.data() + LWS_PRE);
+    if (lws_write(s.wsi, p, frame.size(), LWS_WRITE_TEXT) < static_cast<int>(frame.size()))
+      return -1;
+    ++loop_.probe().frames_out;
+    if (!s.ready.empty() || s.closing)
+      lws_callback_on_writable(s.wsi);
+    return 0;
+  }
+  if (s.closing) {
+    // Close reasons are limited to 123 bytes by RFC 6455.
+    auto r = s.close_reason.substr(0, 123);
+    lws_close_reason(s.wsi, static_cast<lws_close_status>(s.close_code),
+                     reinterpret_cast<unsigned char*>(r.data()), r.size());
+    return -1;
+  }
+  return 0;
+}
+
+void telephony_server::closed(lws* wsi, void* user) {
+  (void) wsi;
+  auto* s = user ? *static_cast<session**>(user) : nullptr;
+  if (!s)
+    return;
+  *static_cast<session**>(user) = nullptr;
+  if (s->call && !s->told_call)
+    caf::anon_send(s->call, tel_closed{s->close_code, s->close_reason});
+  playing_.erase(s->sid);
+  sessions_.erase(s->sid);
+  --loop_.active_sessions_;
+}
+
+telephony_server::session* telephony_server::find(session_id sid) {
+  auto i = sessions_.find(sid);
+  return i == sessions_.end() ? nullptr : i->second.get();
+}
+
+void telephony_server::want_write(session& s) { lws_callback_on_writable(s.wsi); }
+
+void telephony_server::pump(session& s, clock::time_point now) {
+  const auto frame_bytes = s.codec->out_frame_mulaw_bytes();
+  const auto period = std::chrono::milliseconds{s.codec->out_frame_ms()};
+  bool wrote = false;
+  audio_bytes frame;
+  while (!s.pending.empty()) {
+    if (s.pending.front().audio.empty()) {  // a mark: due once the audio before it is sent
+      s.ready.push_back(s.codec->encode_mark(s.pending.front().mark));
+      s.pending.pop_front();
+      wrote = true;
+      continue;
+    }
+    if (now < s.next_due)
+      break;
+    frame.clear();
+    while (frame.size() < frame_bytes && !s.pending.empty() &&
+           !s.pending.front().audio.empty()) {
+      auto& head = s.pending.front();
+      auto take = std::min(frame_bytes - frame.size(), head.audio.size() - head.offset);
+      frame.insert(frame.end(), head.audio.begin() + head.offset,
+                   head.audio.begin() + head.offset + take);
+      head.offset += take;
+      if (head.offset == head.audio.size())
+        s.pending.pop_front();
+    }
+    if (s.codec->kind() == dialect::exotel)
+      frame.resize(frame_bytes, 0xFF);  // Exotel wants whole chunks: pad with silence
+    s.ready.push_back(s.codec->encode_media(frame.data(), frame.size()));
+    s.next_due += period;
+    wrote = true;
+  }
+  if (wrote)
+    want_write(s);
+}
+
+void telephony_server::on_tick() {
+  if (playing_.empty())
+    return;
+  auto now = clock::now();
+  for (auto it = playing_.begin(); it != playing_.end();) {
+    auto* s = find(*it);
+    if (s)
+      pump(*s, now);
+    if (!s || s->pending.empty())
+      it = playing_.erase(it);
+    else
+      ++it;
+  }
+}
+
+void telephony_server::play(session_id sid, audio_bytes mulaw) {
+  auto* s = find(sid);
+  if (!s || s->closing || mulaw.empty())
+    return;
+  auto now = clock::now();
+  if (playing_.insert(sid).second || s->next_due + std::chrono::milliseconds{
+                                                       s->codec->out_frame_ms()} < now)
+    s->next_due = now;  // starting (again) after a pause: first frame goes out at once
+  s->pending.push_back(out_item{std::move(mulaw), 0, {}});
+  pump(*s, now);
+}
+
+void telephony_server::mark(session_id sid, std::string name) {
+  auto* s = find(sid);
+  if (!s || s->closing)
+    return;
+  s->pending.push_back(out_item{{}, 0, std::move(name)});
+  if (playing_.count(sid) == 0)
+    pump(*s, clock::now());
+}
+
+void telephony_server::clear(session_id sid) {
+  auto* s = find(sid);
+  if (!s || s->closing)
+    return;
+  s->pending.clear();
+  s->ready.clear();
+  playing_.erase(sid);
+  s->ready.push_back(s->codec->encode_clear());
+  want_write(*s);
+}
+
+void telephony_server::close(session_id sid, uint16_t code, std::string reason) {
+  auto* s = find(sid);
+  if (!s || s->closing)
+    return;
+  s->pending.clear();
+  playing_.erase(sid);
+  s->closing = true;
+  s->close_code = code;
+  s->close_reason = std::move(reason);
+  want_write(*s);
+}
+
+void telephony_server::close_all(uint16_t code, const std::string& reason) {
+  for (auto& [sid, s] : sessions_)
+    close(sid, code, reason);
+}
+
+} // namespace sb::net

@@ -1,0 +1,84 @@
+// Telephony WebSocket sessions (/ws/twilio, /ws/exotel) on the I/O thread: decodes each
+// text frame with the dialect codec into typed events for the session's call actor, and
+// plays the call's audio back in the dialect's framing, paced in real time.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+
+#include <libwebsockets.h>
+
+#include "messages/ports.hpp"
+#include "net/codec/telephony_codec.hpp"
+
+namespace sb::net {
+
+class io_loop;
+
+class telephony_server {
+public:
+  explicit telephony_server(io_loop& loop);
+  ~telephony_server();
+
+  int confirm_upgrade(lws* wsi);
+  int callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len);
+  void on_tick();
+  void close_all(uint16_t code, const std::string& reason);
+  bool empty() const { return sessions_.empty(); }
+  size_t size() const { return sessions_.size(); }
+  std::shared_ptr<telephony_port> port_handle() { return port_; }
+
+  // I/O thread side of telephony_port.
+  void play(session_id s, audio_bytes mulaw);
+  void mark(session_id s, std::string name);
+  void clear(session_id s);
+  void close(session_id s, uint16_t code, std::string reason);
+
+  // Largest text frame a caller may send; larger ones close the session (1009).
+  static constexpr size_t max_frame_bytes = 64 * 1024;
+
+private:
+  struct out_item {
+    audio_bytes audio;  // mu-law; empty for a mark
+    size_t offset = 0;
+    std::string mark;
+  };
+  struct session {
+    session_id sid = 0;
+    lws* wsi = nullptr;
+    caf::actor call;
+    std::unique_ptr<codec::telephony_codec> codec;
+    std::string rx;
+    bool rx_overflow = false;
+    std::deque<std::string> ready;  // encoded frames waiting for WRITEABLE
+    std::deque<out_item> pending;   // audio and marks not yet due
+    std::chrono::steady_clock::time_point next_due{};
+    bool closing = false;
+    uint16_t close_code = 1000;
+    std::string close_reason;
+    bool told_call = false;
+  };
+
+  session* find(session_id s);
+  void established(lws* wsi, void* user);
+  void receive(session& s, const char* data, size_t len, bool binary, bool final);
+  int writeable(session& s);
+  void closed(lws* wsi, void* user);
+  void protocol_error(session& s, uint16_t code, const std::string& reason);
+  // Moves due frames (and marks in front of them) from pending to ready.
+  void pump(session& s, std::chrono::steady_clock::time_point now);
+  void want_write(session& s);
+
+  io_loop& loop_;
+  session_id next_sid_ = 1;
+  std::unordered_map<session_id, std::unique_ptr<session>> sessions_;
+  std::unordered_set<session_id> playing_;
+  std::shared_ptr<telephony_port> port_;
+};
+
+} // namespace sb::net

@@ -1,0 +1,60 @@
+// switchboard: `node` runs a node, `check-config` validates a config and prints it.
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "runtime/config/config.hpp"
+#include "runtime/logging.hpp"
+#include "runtime/node.hpp"
+
+namespace {
+
+// Prints every config problem as FILE:LINE: message; returns the exit code.
+int report(const sb::config_result& r) {
+  for (auto& e : r.errors)
+    std::cerr << e.to_string() << '\n';
+  return r.ok() ? 0 : 2;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"switchboard: a runtime for AI phone-call agents"};
+  app.set_version_flag("--version", std::string("switchboard ") + SB_VERSION);
+  app.require_subcommand(1);
+
+  std::string config_path;
+  std::vector<std::string> overrides;
+  std::string port_file;
+
+  auto* node = app.add_subcommand("node", "Run a node (SIGTERM/SIGINT drains, then exits 0)");
+  node->add_option("--config", config_path, "Config file (INI); embedded defaults if omitted");
+  node->add_option("--set", overrides, "Override a key: SECTION.KEY=VALUE (repeatable)");
+  node->add_option("--port-file", port_file, "Write the bound port here once listening");
+
+  auto* check = app.add_subcommand("check-config",
+                                   "Validate a config and print the effective values");
+  check->add_option("--config", config_path, "Config file (INI)");
+  check->add_option("--set", overrides, "Override a key: SECTION.KEY=VALUE (repeatable)");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    auto code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+
+  auto loaded = sb::load_config(config_path, overrides);
+  if (*check) {
+    if (auto rc = report(loaded))
+      return rc;
+    std::cout << sb::render_config(loaded.config);
+    return 0;
+  }
+  if (auto rc = report(loaded))
+    return rc;
+  sb::setup_logging(loaded.config.log);
+  return sb::run_node(loaded.config, sb::node_run_options{port_file});
+}

@@ -1,0 +1,111 @@
+#include "runtime/metrics.hpp"
+
+#include <algorithm>
+
+#include <prometheus/text_serializer.h>
+
+namespace sb {
+
+void latency_window::add(double ms) {
+  std::lock_guard<std::mutex> g{mutex_};
+  if (samples_.size() < capacity_)
+    samples_.push_back(ms);
+  else
+    samples_[next_] = ms;
+  next_ = (next_ + 1) % capacity_;
+}
+
+latency_window::summary latency_window::get() const {
+  std::vector<double> v;
+  {
+    std::lock_guard<std::mutex> g{mutex_};
+    v = samples_;
+  }
+  summary s;
+  s.count = v.size();
+  if (v.empty())
+    return s;
+  std::sort(v.begin(), v.end());
+  auto at = [&](double q) {
+    auto i = static_cast<size_t>(q * static_cast<double>(v.size() - 1) + 0.5);
+    return v[std::min(i, v.size() - 1)];
+  };
+  s.p50 = at(0.50);
+  s.p90 = at(0.90);
+  s.p99 = at(0.99);
+  s.max = v.back();
+  return s;
+}
+
+node_metrics::node_metrics() : registry_(std::make_shared<prometheus::Registry>()) {
+  using namespace prometheus;
+  active_ = &BuildGauge().Name("sb_active_calls").Help("Calls in progress.").Register(*registry_)
+               .Add({});
+  started_ = &BuildCounter().Name("sb_calls_started_total").Help("Calls accepted.")
+                .Register(*registry_).Add({});
+  ended_ = &BuildCounter().Name("sb_calls_ended_total").Help("Calls ended, by reason.")
+              .Register(*registry_);
+  latency_ = &BuildHistogram()
+                .Name("sb_turn_latency_seconds")
+                .Help("End of caller speech to first reply audio, per turn.")
+                .Register(*registry_)
+                .Add({}, Histogram::BucketBoundaries{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
+                                                     1, 2, 5});
+  barge_ins_ = &BuildCounter().Name("sb_barge_ins_total").Help("Caller speech over a reply.")
+                  .Register(*registry_).Add({});
+  failures_ = &BuildCounter().Name("sb_provider_failures_total")
+                 .Help("Provider stream failures, by provider and kind.").Register(*registry_);
+  net_counters_ = &BuildCounter().Name("sb_net_events_total")
+                     .Help("Network edge events, by kind.").Register(*registry_);
+  auto add = [&](const char* kind, std::atomic<uint64_t>& v) {
+    net_map_.emplace_back(&v, &net_counters_->Add({{"kind", kind}}));
+    net_seen_.push_back(0);
+  };
+  add("sessions_accepted", net_.sessions_accepted);
+  add("upgrades_refused", net_.upgrades_refused);
+  add("frames_in", net_.frames_in);
+  add("frames_out", net_.frames_out);
+  add("protocol_errors", net_.protocol_errors);
+  add("provider_streams", net_.provider_streams);
+  add("provider_failures", net_.provider_failures);
+  add("stt_audio_dropped_bytes", net_.stt_audio_dropped);
+}
+
+void node_metrics::call_started() {
+  active_->Increment();
+  started_->Increment();
+}
+
+void node_metrics::call_ended(call_end why) {
+  active_->Decrement();
+  ended_->Add({{"reason", to_string(why)}}).Increment();
+}
+
+void node_metrics::turn_latency(std::chrono::microseconds latency) {
+  double s = static_cast<double>(latency.count()) / 1e6;
+  latency_->Observe(s);
+  turns_.add(s * 1000.0);
+}
+
+void node_metrics::barge_in() { barge_ins_->Increment(); }
+
+void node_metrics::provider_failed(provider_kind p, failure_kind k) {
+  failures_->Add({{"provider", to_string(p)}, {"kind", to_string(k)}}).Increment();
+}
+
+void node_metrics::sync_net_counters() {
+  std::lock_guard<std::mutex> g{net_mutex_};
+  for (size_t i = 0; i < net_map_.size(); ++i) {
+    auto now = net_map_[i].first->load();
+    if (now > net_seen_[i])
+      net_map_[i].second->Increment(static_cast<double>(now - net_seen_[i]));
+    net_seen_[i] = now;
+  }
+}
+
+std::string node_metrics::prometheus_text() {
+  sync_net_counters();
+  return prometheus::TextSerializer{}.Serialize(registry_->Collect());
+}
+
+} // namespace sb

@@ -1,0 +1,71 @@
+// The node's metrics: a Prometheus registry, the call probe the call actors report to,
+// and the JSON stats served on /api/v1/stats.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include "messages/call.hpp"
+#include "net/io/net_probe.hpp"
+
+namespace sb {
+
+// Keeps the most recent samples for exact percentiles.
+class latency_window {
+public:
+  explicit latency_window(size_t capacity = 10000) : capacity_(capacity) {}
+  void add(double ms);
+  struct summary {
+    size_t count = 0;
+    double p50 = 0, p90 = 0, p99 = 0, max = 0;
+  };
+  summary get() const;
+
+private:
+  mutable std::mutex mutex_;
+  size_t capacity_;
+  size_t next_ = 0;
+  std::vector<double> samples_;
+};
+
+class node_metrics : public call_probe {
+public:
+  node_metrics();
+  void call_started() override;
+  void call_ended(call_end why) override;
+  void turn_latency(std::chrono::microseconds latency) override;
+  void barge_in() override;
+  void provider_failed(provider_kind p, failure_kind k) override;
+
+  net::net_probe& net() { return net_; }
+  std::string prometheus_text();
+  latency_window::summary turn_latency_summary() const { return turns_.get(); }
+  int64_t active_calls() const { return static_cast<int64_t>(active_->Value()); }
+
+private:
+  void sync_net_counters();
+
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Gauge* active_;
+  prometheus::Counter* started_;
+  prometheus::Family<prometheus::Counter>* ended_;
+  prometheus::Histogram* latency_;
+  prometheus::Counter* barge_ins_;
+  prometheus::Family<prometheus::Counter>* failures_;
+  prometheus::Family<prometheus::Counter>* net_counters_;
+  std::mutex net_mutex_;
+  std::vector<std::pair<std::atomic<uint64_t>*, prometheus::Counter*>> net_map_;
+  std::vector<uint64_t> net_seen_;
+  latency_window turns_;
+  net::net_probe net_;
+};
+
+} // namespace sb
