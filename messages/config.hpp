@@ -110,6 +110,7 @@ struct call_section {
   std::string greeting;              // spoken when the call starts; empty = none
   millis max_duration{3600000};      // hard cap per call
   millis stt_buffer{2000};           // caller audio buffered while STT connects
+  millis start_timeout{10000};       // connection -> start event
 };
 
 struct log_section {

@@ -25,7 +25,7 @@ class telephony_port {
 public:
   virtual ~telephony_port() = default;
   // Queues mu-law 8 kHz audio for the caller. The edge sends it in the dialect's framing,
-  // paced in real time (Twilio: 20 ms frames; Exotel: 100 ms chunks of PCM).
+  // paced in real time (Twilio: 20 ms frames; Exotel: 200 ms chunks of PCM).
   virtual void play(session_id s, audio_bytes mulaw) = 0;
   // Queues a mark behind the audio queued so far; the caller echoes it once played.
   virtual void mark(session_id s, std::string name) = 0;

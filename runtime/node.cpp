@@ -23,11 +23,19 @@ namespace {
 
 using steady = std::chrono::steady_clock;
 
-// The key named by api_key_env (the first name when it lists several).
+// The key named by api_key_env: the first of the listed variables that is set.
 std::string key_from_env(const std::string& names) {
-  auto first = names.substr(0, names.find(','));
-  const char* v = std::getenv(first.c_str());
-  return v ? v : "";
+  size_t from = 0;
+  while (from <= names.size()) {
+    auto to = names.find(',', from);
+    auto name = names.substr(from, to == std::string::npos ? std::string::npos : to - from);
+    if (const char* v = std::getenv(name.c_str()); v && *v)
+      return v;
+    if (to == std::string::npos)
+      break;
+    from = to + 1;
+  }
+  return "";
 }
 
 call_settings make_settings(const node_config& cfg) {
@@ -36,6 +44,7 @@ call_settings make_settings(const node_config& cfg) {
   s.max_history = cfg.llm.max_history;
   s.greeting = cfg.call.greeting;
   s.max_duration = cfg.call.max_duration;
+  s.start_timeout = cfg.call.start_timeout;
   return s;
 }
 

@@ -1,0 +1,89 @@
+#include "net/codec/json_fields.hpp"
+
+#include <cmath>
+#include <limits>
+
+namespace sb::codec {
+
+using nlohmann::json;
+
+std::optional<decode_error> parse_json(std::string_view text, json& out) {
+  try {
+    out = json::parse(text.begin(), text.end());
+    return std::nullopt;
+  } catch (const json::parse_error& e) {
+    // nlohmann counts from 1; report the 0-based offset of the offending byte (equal to
+    // text.size() when the input ended too early).
+    size_t offset = e.byte > 0 ? e.byte - 1 : 0;
+    return decode_error{"invalid JSON at byte " + std::to_string(offset)};
+  } catch (const std::exception& e) {
+    return decode_error{std::string{"invalid JSON: "} + e.what()};
+  }
+}
+
+std::string dump_json(const json& j) {
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::string dump_json(const nlohmann::ordered_json& j) {
+  return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+const json* member(const json& obj, std::string_view key) {
+  if (!obj.is_object())
+    return nullptr;
+  auto it = obj.find(key);
+  return it == obj.end() ? nullptr : &*it;
+}
+
+std::optional<uint64_t> as_u64(const json& v) {
+  if (v.is_number_unsigned())
+    return v.get<uint64_t>();
+  if (v.is_number_integer()) {
+    auto i = v.get<int64_t>();
+    if (i < 0)
+      return std::nullopt;
+    return static_cast<uint64_t>(i);
+  }
+  if (v.is_number_float()) {
+    auto d = v.get<double>();
+    if (!std::isfinite(d) || d < 0 || d != std::floor(d) || d >= 1.8e19)
+      return std::nullopt;
+    return static_cast<uint64_t>(d);
+  }
+  if (!v.is_string())
+    return std::nullopt;
+  const auto& s = v.get_ref<const std::string&>();
+  if (s.empty() || s.size() > 20)
+    return std::nullopt;
+  uint64_t r = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9')
+      return std::nullopt;
+    auto d = static_cast<uint64_t>(c - '0');
+    if (r > (std::numeric_limits<uint64_t>::max() - d) / 10)
+      return std::nullopt;
+    r = r * 10 + d;
+  }
+  return r;
+}
+
+decode_error missing_field(std::string_view path) {
+  return decode_error{"missing field '" + std::string{path} + "'"};
+}
+
+decode_error wrong_type(std::string_view path, std::string_view expected) {
+  return decode_error{"field '" + std::string{path} + "' is not " + std::string{expected}};
+}
+
+string_field required_string(const json& obj, std::string_view key,
+                             std::string_view path) {
+  const json* v = member(obj, key);
+  if (v == nullptr)
+    return {{}, missing_field(path)};
+  if (!v->is_string())
+    return {{}, wrong_type(path, "a string")};
+  return {v->get<std::string>(), std::nullopt};
+}
+
+} // namespace sb::codec

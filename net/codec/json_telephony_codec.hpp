@@ -1,0 +1,52 @@
+// Internal to net/codec: the decode() flow both JSON dialects share. A dialect supplies
+// its field names and reads the parts that differ (start, media, stop).
+#pragma once
+
+#include <optional>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "net/codec/telephony_codec.hpp"
+
+namespace sb::codec {
+
+class json_telephony_codec : public telephony_codec {
+public:
+  std::variant<inbound_event, decode_error> decode(std::string_view text) final;
+
+protected:
+  // Top-level stream sid key ("streamSid" / "stream_sid").
+  virtual std::string_view sid_key() const = 0;
+  // Reads the `start` object. Leaves out.stream_sid empty when `start` has no sid of its own.
+  virtual std::optional<decode_error> read_start(const nlohmann::json& start,
+                                                 tel_start& out) = 0;
+  // Reads the `media` object (stream already checked).
+  virtual std::optional<decode_error> read_media(const nlohmann::json& media,
+                                                 tel_media& out) = 0;
+  // Reads the optional `stop` object (nullptr when absent).
+  virtual std::optional<decode_error> read_stop(const nlohmann::json* stop,
+                                                tel_stop& out) = 0;
+  // Called once a start was accepted, before decode() returns it.
+  virtual void on_started(const tel_start&) {}
+
+  // Helpers for dialects.
+  // Reads chunk/timestamp style counters: absent -> 0, number or decimal string -> value.
+  static std::optional<decode_error> read_counter(const nlohmann::json& obj,
+                                                  std::string_view key,
+                                                  std::string_view path, uint64_t& out);
+  // Optional text: absent or null -> "", string -> itself, number/bool -> its JSON text.
+  static std::optional<decode_error> read_text(const nlohmann::json& obj,
+                                               std::string_view key,
+                                               std::string_view path, std::string& out);
+  // A JSON object of parameters -> string map (non-string values as their JSON text).
+  static std::optional<decode_error> read_params(const nlohmann::json& obj,
+                                                 std::string_view key,
+                                                 std::string_view path,
+                                                 std::map<std::string, std::string>& out);
+  // Base64 payload `media.payload` -> bytes.
+  static std::optional<decode_error> read_payload(const nlohmann::json& media,
+                                                  audio_bytes& out);
+};
+
+} // namespace sb::codec

@@ -1,0 +1,106 @@
+// Twilio Media Streams, bidirectional <Connect><Stream> (protocols.md section 1).
+#include "net/codec/audio_codec.hpp"
+#include "net/codec/json_fields.hpp"
+#include "net/codec/json_telephony_codec.hpp"
+
+namespace sb::codec {
+
+namespace {
+
+using nlohmann::json;
+using nlohmann::ordered_json;
+
+class twilio_codec final : public json_telephony_codec {
+public:
+  dialect kind() const override { return dialect::twilio; }
+
+  std::string encode_media(const uint8_t* mulaw, size_t n) override {
+    try {
+      return encode("media", "media", "payload", base64_encode(mulaw, n));
+    } catch (const std::exception&) {
+      return {};
+    }
+  }
+  std::string encode_mark(std::string_view name) override {
+    return encode("mark", "mark", "name", name);
+  }
+  std::string encode_clear() override { return encode("clear", nullptr, {}, {}); }
+
+  size_t out_frame_mulaw_bytes() const override { return 160; }
+  uint32_t out_frame_ms() const override { return 20; }
+
+protected:
+  std::string_view sid_key() const override { return "streamSid"; }
+
+  std::optional<decode_error> read_start(const json& start, tel_start& out) override {
+    if (auto e = read_text(start, "streamSid", "start.streamSid", out.stream_sid))
+      return e;
+    if (auto e = read_text(start, "callSid", "start.callSid", out.call_sid))
+      return e;
+    if (auto e = read_text(start, "accountSid", "start.accountSid", out.account_sid))
+      return e;
+    if (auto e = read_params(start, "customParameters", "start.customParameters",
+                             out.params))
+      return e;
+    out.encoding = audio_encoding::mulaw;
+    out.sample_rate = 8000;
+    const json* fmt = member(start, "mediaFormat");
+    if (fmt == nullptr || fmt->is_null())
+      return std::nullopt;
+    if (!fmt->is_object())
+      return wrong_type("start.mediaFormat", "an object");
+    std::string enc;
+    if (auto e = read_text(*fmt, "encoding", "start.mediaFormat.encoding", enc))
+      return e;
+    if (!enc.empty() && enc != "audio/x-mulaw")
+      return decode_error{"unsupported media encoding '" + enc + "'"};
+    uint64_t rate = 0;
+    if (auto e = read_counter(*fmt, "sampleRate", "start.mediaFormat.sampleRate", rate))
+      return e;
+    if (rate != 0)
+      out.sample_rate = rate > UINT32_MAX ? UINT32_MAX : static_cast<uint32_t>(rate);
+    return std::nullopt;
+  }
+
+  std::optional<decode_error> read_media(const json& media, tel_media& out) override {
+    if (auto e = read_counter(media, "chunk", "media.chunk", out.chunk))
+      return e;
+    if (auto e = read_counter(media, "timestamp", "media.timestamp", out.timestamp_ms))
+      return e;
+    std::string track;
+    if (auto e = read_text(media, "track", "media.track", track))
+      return e;
+    // Only the caller's audio is kept; other tracks come back with empty audio.
+    if (!track.empty() && track != "inbound" && track != "inbound_track")
+      return std::nullopt;
+    return read_payload(media, out.audio);
+  }
+
+  std::optional<decode_error> read_stop(const json*, tel_stop&) override {
+    return std::nullopt;
+  }
+
+private:
+  // {"event":E,"streamSid":SID[,BODY:{KEY:VALUE}]} with the documented member order.
+  std::string encode(const char* event, const char* body, std::string_view key,
+                     std::string_view value) {
+    try {
+      ordered_json j;
+      j["event"] = event;
+      j["streamSid"] = stream_sid_;
+      if (body != nullptr)
+        j[body][std::string{key}] = std::string{value};
+      return dump_json(j);
+    } catch (const std::exception&) {
+      return {};
+    }
+  }
+};
+
+} // namespace
+
+std::unique_ptr<telephony_codec> make_twilio_codec() {
+  return std::make_unique<twilio_codec>();
+}
+
+} // namespace sb::codec

@@ -1,0 +1,102 @@
+// Checks across keys. Each error is reported where the offending value was set (the first
+// key of the list that came from the file or --set), in the "[section] key: ..." form.
+#include <initializer_list>
+
+#include "runtime/config/load_state.hpp"
+#include "runtime/config/values.hpp"
+
+namespace sb::cfg {
+
+namespace {
+
+location where(const load_state& st, std::initializer_list<const char*> keys) {
+  for (const char* k : keys)
+    if (auto it = st.origin.find(k); it != st.origin.end()) return it->second;
+  return {st.path.empty() ? "<defaults>" : st.path, 0};
+}
+
+bool is_any_address(const std::string& host) {
+  return host == "0.0.0.0" || host == "::";
+}
+
+void check_listen_ports(load_state& st) {
+  const auto& a = st.config.node.listen;
+  const auto& b = st.config.node.cluster_listen;
+  if (a.port == 0 || a.port != b.port) return;
+  if (a.host != b.host && !is_any_address(a.host) && !is_any_address(b.host)) return;
+  st.error(where(st, {"node.cluster_listen", "node.listen"}),
+           "[node] cluster_listen: must not use the same port as [node] listen ('" +
+               format_host_port(b) + "')");
+}
+
+void check_token_budget(load_state& st) {
+  uint32_t tpm = st.config.pool_llm.tokens_per_minute;
+  uint32_t max_tokens = st.config.llm.max_tokens;
+  if (tpm == 0 || tpm >= max_tokens) return;
+  st.error(where(st, {"pool.llm.tokens_per_minute", "llm.max_tokens"}),
+           "[pool.llm] tokens_per_minute: " + std::to_string(tpm) +
+               " is less than [llm] max_tokens (" + std::to_string(max_tokens) +
+               "), so no reply could ever be admitted");
+}
+
+void check_tts_model(load_state& st) {
+  const auto& t = st.config.tts;
+  std::string hint;
+  if (t.provider == "deepgram" && t.model.rfind("eleven_", 0) == 0)
+    hint =
+        "is an ElevenLabs model; Deepgram TTS takes an Aura model (e.g. aura-asteria-en)";
+  else if (t.provider == "elevenlabs" && t.model.rfind("aura", 0) == 0)
+    hint = "is a Deepgram model; ElevenLabs takes e.g. eleven_flash_v2_5";
+  if (hint.empty()) return;
+  st.error(where(st, {"tts.model", "tts.provider"}), "[tts] model: '" + t.model + "' " +
+                                                         hint + " (provider is " +
+                                                         t.provider + ")");
+}
+
+// The providers' public endpoints have exactly one correct base URL.
+struct known_endpoint {
+  const char* section;
+  const char* host;
+  const char* provider; // the provider that must be configured for this host
+  const char* base;     // the base URL to use
+};
+
+constexpr known_endpoint known_endpoints[] = {
+    {"stt", "api.deepgram.com", "deepgram", "wss://api.deepgram.com"},
+    {"llm", "api.openai.com", "openai", "https://api.openai.com/v1"},
+    {"tts", "api.deepgram.com", "deepgram", "https://api.deepgram.com"},
+    {"tts", "api.elevenlabs.io", "elevenlabs", "https://api.elevenlabs.io"},
+};
+
+void check_known_endpoints(load_state& st) {
+  const auto& c = st.config;
+  for (const auto& k : known_endpoints) {
+    std::string sec = k.section;
+    const url_parts& url = sec == "stt"   ? c.stt.url
+                           : sec == "llm" ? c.llm.url
+                                          : c.tts.url;
+    const std::string& provider = sec == "stt"   ? c.stt.provider
+                                  : sec == "llm" ? c.llm.provider
+                                                 : c.tts.provider;
+    if (url.host != k.host) continue;
+    std::string actual = format_url(url);
+    location at = where(st, {(sec + ".url").c_str(), (sec + ".provider").c_str()});
+    if (provider != k.provider)
+      st.error(at, "[" + sec + "] url: " + k.host + " needs provider " + k.provider +
+                       ", but provider is " + provider + " ('" + actual + "')");
+    else if (actual != k.base)
+      st.error(at, "[" + sec + "] url: the base URL for " + k.host + " is " + k.base +
+                       " ('" + actual + "')");
+  }
+}
+
+} // namespace
+
+void check_cross_keys(load_state& st) {
+  check_listen_ports(st);
+  check_token_budget(st);
+  check_tts_model(st);
+  check_known_endpoints(st);
+}
+
+} // namespace sb::cfg

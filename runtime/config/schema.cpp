@@ -1,0 +1,346 @@
+#include "runtime/config/schema.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include "runtime/config/values.hpp"
+
+namespace sb::cfg {
+
+namespace {
+
+using namespace std::chrono_literals;
+template <class S> using sec_ptr = S node_config::*;
+using text_check = std::function<std::string(const std::string&)>;
+
+constexpr millis minutes(int64_t m) {
+  return millis{m * 60000};
+}
+
+template <class S>
+key_spec u32_key(const char* name, sec_ptr<S> sec, uint32_t S::*f, uint32_t lo,
+                 uint32_t hi) {
+  return {name,
+          [=](node_config& c, const std::string& v) {
+            uint64_t x = 0;
+            auto e = parse_uint(v, lo, hi, x);
+            if (e.empty()) (c.*sec).*f = uint32_t(x);
+            return e;
+          },
+          [=](const node_config& c) { return std::to_string((c.*sec).*f); }};
+}
+
+template <class S>
+key_spec dur_key(const char* name, sec_ptr<S> sec, millis S::*f, millis lo, millis hi) {
+  return {name,
+          [=](node_config& c, const std::string& v) {
+            return parse_duration(v, lo, hi, (c.*sec).*f);
+          },
+          [=](const node_config& c) { return format_duration((c.*sec).*f); }};
+}
+
+template <class S>
+key_spec text_key(const char* name, sec_ptr<S> sec, std::string S::*f, text_check check) {
+  return {name,
+          [=](node_config& c, const std::string& v) {
+            auto e = check(v);
+            if (e.empty()) (c.*sec).*f = v;
+            return e;
+          },
+          [=](const node_config& c) { return (c.*sec).*f; }};
+}
+
+template <class S>
+key_spec host_port_key(const char* name, sec_ptr<S> sec, host_port S::*f) {
+  return {name,
+          [=](node_config& c, const std::string& v) {
+            return parse_host_port(v, true, (c.*sec).*f);
+          },
+          [=](const node_config& c) { return format_host_port((c.*sec).*f); }};
+}
+
+// `endpoints`: documented paths the client appends; a URL containing one was pasted
+// whole.
+template <class S>
+key_spec url_key(sec_ptr<S> sec, const char* schemes,
+                 std::vector<std::string> endpoints) {
+  return {"url",
+          [=](node_config& c, const std::string& v) {
+            url_parts u;
+            auto e = parse_url(v, schemes, u);
+            for (auto& p : endpoints)
+              if (e.empty() && u.path.find(p) != std::string::npos)
+                e = "give the base URL without '" + p +
+                    "...', the client appends that path";
+            if (e.empty()) (c.*sec).url = u;
+            return e;
+          },
+          [=](const node_config& c) { return format_url((c.*sec).url); }};
+}
+
+template <class S> key_spec api_key_env_key(sec_ptr<S> sec) {
+  key_spec k{"api_key_env",
+             [=](node_config& c, const std::string& v) {
+               auto e = check_env_names(v);
+               if (!e.empty()) return e;
+               std::string joined;
+               for (auto& n : split_list(v))
+                 joined += (joined.empty() ? "" : ",") + n;
+               (c.*sec).api_key_env = joined;
+               return e;
+             },
+             [=](const node_config& c) { return (c.*sec).api_key_env; }};
+  k.hide_value = true; // a pasted API key must not reach logs through an error message
+  return k;
+}
+
+std::string any_text(const std::string&) {
+  return "";
+}
+std::string non_empty(const std::string& v) {
+  return v.empty() ? "must not be empty" : "";
+}
+
+text_check one_of(std::vector<std::string> allowed) {
+  return [allowed](const std::string& v) -> std::string {
+    if (std::find(allowed.begin(), allowed.end(), v) != allowed.end()) return "";
+    if (allowed.size() == 1) return "must be '" + allowed[0] + "'";
+    return "must be one of: " + join_list(allowed);
+  };
+}
+
+std::string node_name(const std::string& v) {
+  if (v.empty() || v.size() > 64) return "must be 1 to 64 characters";
+  for (char c : v)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-' && c != '_')
+      return "may contain only letters, digits, '.', '-' and '_'";
+  return "";
+}
+
+std::string transcripts_store(const std::string& v) {
+  const std::string expected =
+      "expected sqlite:PATH or postgresql://... (e.g. sqlite:transcripts.db)";
+  if (v.rfind("sqlite:", 0) == 0)
+    return v.size() > 7 ? "" : "missing PATH after 'sqlite:'";
+  for (const char* p : {"postgresql://", "postgres://"})
+    if (v.rfind(p, 0) == 0) return "";
+  return expected;
+}
+
+std::string sessions_backend(const std::string& v) {
+  if (v == "memory") return "";
+  if (v.rfind("redis://", 0) != 0) return "expected memory or redis://HOST:PORT";
+  host_port hp;
+  auto e = parse_host_port(v.substr(8), false, hp);
+  return e.empty() ? "" : "expected memory or redis://HOST:PORT: " + e;
+}
+
+key_spec seeds_key() {
+  return {"seeds",
+          [](node_config& c, const std::string& v) -> std::string {
+            std::vector<host_port> seeds;
+            for (auto& item : split_list(v)) {
+              host_port hp;
+              auto e =
+                  item.empty() ? "empty entry in list" : parse_host_port(item, false, hp);
+              if (!e.empty()) return item.empty() ? e : "'" + item + "': " + e;
+              seeds.push_back(hp);
+            }
+            c.cluster.seeds = seeds;
+            return "";
+          },
+          [](const node_config& c) {
+            std::vector<std::string> items;
+            for (auto& hp : c.cluster.seeds)
+              items.push_back(format_host_port(hp));
+            return join_list(items);
+          }};
+}
+
+key_spec secret_key() {
+  key_spec k{
+      "secret",
+      [](node_config& c, const std::string& v) -> std::string {
+        if (v == "<set>")
+          return "'<set>' is the placeholder check-config prints, not the secret";
+        c.cluster.secret = v;
+        return "";
+      },
+      [](const node_config& c) { return c.cluster.secret.empty() ? "" : "<set>"; }};
+  k.hide_value = true;
+  return k;
+}
+
+key_spec trusted_ips_key() {
+  return {"trusted_ips",
+          [](node_config& c, const std::string& v) -> std::string {
+            auto items = split_list(v);
+            for (auto& item : items)
+              if (auto e = check_ip_or_cidr(item); !e.empty()) return e;
+            c.admission.trusted_ips = items;
+            return "";
+          },
+          [](const node_config& c) { return join_list(c.admission.trusted_ips); }};
+}
+
+section_spec pool(const char* name, sec_ptr<pool_section> p, bool llm) {
+  section_spec s{
+      name,
+      {u32_key("max_active", p, &pool_section::max_active, 1, 100000),
+       u32_key("max_queue", p, &pool_section::max_queue, 0, 1000000),
+       dur_key("queue_timeout", p, &pool_section::queue_timeout, 0ms, minutes(10))}};
+  if (llm) {
+    s.keys.push_back(u32_key("requests_per_minute", p, &pool_section::requests_per_minute,
+                             0, 10000000));
+    s.keys.push_back(
+        u32_key("tokens_per_minute", p, &pool_section::tokens_per_minute, 0, 1000000000));
+  }
+  return s;
+}
+
+section_spec breaker(const char* name, sec_ptr<breaker_section> b) {
+  return {
+      name,
+      {u32_key("failure_threshold", b, &breaker_section::failure_threshold, 1, 10000),
+       u32_key("success_threshold", b, &breaker_section::success_threshold, 1, 10000),
+       dur_key("open_timeout", b, &breaker_section::open_timeout, 100ms, minutes(60))}};
+}
+
+std::vector<section_spec> build_schema() {
+  using nc = node_config;
+  return {
+      {"node",
+       {text_key("name", &nc::node, &node_section::name, node_name),
+        host_port_key("listen", &nc::node, &node_section::listen),
+        host_port_key("cluster_listen", &nc::node, &node_section::cluster_listen),
+        u32_key("max_calls", &nc::node, &node_section::max_calls, 1, 100000),
+        dur_key("drain_timeout", &nc::node, &node_section::drain_timeout, 0ms,
+                minutes(60))}},
+      {"cluster", {seeds_key(), secret_key()}},
+      {"stt",
+       {text_key("provider", &nc::stt, &stt_section::provider, one_of({"deepgram"})),
+        url_key(&nc::stt, "ws,wss", {"/v1/listen"}), api_key_env_key(&nc::stt),
+        text_key("model", &nc::stt, &stt_section::model, non_empty),
+        text_key("language", &nc::stt, &stt_section::language, non_empty),
+        dur_key("endpointing", &nc::stt, &stt_section::endpointing, 10ms, 60000ms),
+        dur_key("utterance_end", &nc::stt, &stt_section::utterance_end, 1000ms,
+                60000ms)}},
+      {"llm",
+       {text_key("provider", &nc::llm, &llm_section::provider, one_of({"openai"})),
+        url_key(&nc::llm, "http,https", {"/chat/completions"}), api_key_env_key(&nc::llm),
+        text_key("model", &nc::llm, &llm_section::model, non_empty),
+        text_key("system_prompt", &nc::llm, &llm_section::system_prompt, any_text),
+        u32_key("max_history", &nc::llm, &llm_section::max_history, 0, 1000),
+        u32_key("max_tokens", &nc::llm, &llm_section::max_tokens, 1, 1000000),
+        dur_key("timeout", &nc::llm, &llm_section::timeout, 100ms, minutes(10))}},
+      {"tts",
+       {text_key("provider", &nc::tts, &tts_section::provider,
+                 one_of({"elevenlabs", "deepgram"})),
+        url_key(&nc::tts, "http,https", {"/v1/speak", "/text-to-speech"}),
+        api_key_env_key(&nc::tts),
+        text_key("voice", &nc::tts, &tts_section::voice, non_empty),
+        text_key("model", &nc::tts, &tts_section::model, non_empty),
+        dur_key("timeout", &nc::tts, &tts_section::timeout, 100ms, minutes(10))}},
+      pool("pool.stt", &nc::pool_stt, false),
+      pool("pool.llm", &nc::pool_llm, true),
+      pool("pool.tts", &nc::pool_tts, false),
+      breaker("breaker.stt", &nc::breaker_stt),
+      breaker("breaker.llm", &nc::breaker_llm),
+      breaker("breaker.tts", &nc::breaker_tts),
+      {"admission",
+       {u32_key("calls_per_minute", &nc::admission, &admission_section::calls_per_minute,
+                0, 10000000),
+        u32_key("per_ip_per_minute", &nc::admission,
+                &admission_section::per_ip_per_minute, 0, 10000000),
+        u32_key("per_agent_per_minute", &nc::admission,
+                &admission_section::per_agent_per_minute, 0, 10000000),
+        trusted_ips_key()}},
+      {"batcher",
+       {u32_key("max_entries", &nc::batcher, &batcher_section::max_entries, 1, 100000),
+        dur_key("max_delay", &nc::batcher, &batcher_section::max_delay, 1ms, 60000ms)}},
+      {"store",
+       {text_key("transcripts", &nc::store, &store_section::transcripts,
+                 transcripts_store)}},
+      {"sessions",
+       {text_key("backend", &nc::sessions, &sessions_section::backend, sessions_backend),
+        dur_key("ttl", &nc::sessions, &sessions_section::ttl, 1000ms,
+                minutes(60 * 24 * 30))}},
+      {"call",
+       {text_key("greeting", &nc::call, &call_section::greeting, any_text),
+        dur_key("max_duration", &nc::call, &call_section::max_duration, 1000ms,
+                minutes(60 * 24)),
+        dur_key("stt_buffer", &nc::call, &call_section::stt_buffer, 0ms, 60000ms),
+        dur_key("start_timeout", &nc::call, &call_section::start_timeout, 100ms, 60000ms)}},
+      {"log",
+       {text_key("level", &nc::log, &log_section::level,
+                 one_of({"trace", "debug", "info", "warn", "error"})),
+        text_key("format", &nc::log, &log_section::format, one_of({"text", "json"}))}},
+  };
+}
+
+size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j)
+    row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t up = row[j];
+      row[j] =
+          std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+// The candidate within edit distance 2 (1 for short words) of `word`, or "".
+std::string closest(const std::string& word, const std::vector<std::string>& candidates) {
+  size_t limit = word.size() <= 4 ? 1 : 2;
+  std::string best;
+  size_t best_d = limit + 1;
+  for (auto& c : candidates)
+    if (size_t d = edit_distance(word, c); d < best_d) best = c, best_d = d;
+  return best;
+}
+
+} // namespace
+
+const key_spec* section_spec::find(const std::string& key) const {
+  for (auto& k : keys)
+    if (k.name == key) return &k;
+  return nullptr;
+}
+
+const std::vector<section_spec>& schema() {
+  static const std::vector<section_spec> s = build_schema();
+  return s;
+}
+
+const section_spec* find_section(const std::string& name) {
+  for (auto& s : schema())
+    if (s.name == name) return &s;
+  return nullptr;
+}
+
+std::string suggest_section(const std::string& name) {
+  std::vector<std::string> names;
+  for (auto& s : schema())
+    names.push_back(s.name);
+  auto best = closest(name, names);
+  return best.empty() ? "" : " (did you mean [" + best + "]?)";
+}
+
+std::string suggest_key(const section_spec& section, const std::string& key) {
+  std::vector<std::string> names;
+  for (auto& k : section.keys)
+    names.push_back(k.name);
+  if (auto best = closest(key, names); !best.empty())
+    return " (did you mean '" + best + "'?)";
+  for (auto& s : schema())
+    if (s.find(key)) return " ('" + key + "' belongs in [" + s.name + "])";
+  return "";
+}
+
+} // namespace sb::cfg

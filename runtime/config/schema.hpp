@@ -1,0 +1,37 @@
+// The table of every section and key of cluster.ini: how to parse a value into
+// sb::node_config and how to render it back. Order = documented order (render_config).
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "messages/config.hpp"
+
+namespace sb::cfg {
+
+struct key_spec {
+  std::string name;
+  // Parses `value` into the config; returns "" or what is wrong with it.
+  std::function<std::string(node_config&, const std::string& value)> set;
+  // The current value as it would be written in cluster.ini.
+  std::function<std::string(const node_config&)> get;
+  // Never echo the value in errors (secrets, or keys that may hold a pasted API key).
+  bool hide_value = false;
+};
+
+struct section_spec {
+  std::string name;
+  std::vector<key_spec> keys;
+  const key_spec* find(const std::string& key) const;
+};
+
+const std::vector<section_spec>& schema();
+const section_spec* find_section(const std::string& name);
+
+// " (did you mean [x]?)" or "" for a mistyped section name.
+std::string suggest_section(const std::string& name);
+// " (did you mean 'x'?)", " ('x' belongs in [y])" or "" for an unknown key in `section`.
+std::string suggest_key(const section_spec& section, const std::string& key);
+
+} // namespace sb::cfg

@@ -1,0 +1,57 @@
+// Integration-test helpers: start the real binaries as child processes on loopback
+// ports they pick themselves (port 0 + a port file), talk HTTP to them, stop them by pid.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sb::test {
+
+class child {
+public:
+  child() = default;
+  // argv[0] is the binary path; output goes to log_path.
+  child(std::vector<std::string> argv, const std::string& log_path,
+        std::vector<std::string> env = {});
+  child(child&& other) noexcept;
+  child& operator=(child&& other) noexcept;
+  ~child();
+  int pid() const { return pid_; }
+  // Sends `sig` and waits up to `timeout` for the exit; returns the exit code, or -1.
+  int stop(int sig, std::chrono::milliseconds timeout = std::chrono::seconds{20});
+  bool running();
+
+private:
+  int pid_ = -1;
+};
+
+// Waits until `path` holds a port number (the process writes it once listening).
+std::optional<uint16_t> wait_port_file(const std::string& path,
+                                       std::chrono::milliseconds timeout);
+
+struct http_reply {
+  int status = 0;
+  std::string body;
+};
+http_reply http_request(uint16_t port, const std::string& method, const std::string& path,
+                        const std::string& body = "");
+
+// A fresh directory under /tmp for one test's files.
+std::string temp_dir(const std::string& prefix);
+
+// The provider simulator and a node pointed at it.
+struct stack {
+  std::string dir;
+  child sim;
+  child node;
+  uint16_t sim_port = 0;
+  uint16_t node_port = 0;
+  // Extra simulator flags and node --set overrides.
+  stack(const std::vector<std::string>& sim_flags, const std::vector<std::string>& sets);
+  std::string node_log() const;
+};
+
+} // namespace sb::test

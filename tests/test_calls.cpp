@@ -1,0 +1,209 @@
+// Whole calls through a real node and the provider simulator, over real WebSockets.
+#include <catch2/catch.hpp>
+
+#include <csignal>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/support/processes.hpp"
+#include "tests/support/wait.hpp"
+#include "tools/caller/caller_engine.hpp"
+
+using namespace std::chrono_literals;
+using sb::caller::misbehaviour;
+using sb::caller::script;
+using json = nlohmann::json;
+
+namespace {
+
+// Short replies: 5 ms of audio per character, no provider latency.
+const std::vector<std::string> fast_sim{"--tts-ms-per-char", "5"};
+
+json get_json(uint16_t port, const std::string& path) {
+  auto r = sb::test::http_request(port, "GET", path);
+  auto j = json::parse(r.body, nullptr, false);
+  return j.is_discarded() ? json::object() : j;
+}
+
+// Every provider stream of the simulator is closed again.
+bool sim_idle(uint16_t sim_port) {
+  auto s = get_json(sim_port, "/sim/stats");
+  for (auto& [provider, keys] : s.items()) {
+    if (provider == "faults" || !keys.is_object())
+      continue;
+    for (auto& [key, c] : keys.items())
+      if (c.value("current", 0) != 0)
+        return false;
+  }
+  return true;
+}
+
+bool node_idle(uint16_t node_port) {
+  return get_json(node_port, "/api/v1/stats").value("active_calls", -1) == 0;
+}
+
+std::vector<sb::caller::result> run_calls(uint16_t port, std::vector<script> scripts,
+                                          std::chrono::milliseconds timeout = 60s) {
+  sb::caller::engine e("127.0.0.1", port);
+  for (auto& s : scripts)
+    e.add(s);
+  REQUIRE(e.run(timeout));
+  return e.results();
+}
+
+} // namespace
+
+TEST_CASE("a Twilio caller gets spoken replies on every turn") {
+  sb::test::stack st(fast_sim, {});
+  script s;
+  s.kind = sb::dialect::twilio;
+  s.turns = 3;
+  auto r = run_calls(st.node_port, {s}).at(0);
+  INFO(st.node_log());
+  CHECK(r.connected);
+  CHECK(r.turns_spoken == 3);
+  CHECK(r.turns_answered == 3);
+  CHECK(r.turns_failed == 0);
+  CHECK(r.marks == 3);         // one per finished reply, echoed back
+  CHECK(r.media_bytes > 3 * 8 * 100);  // at least 100 ms of audio per reply
+  CHECK(r.latency_ms.size() == 3);
+  CHECK(r.clears == 0);
+  CHECK(sb::test::wait_until([&] { return node_idle(st.node_port); }));
+  CHECK(sb::test::wait_until([&] { return sim_idle(st.sim_port); }));
+  auto stats = get_json(st.node_port, "/api/v1/stats");
+  CHECK(stats["turn_latency_ms"]["count"] == 3);
+}
+
+TEST_CASE("an Exotel caller gets spoken replies in PCM chunks") {
+  sb::test::stack st(fast_sim, {});
+  script s;
+  s.kind = sb::dialect::exotel;
+  s.turns = 2;
+  auto r = run_calls(st.node_port, {s}).at(0);
+  INFO(st.node_log());
+  CHECK(r.turns_answered == 2);
+  CHECK(r.marks == 2);
+  // Exotel chunks are 200 ms of 16-bit PCM at 8 kHz: 3200 bytes each.
+  REQUIRE(r.media_frames > 0);
+  CHECK(r.media_bytes == r.media_frames * 3200);
+  CHECK(sb::test::wait_until([&] { return sim_idle(st.sim_port); }));
+}
+
+TEST_CASE("caller speech during a reply is barge-in: clear, and the old audio stops") {
+  // Long replies (60 ms per character) so the caller interrupts mid-reply.
+  sb::test::stack st({"--tts-ms-per-char", "60"}, {});
+  script s;
+  s.turns = 3;
+  s.barge_in = true;
+  auto r = run_calls(st.node_port, {s}).at(0);
+  INFO(st.node_log());
+  CHECK(r.clears >= 2);
+  CHECK(r.stale_frames == 0);
+  CHECK(r.turns_answered == 3);
+  auto metrics = sb::test::http_request(st.node_port, "GET", "/metrics").body;
+  CHECK(metrics.find("sb_barge_ins_total 0") == std::string::npos);
+  CHECK(sb::test::wait_until([&] { return sim_idle(st.sim_port); }));
+}
+
+TEST_CASE("a caller sending garbage is closed with a reason; other calls carry on") {
+  sb::test::stack st(fast_sim, {"call.start_timeout=1s"});
+  std::vector<script> scripts;
+  script good;
+  good.turns = 3;
+  scripts.push_back(good);
+  struct bad_case {
+    misbehaviour m;
+    int code;
+    const char* reason_part;
+  };
+  std::vector<bad_case> bad{{misbehaviour::invalid_json, 1007, "JSON"},
+                            {misbehaviour::unknown_event, 1007, "bogus"},
+                            {misbehaviour::bad_base64, 1007, "base64"},
+                            {misbehaviour::huge_frame, 1009, "too big"},
+                            {misbehaviour::binary_frame, 1003, "binary"},
+                            {misbehaviour::no_start, 1008, "start"}};
+  for (auto& b : bad) {
+    script s;
+    s.misbehave = b.m;
+    s.turns = 1;
+    s.kind = b.m == misbehaviour::bad_base64 ? sb::dialect::exotel : sb::dialect::twilio;
+    scripts.push_back(s);
+  }
+  scripts.push_back(good);
+  auto results = run_calls(st.node_port, scripts);
+  INFO(st.node_log());
+  for (size_t i = 0; i < bad.size(); ++i) {
+    auto& r = results[i + 1];
+    INFO("misbehaviour " << i << ": close " << r.close_code << " '" << r.close_reason
+                         << "' error '" << r.connect_error << "' connected " << r.connected);
+    CHECK(r.close_code == bad[i].code);
+    CHECK(r.close_reason.find(bad[i].reason_part) != std::string::npos);
+  }
+  for (auto i : {size_t{0}, results.size() - 1}) {
+    CHECK(results[i].turns_answered == 3);
+    CHECK(results[i].close_code == 0);  // the good callers hung up themselves
+  }
+  CHECK(sb::test::wait_until([&] { return node_idle(st.node_port); }));
+  CHECK(sb::test::wait_until([&] { return sim_idle(st.sim_port); }));
+}
+
+TEST_CASE("an STT refusal (429) ends only that call, with the reason") {
+  sb::test::stack st({"--tts-ms-per-char", "5", "--stt-limit", "1"}, {});
+  script first;
+  first.turns = 2;
+  script second = first;
+  sb::caller::engine e("127.0.0.1", st.node_port);
+  e.add(first);
+  e.add(second, 300ms);  // connects while the first holds the only STT connection
+  REQUIRE(e.run(60s));
+  auto& r = e.results();
+  INFO(st.node_log());
+  CHECK(r[0].turns_answered == 2);
+  CHECK(r[1].close_code == 1011);
+  CHECK(r[1].close_reason.find("rate_limited") != std::string::npos);
+  auto sim = get_json(st.sim_port, "/sim/stats");
+  CHECK(sim["stt"]["test-dg"]["refused"] == 1);
+  CHECK(sb::test::wait_until([&] { return node_idle(st.node_port); }));
+  CHECK(sb::test::wait_until([&] { return sim_idle(st.sim_port); }));
+}
+
+TEST_CASE("an LLM error degrades the call to an apology, and it goes on") {
+  sb::test::stack st(fast_sim, {});
+  auto f = sb::test::http_request(st.sim_port, "POST", "/sim/faults", R"({"llm":"http500"})");
+  REQUIRE(f.status == 200);
+  script s;
+  s.turns = 2;
+  auto r = run_calls(st.node_port, {s}).at(0);
+  INFO(st.node_log());
+  CHECK(r.turns_answered == 2);  // the apology is spoken
+  auto metrics = sb::test::http_request(st.node_port, "GET", "/metrics").body;
+  CHECK(metrics.find(R"(sb_provider_failures_total{kind="http_status",provider="llm"} 2)") !=
+        std::string::npos);
+  CHECK(sb::test::wait_until([&] { return sim_idle(st.sim_port); }));
+}
+
+TEST_CASE("refused upgrades answer a status and a JSON reason") {
+  sb::test::stack st(fast_sim, {"node.max_calls=1"});
+  auto r = sb::test::http_request(st.node_port, "GET", "/ws/unknown");
+  CHECK(r.status == 404);
+  CHECK(json::parse(r.body)["error"] == "not_found");
+  script hold;
+  hold.turns = 2;
+  script extra = hold;
+  sb::caller::engine e("127.0.0.1", st.node_port);
+  e.add(hold);
+  e.add(extra, 300ms);
+  REQUIRE(e.run(60s));
+  CHECK(e.results()[0].turns_answered == 2);
+  CHECK(e.results()[1].refused_status == 503);
+  auto health = get_json(st.node_port, "/health");
+  CHECK(health["status"] == "ok");
+  CHECK(health.contains("active_calls"));
+  CHECK(health.contains("node"));
+}
+
+TEST_CASE("SIGTERM drains: health turns 503, the node exits 0") {
+  sb::test::stack st(fast_sim, {"node.drain_timeout=5s"});
+  CHECK(sb::test::http_request(st.node_port, "GET", "/health").status == 200);
+  CHECK(st.node.stop(SIGTERM, 30s) == 0);
+}

@@ -1,0 +1,442 @@
+#include "tools/caller/caller_engine.hpp"
+
+#include <cmath>
+#include <cstring>
+#include <deque>
+
+#include <libwebsockets.h>
+#include <nlohmann/json.hpp>
+
+#include "net/codec/audio_codec.hpp"
+
+namespace sb::caller {
+
+namespace {
+
+using clock = std::chrono::steady_clock;
+using json = nlohmann::json;
+constexpr auto frame_period = millis{20};
+
+enum class phase { waiting, connecting, speaking, awaiting, replying, pausing, hanging_up, done };
+
+struct caller {
+  size_t index = 0;
+  script sc;
+  result res;
+  lws* wsi = nullptr;
+  phase ph = phase::waiting;
+  clock::time_point start_at{};
+  clock::time_point hangup_at{};
+  clock::time_point next_frame{};
+  clock::time_point phase_until{};  // end of pause / reply deadline / barge-in time
+  clock::time_point last_speech{};
+  clock::time_point last_media{};
+  bool barge_pending = false;
+  bool cleared = false;  // a clear arrived during this utterance
+  int speech_frames_left = 0;
+  uint64_t seq = 0;
+  uint64_t chunk = 0;
+  std::string stream_sid;
+  std::deque<std::pair<std::string, bool>> out;  // frame, binary
+  bool close_after_out = false;
+};
+
+std::string tone_frame(dialect d, bool speech, uint64_t n) {
+  audio_bytes pcm(320);
+  for (int i = 0; i < 160; ++i) {
+    double t = static_cast<double>(n * 160 + static_cast<uint64_t>(i)) / 8000.0;
+    auto v = static_cast<int16_t>(speech ? 6000.0 * std::sin(2 * M_PI * 440.0 * t)
+                                         : ((i * 7) % 5) - 2);
+    pcm[2 * i] = static_cast<uint8_t>(v & 0xFF);
+    pcm[2 * i + 1] = static_cast<uint8_t>((v >> 8) & 0xFF);
+  }
+  if (d == dialect::exotel)
+    return codec::base64_encode(pcm.data(), pcm.size());
+  auto mu = codec::pcm16le_to_mulaw(pcm.data(), pcm.size());
+  return codec::base64_encode(mu.data(), mu.size());
+}
+
+} // namespace
+
+struct engine::impl {
+  std::string host;
+  uint16_t port;
+  std::vector<caller> callers;
+  std::vector<result> results;
+  engine_stats stats;
+  lws_context* ctx = nullptr;
+  lws_sorted_usec_list_t sul{};
+  clock::time_point started{};
+  clock::time_point next_tick{};
+  std::atomic<bool> stop{false};
+  std::string speech_b64[2][2];  // [dialect][phase of tone], precomputed
+  std::string silence_b64[2];
+
+  static int callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len);
+  static void tick_cb(lws_sorted_usec_list_t* s);
+
+  const std::string& payload(const caller& c, bool speech) const {
+    auto d = c.sc.kind == dialect::exotel ? 1 : 0;
+    return speech ? speech_b64[d][c.chunk % 2] : silence_b64[d];
+  }
+
+  json base(caller& c, const char* event) {
+    json j;
+    j["event"] = event;
+    auto seq = std::to_string(++c.seq);
+    if (c.sc.kind == dialect::twilio) {
+      j["sequenceNumber"] = seq;
+      j["streamSid"] = c.stream_sid;
+    } else {
+      j["sequence_number"] = seq;
+      j["stream_sid"] = c.stream_sid;
+    }
+    return j;
+  }
+
+  void send(caller& c, std::string frame, bool binary = false) {
+    c.out.emplace_back(std::move(frame), binary);
+    if (c.wsi)
+      lws_callback_on_writable(c.wsi);
+  }
+
+  void connect(caller& c) {
+    c.ph = phase::connecting;
+    auto path = c.sc.path.empty()
+                  ? std::string(c.sc.kind == dialect::twilio ? "/ws/twilio" : "/ws/exotel")
+                  : c.sc.path;
+    lws_client_connect_info ci;
+    std::memset(&ci, 0, sizeof ci);
+    ci.context = ctx;
+    ci.address = host.c_str();
+    ci.port = port;
+    ci.path = path.c_str();
+    ci.host = ci.address;
+    ci.origin = ci.address;
+    ci.local_protocol_name = "sb-caller";
+    ci.userdata = &c;
+    if (!lws_client_connect_via_info(&ci) && c.ph == phase::connecting)
+      finish(c, "cannot connect");
+  }
+
+  void finish(caller& c, const std::string& err) {
+    if (c.ph == phase::done)
+      return;
+    if (!err.empty() && c.res.connect_error.empty() && !c.res.connected)
+      c.res.connect_error = err;
+    c.ph = phase::done;
+    c.res.finished = true;
+    c.wsi = nullptr;
+    if (c.res.connected)
+      --stats.active;
+    ++stats.done;
+  }
+
+  void established(caller& c) {
+    c.res.connected = true;
+    ++stats.active;
+    auto now = clock::now();
+    c.hangup_at = now + c.sc.max_duration;
+    c.next_frame = now;
+    c.stream_sid = "MZsim" + std::to_string(c.index);
+    send(c, R"({"event":"connected","protocol":"Call","version":"1.0.0"})");
+    if (c.sc.misbehave != misbehaviour::no_start) {
+      auto j = base(c, "start");
+      if (c.sc.kind == dialect::twilio) {
+        j["start"] = {{"streamSid", c.stream_sid},
+                      {"accountSid", "ACsim"},
+                      {"callSid", "CAsim" + std::to_string(c.index)},
+                      {"tracks", {"inbound"}},
+                      {"customParameters", {{"caller", std::to_string(c.index)}}},
+                      {"mediaFormat",
+                       {{"encoding", "audio/x-mulaw"}, {"sampleRate", 8000}, {"channels", 1}}}};
+      } else {
+        j["start"] = {{"stream_sid", c.stream_sid},
+                      {"call_sid", "CAsim" + std::to_string(c.index)},
+                      {"account_sid", "ACsim"},
+                      {"from", "+910000000000"},
+                      {"to", "+910000000001"},
+                      {"custom_parameters", json::object()},
+                      {"media_format",
+                       {{"encoding", "audio/x-raw"}, {"sample_rate", "8000"},
+                        {"bit_rate", "16"}}}};
+      }
+      send(c, j.dump());
+    }
+    switch (c.sc.misbehave) {
+      case misbehaviour::invalid_json: send(c, "{not json"); break;
+      case misbehaviour::unknown_event: send(c, R"({"event":"bogus"})"); break;
+      case misbehaviour::bad_base64: {
+        auto j = base(c, "media");
+        j["media"] = {{"track", "inbound"}, {"chunk", "1"}, {"timestamp", "0"},
+                      {"payload", "!!not*base64!!"}};
+        send(c, j.dump());
+        break;
+      }
+      case misbehaviour::huge_frame: send(c, std::string(1 << 20, 'x')); break;
+      case misbehaviour::binary_frame: send(c, std::string(160, '\x7f'), true); break;
+      default: break;
+    }
+    start_speaking(c, now);
+  }
+
+  void start_speaking(caller& c, clock::time_point) {
+    c.ph = phase::speaking;
+    c.speech_frames_left = static_cast<int>(c.sc.speech / frame_period);
+  }
+
+  void media_frame(caller& c, bool speech) {
+    if (c.sc.misbehave == misbehaviour::no_start)
+      return;  // a caller that never starts sends no media either
+    auto j = base(c, "media");
+    ++c.chunk;
+    auto ts = std::to_string(c.chunk * 20);
+    if (c.sc.kind == dialect::twilio)
+      j["media"] = {{"track", "inbound"}, {"chunk", std::to_string(c.chunk)},
+                    {"timestamp", ts}, {"payload", payload(c, speech)}};
+    else
+      j["media"] = {{"chunk", std::to_string(c.chunk)}, {"timestamp", ts},
+                    {"payload", payload(c, speech)}};
+    send(c, j.dump());
+  }
+
+  void hang_up(caller& c) {
+    if (c.ph == phase::hanging_up || c.ph == phase::done)
+      return;
+    c.ph = phase::hanging_up;
+    auto j = base(c, "stop");
+    if (c.sc.kind == dialect::twilio)
+      j["stop"] = {{"accountSid", "ACsim"}, {"callSid", "CAsim" + std::to_string(c.index)}};
+    else
+      j["stop"] = {{"call_sid", "CAsim" + std::to_string(c.index)}, {"reason", "callended"}};
+    send(c, j.dump());
+    c.close_after_out = true;
+  }
+
+  // One 20 ms step of a connected caller.
+  void step(caller& c, clock::time_point now) {
+    if (now >= c.hangup_at)
+      hang_up(c);
+    while (c.ph != phase::hanging_up && c.ph != phase::done && c.next_frame <= now) {
+      c.next_frame += frame_period;
+      bool speech = c.ph == phase::speaking;
+      media_frame(c, speech);
+      if (speech && --c.speech_frames_left <= 0) {
+        c.last_speech = now;
+        c.cleared = false;
+        ++c.res.turns_spoken;
+        c.ph = phase::awaiting;
+        c.phase_until = now + c.sc.reply_timeout;
+        c.last_media = {};
+      }
+    }
+    if (c.ph == phase::awaiting && now >= c.phase_until) {
+      ++c.res.turns_failed;
+      next_turn(c, now);
+    } else if (c.ph == phase::replying && c.barge_pending && now >= c.phase_until) {
+      c.barge_pending = false;
+      if (c.res.turns_spoken < c.sc.turns)
+        start_speaking(c, now);
+    } else if (c.ph == phase::replying && !c.barge_pending && now >= c.phase_until) {
+      ++c.res.turns_failed;  // reply started but never finished (no mark)
+      next_turn(c, now);
+    } else if (c.ph == phase::pausing && now >= c.phase_until) {
+      if (c.res.turns_spoken < c.sc.turns)
+        start_speaking(c, now);
+      else
+        hang_up(c);
+    }
+  }
+
+  void next_turn(caller& c, clock::time_point now) {
+    c.ph = phase::pausing;
+    c.phase_until = now + c.sc.pause;
+  }
+
+  void on_text(caller& c, const std::string& text) {
+    auto j = json::parse(text, nullptr, false);
+    if (j.is_discarded() || !j.is_object())
+      return;
+    auto ev = j.value("event", "");
+    auto now = clock::now();
+    if (ev == "media") {
+      auto p = j["media"].value("payload", "");
+      auto bytes = codec::base64_decode(p);
+      ++c.res.media_frames;
+      if (c.cleared && c.ph == phase::speaking)
+        ++c.res.stale_frames;
+      c.res.media_bytes += bytes ? bytes->size() : 0;
+      auto period = millis{c.sc.kind == dialect::twilio ? 20 : 200};
+      if (c.last_media != clock::time_point{} && now - c.last_media > 3 * period)
+        ++c.res.gaps;
+      c.last_media = now;
+      if (c.ph == phase::awaiting) {
+        ++c.res.turns_answered;
+        c.res.latency_ms.push_back(
+          std::chrono::duration<double, std::milli>(now - c.last_speech).count());
+        c.ph = phase::replying;
+        c.phase_until = now + c.sc.reply_timeout;
+        if (c.sc.barge_in && c.res.turns_spoken < c.sc.turns) {
+          c.barge_pending = true;
+          c.phase_until = now + millis{200};
+        }
+      }
+    } else if (ev == "mark") {
+      ++c.res.marks;
+      auto echo = base(c, "mark");
+      echo["mark"] = {{"name", j["mark"].value("name", "")}};
+      send(c, echo.dump());
+      if (c.ph == phase::replying && !c.barge_pending) {
+        c.last_media = {};
+        next_turn(c, now);
+      }
+    } else if (ev == "clear") {
+      ++c.res.clears;
+      c.cleared = true;
+      c.last_media = {};
+    }
+  }
+};
+
+int engine::impl::callback(lws* wsi, lws_callback_reasons reason, void* user, void* in,
+                           size_t len) {
+  auto* c = static_cast<caller*>(user);
+  auto* self = static_cast<impl*>(lws_context_user(lws_get_context(wsi)));
+  if (!c || !self)
+    return 0;
+  switch (reason) {
+    case LWS_CALLBACK_CLIENT_ESTABLISHED:
+      c->wsi = wsi;
+      self->established(*c);
+      return 0;
+    case LWS_CALLBACK_CLIENT_RECEIVE: {
+      static thread_local std::string rx;
+      if (lws_is_first_fragment(wsi))
+        rx.clear();
+      rx.append(static_cast<const char*>(in), len);
+      if (lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0)
+        self->on_text(*c, rx);
+      return 0;
+    }
+    case LWS_CALLBACK_CLIENT_WRITEABLE: {
+      if (c->out.empty()) {
+        if (c->close_after_out) {
+          lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, nullptr, 0);
+          return -1;
+        }
+        return 0;
+      }
+      auto [frame, binary] = std::move(c->out.front());
+      c->out.pop_front();
+      std::string buf(LWS_PRE + frame.size(), '\0');
+      std::memcpy(buf.data() + LWS_PRE, frame.data(), frame.size());
+      if (lws_write(wsi, reinterpret_cast<unsigned char*>(buf.data() + LWS_PRE), frame.size(),
+                    binary ? LWS_WRITE_BINARY : LWS_WRITE_TEXT) < static_cast<int>(frame.size()))
+        return -1;
+      if (!c->out.empty() || c->close_after_out)
+        lws_callback_on_writable(wsi);
+      return 0;
+    }
+    case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+      if (len >= 2) {
+        auto* b = static_cast<const unsigned char*>(in);
+        c->res.close_code = (b[0] << 8) | b[1];
+        c->res.close_reason.assign(reinterpret_cast<const char*>(b) + 2, len - 2);
+      }
+      return 0;
+    case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+      c->res.refused_status = static_cast<int>(lws_http_client_http_response(wsi));
+      self->finish(*c, in ? static_cast<const char*>(in) : "connection error");
+      return 0;
+    case LWS_CALLBACK_CLIENT_CLOSED:
+      self->finish(*c, "");
+      return 0;
+    default:
+      return 0;
+  }
+}
+
+void engine::impl::tick_cb(lws_sorted_usec_list_t* s) {
+  auto* self = lws_container_of(s, impl, sul);
+  auto now = clock::now();
+  auto lag = std::chrono::duration_cast<std::chrono::microseconds>(now - self->next_tick);
+  if (lag.count() > self->stats.max_tick_lag_us)
+    self->stats.max_tick_lag_us = lag.count();
+  for (auto& c : self->callers) {
+    if (c.ph == phase::waiting && now >= c.start_at)
+      self->connect(c);
+    else if (c.ph != phase::waiting && c.ph != phase::connecting && c.ph != phase::done)
+      self->step(c, now);
+  }
+  self->next_tick += frame_period;
+  auto wait = std::chrono::duration_cast<std::chrono::microseconds>(self->next_tick -
+                                                                    clock::now());
+  lws_sul_schedule(self->ctx, 0, &self->sul, tick_cb, std::max<int64_t>(wait.count(), 0));
+}
+
+engine::engine(std::string host, uint16_t port) : impl_(std::make_unique<impl>()) {
+  impl_->host = std::move(host);
+  impl_->port = port;
+  for (int d = 0; d < 2; ++d) {
+    auto kind = d == 0 ? dialect::twilio : dialect::exotel;
+    impl_->speech_b64[d][0] = tone_frame(kind, true, 0);
+    impl_->speech_b64[d][1] = tone_frame(kind, true, 1);
+    impl_->silence_b64[d] = tone_frame(kind, false, 0);
+  }
+}
+
+engine::~engine() = default;
+
+void engine::add(script s, millis start_after) {
+  caller c;
+  c.index = impl_->callers.size();
+  c.sc = std::move(s);
+  c.start_at = clock::time_point{} + start_after;  // made absolute in run()
+  impl_->callers.push_back(std::move(c));
+}
+
+bool engine::run(millis timeout) {
+  static const lws_protocols protocols[] = {
+    {"sb-caller", &impl::callback, 0, 65536, 0, nullptr, 0},
+    {nullptr, nullptr, 0, 0, 0, nullptr, 0},
+  };
+  lws_set_log_level(LLL_ERR, nullptr);
+  lws_context_creation_info info;
+  std::memset(&info, 0, sizeof info);
+  info.port = CONTEXT_PORT_NO_LISTEN;
+  info.protocols = protocols;
+  info.user = impl_.get();
+  info.timeout_secs = 10;
+  impl_->ctx = lws_create_context(&info);
+  if (!impl_->ctx)
+    return false;
+  auto now = clock::now();
+  impl_->started = now;
+  for (auto& c : impl_->callers)
+    c.start_at = now + (c.start_at - clock::time_point{});
+  impl_->next_tick = now;
+  lws_sul_schedule(impl_->ctx, 0, &impl_->sul, impl::tick_cb, 0);
+  auto deadline = now + timeout;
+  bool ok = true;
+  while (impl_->stats.done < static_cast<int>(impl_->callers.size())) {
+    if (clock::now() > deadline || impl_->stop) {
+      ok = false;
+      break;
+    }
+    if (lws_service(impl_->ctx, 0) < 0)
+      break;
+  }
+  lws_sul_cancel(&impl_->sul);
+  lws_context_destroy(impl_->ctx);
+  impl_->ctx = nullptr;
+  impl_->results.clear();
+  for (auto& c : impl_->callers)
+    impl_->results.push_back(c.res);
+  return ok;
+}
+
+const std::vector<result>& engine::results() const { return impl_->results; }
+const engine_stats& engine::stats() const { return impl_->stats; }
+void engine::request_stop() { impl_->stop = true; }
+
+} // namespace sb::caller

@@ -1,0 +1,86 @@
+// Simulated phone callers over real WebSockets, Twilio or Exotel dialect. One lws context
+// and one 20 ms timer drive every caller: each streams audio in real time (tone bursts
+// for speech, low noise for silence), echoes marks, and measures each turn's response
+// latency (last speech frame sent -> first reply audio frame received).
+// Used by the integration tests and by switchboard-loadgen.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "messages/telephony.hpp"
+
+namespace sb::caller {
+
+using millis = std::chrono::milliseconds;
+
+// Something other than a well-behaved caller, for protocol-error tests.
+enum class misbehaviour : uint8_t {
+  none,
+  invalid_json,   // "{not json" after start
+  unknown_event,  // {"event":"bogus"}
+  bad_base64,     // media payload that is not base64
+  huge_frame,     // one 1 MiB text frame
+  binary_frame,   // a binary frame instead of JSON text
+  no_start,       // never sends start
+};
+
+struct script {
+  dialect kind = dialect::twilio;
+  std::string path;              // default /ws/twilio or /ws/exotel
+  int turns = 2;                 // utterances to speak
+  millis speech{600};            // length of each utterance
+  millis pause{300};             // after a reply has finished, before speaking again
+  millis reply_timeout{15000};   // a turn with no reply audio by then counts as failed
+  bool barge_in = false;         // speak again 200 ms into each reply
+  misbehaviour misbehave = misbehaviour::none;
+  millis max_duration{60000};    // hang up after this whatever happens
+};
+
+struct result {
+  bool connected = false;
+  int refused_status = 0;        // HTTP status of a refused upgrade
+  std::string connect_error;
+  int close_code = 0;            // close code the node sent (0 = we closed)
+  std::string close_reason;
+  int turns_spoken = 0;
+  int turns_answered = 0;        // reply audio arrived
+  int turns_failed = 0;          // no reply audio within reply_timeout
+  std::vector<double> latency_ms;
+  uint64_t media_frames = 0;     // reply audio frames received
+  uint64_t media_bytes = 0;      // decoded audio bytes received
+  uint64_t clears = 0;
+  uint64_t marks = 0;
+  uint64_t gaps = 0;             // reply frames arriving > 3 frame periods after the previous
+  uint64_t stale_frames = 0;     // reply audio received after a clear while still speaking
+  bool finished = false;         // hung up by script, or closed by the node
+};
+
+struct engine_stats {
+  std::atomic<int> active{0};
+  std::atomic<int> done{0};
+  std::atomic<int64_t> max_tick_lag_us{0};  // worst lateness of the 20 ms timer
+};
+
+class engine {
+public:
+  engine(std::string host, uint16_t port);
+  ~engine();
+  // Adds a caller that connects at `start_after` from run() start.
+  void add(script s, millis start_after = millis{0});
+  // Runs until every caller finished or `timeout`; returns false on timeout.
+  bool run(millis timeout);
+  const std::vector<result>& results() const;
+  const engine_stats& stats() const;
+  void request_stop();  // from another thread (e.g. a signal)
+
+private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace sb::caller
