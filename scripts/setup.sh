@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs what switchboard needs to build, test and run on Debian 12.
+set -euo pipefail
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+PACKAGES=(
+  build-essential cmake ninja-build pkg-config ccache curl
+  libcaf-dev libwebsockets-dev nlohmann-json3-dev libspdlog-dev catch2
+  prometheus-cpp-dev libinih-dev libcli11-dev libssl-dev
+)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi

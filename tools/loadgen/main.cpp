@@ -1,0 +1,140 @@
+// switchboard-loadgen: simulated callers against a node; prints a JSON summary.
+#include <algorithm>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "tools/caller/caller_engine.hpp"
+
+namespace {
+
+sb::caller::engine* running = nullptr;
+
+void on_signal(int) {
+  if (running)
+    running->request_stop();
+}
+
+double percentile(std::vector<double> v, double q) {
+  if (v.empty())
+    return 0;
+  std::sort(v.begin(), v.end());
+  auto i = static_cast<size_t>(q * static_cast<double>(v.size() - 1) + 0.5);
+  return v[std::min(i, v.size() - 1)];
+}
+
+nlohmann::json summarize(const sb::caller::engine& e, double seconds) {
+  std::vector<double> lat;
+  int connected = 0, finished = 0, answered = 0, failed_turns = 0, spoken = 0;
+  uint64_t frames = 0, gaps = 0, clears = 0, stale = 0;
+  std::map<std::string, int> refused, closed;
+  for (auto& r : e.results()) {
+    connected += r.connected;
+    finished += r.finished;
+    spoken += r.turns_spoken;
+    answered += r.turns_answered;
+    failed_turns += r.turns_failed;
+    frames += r.media_frames;
+    gaps += r.gaps;
+    clears += r.clears;
+    stale += r.stale_frames;
+    lat.insert(lat.end(), r.latency_ms.begin(), r.latency_ms.end());
+    if (!r.connected)
+      ++refused[r.refused_status ? std::to_string(r.refused_status) : r.connect_error];
+    if (r.close_code)
+      ++closed[std::to_string(r.close_code) + " " + r.close_reason];
+  }
+  return {{"calls", e.results().size()},
+          {"connected", connected},
+          {"finished", finished},
+          {"refused", refused},
+          {"closed_by_node", closed},
+          {"turns", {{"spoken", spoken}, {"answered", answered}, {"failed", failed_turns}}},
+          {"latency_ms",
+           {{"count", lat.size()},
+            {"p50", percentile(lat, 0.5)},
+            {"p90", percentile(lat, 0.9)},
+            {"p99", percentile(lat, 0.99)},
+            {"max", lat.empty() ? 0.0 : *std::max_element(lat.begin(), lat.end())}}},
+          {"reply_frames", frames},
+          {"gaps", gaps},
+          {"clears", clears},
+          {"stale_frames_after_clear", stale},
+          {"max_tick_lag_ms", static_cast<double>(e.stats().max_tick_lag_us) / 1000.0},
+          {"seconds", seconds}};
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"switchboard-loadgen: simulated phone callers over real WebSockets"};
+  app.set_version_flag("--version", std::string("switchboard-loadgen ") + SB_VERSION);
+  std::string target = "127.0.0.1:8080";
+  std::string dialect = "twilio";
+  unsigned calls = 1, turns = 2, speech_ms = 600, pause_ms = 300, ramp_ms = 10;
+  unsigned duration_s = 600;
+  bool barge_in = false, progress = true;
+  app.add_option("--target", target, "Node HOST:PORT")->capture_default_str();
+  app.add_option("--dialect", dialect, "twilio | exotel")
+    ->check(CLI::IsMember({"twilio", "exotel"}))
+    ->capture_default_str();
+  app.add_option("--calls", calls, "Calls to place")->check(CLI::Range(1u, 100000u))
+    ->capture_default_str();
+  app.add_option("--ramp-ms", ramp_ms, "Delay between call starts (ms)")->capture_default_str();
+  app.add_option("--turns", turns, "Utterances per call")->check(CLI::Range(1u, 1000u))
+    ->capture_default_str();
+  app.add_option("--speech-ms", speech_ms, "Length of each utterance (ms)")
+    ->check(CLI::Range(20u, 60000u))->capture_default_str();
+  app.add_option("--pause-ms", pause_ms, "Pause after each reply (ms)")->capture_default_str();
+  app.add_option("--max-duration-s", duration_s, "Hang up each call after this")
+    ->capture_default_str();
+  app.add_flag("--barge-in", barge_in, "Speak again 200 ms into every reply");
+  app.add_flag("--progress,!--no-progress", progress, "Live progress line on stderr");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  auto colon = target.rfind(':');
+  int port = colon == std::string::npos ? 0 : std::atoi(target.c_str() + colon + 1);
+  if (port <= 0 || port > 65535) {
+    std::cerr << "--target: expected HOST:PORT, got '" << target << "'\n";
+    return 2;
+  }
+  sb::caller::engine e(target.substr(0, colon), static_cast<uint16_t>(port));
+  for (unsigned i = 0; i < calls; ++i) {
+    sb::caller::script s;
+    s.kind = dialect == "exotel" ? sb::dialect::exotel : sb::dialect::twilio;
+    s.turns = static_cast<int>(turns);
+    s.speech = std::chrono::milliseconds{speech_ms};
+    s.pause = std::chrono::milliseconds{pause_ms};
+    s.barge_in = barge_in;
+    s.max_duration = std::chrono::seconds{duration_s};
+    e.add(s, std::chrono::milliseconds{static_cast<int64_t>(i) * ramp_ms});
+  }
+  running = &e;
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  auto t0 = std::chrono::steady_clock::now();
+  std::atomic<bool> done{false};
+  std::thread ticker([&] {
+    while (progress && !done) {
+      std::this_thread::sleep_for(std::chrono::seconds{1});
+      std::fprintf(stderr, "\ractive %d done %d / %u   ", e.stats().active.load(),
+                   e.stats().done.load(), calls);
+    }
+  });
+  bool ok = e.run(std::chrono::seconds{duration_s + 60});
+  done = true;
+  ticker.join();
+  if (progress)
+    std::fprintf(stderr, "\n");
+  auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::cout << summarize(e, secs).dump(2) << std::endl;
+  return ok ? 0 : 1;
+}

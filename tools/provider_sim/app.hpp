@@ -1,0 +1,36 @@
+// State shared by the lws callbacks, reachable from any wsi via lws_context_user().
+// Lives in the server object; touched only by the lws service thread.
+#pragma once
+
+#include <string>
+#include <unordered_set>
+
+#include <libwebsockets.h>
+
+#include "tools/provider_sim/services.hpp"
+#include "tools/provider_sim/stt_deepgram.hpp"
+
+namespace sb::sim {
+
+// What CONFIRM_UPGRADE decided, picked up by ADD_HEADERS and ESTABLISHED of the same
+// wsi (lws runs the three back to back for one handshake).
+struct pending_upgrade {
+  lws* wsi = nullptr;
+  std::string request_id;
+  std::string key;
+  stt_options options;
+};
+
+struct sim_app {
+  sim_services services;
+  std::unordered_set<lws*> http_active; // HTTP connections with a reply in progress
+  std::unordered_set<lws*> stt_active;  // established STT WebSockets
+  pending_upgrade upgrade;
+  bool draining = false; // stopping: refuse new streams, close open ones
+};
+
+inline sim_app& app_of(lws* wsi) {
+  return *static_cast<sim_app*>(lws_context_user(lws_get_context(wsi)));
+}
+
+} // namespace sb::sim
