@@ -1,7 +1,11 @@
 #include "messages/register.hpp"
 
-#include <caf/actor_system_config.hpp>
+#include <string>
 
+#include <caf/actor_system_config.hpp>
+#include <caf/message.hpp>
+
+#include "messages/pool.hpp"
 #include "messages/ports.hpp"
 #include "messages/provider_events.hpp"
 #include "messages/telephony.hpp"
@@ -28,6 +32,17 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<tts_done>("sb::tts_done");
   cfg.add_message_type<chat_message>("sb::chat_message");
   cfg.add_message_type<std::vector<chat_message>>("sb::chat_messages");
+  cfg.add_message_type<pool_config>("sb::pool_config");
+  cfg.add_message_type<pool_acquire>("sb::pool_acquire");
+  cfg.add_message_type<pool_lease>("sb::pool_lease");
+  cfg.add_message_type<pool_release>("sb::pool_release");
+  cfg.add_message_type<pool_cancel>("sb::pool_cancel");
+  cfg.add_message_type<pool_stats>("sb::pool_stats");
+  cfg.add_error_category(pool_error_category,
+                         [](uint8_t code, caf::atom_value, const caf::message&) {
+                           return std::string{"pool_error("} +
+                                  to_string(static_cast<pool_errc>(code)) + ")";
+                         });
 }
 
 } // namespace sb

@@ -1,0 +1,333 @@
+#include "actors/pool_actor.hpp"
+
+#include <optional>
+
+#include <caf/actor_cast.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/sec.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/system_messages.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/pool_state.hpp"
+
+namespace sb {
+
+namespace {
+
+using self_ptr = pool_actor::stateful_pointer<pool_state>;
+using time_point = pool_state::time_point;
+
+time_point now_of(self_ptr self) {
+  return self->clock().now();
+}
+
+int64_t to_ms(caf::timespan x) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(x).count();
+}
+
+// -- monitoring: one monitor per requester with live waits or leases ---------------------
+
+void watch(self_ptr self, const caf::actor_addr& who) {
+  if (who && self->state.watched[who]++ == 0)
+    self->monitor(who);
+}
+
+void unwatch(self_ptr self, const caf::actor_addr& who) {
+  auto& watched = self->state.watched;
+  auto i = watched.find(who);
+  if (i != watched.end() && --i->second == 0) {
+    self->demonitor(who);
+    watched.erase(i);
+  }
+}
+
+// -- waiters and leases ----------------------------------------------------------------
+
+pool_lease grant(self_ptr self, const caf::actor_addr& who, uint64_t ticket,
+                 uint32_t est_tokens, time_point since, uint32_t key, time_point now) {
+  auto& s = self->state;
+  auto probe = s.breaker.on_grant(now);
+  s.keys[key].on_grant(est_tokens, now);
+  auto id = s.next_lease++;
+  s.leases.emplace(id, pool_state::lease_entry{who, ticket, key, est_tokens, probe, now});
+  s.tickets[{who, ticket}] = pool_state::ticket_ref{0, id};
+  watch(self, who);
+  ++s.totals.acquired;
+  s.record_wait(now - since);
+  return pool_lease{id, ticket, key, s.keys[key].label(), to_ms(now - since)};
+}
+
+// Removes a waiter from the queue (and the ticket index), answering it with `err` unless
+// the requester is gone.
+void drop_waiter(self_ptr self, std::map<uint64_t, pool_state::waiter>::iterator i,
+                 std::optional<pool_errc> err) {
+  auto& s = self->state;
+  auto w = std::move(i->second);
+  s.queue.erase(i);
+  s.tickets.erase({w.requester, w.ticket});
+  if (err)
+    w.rp.deliver(make_error(*err));
+  unwatch(self, w.requester);
+}
+
+void fail_all_waiters(self_ptr self, pool_errc err) {
+  while (!self->state.queue.empty())
+    drop_waiter(self, self->state.queue.begin(), err);
+}
+
+// Settles a lease that came back (released, cancelled or reclaimed).
+void finish_lease(self_ptr self, std::map<uint64_t, pool_state::lease_entry>::iterator i,
+                  const pool_release& r, time_point now) {
+  auto& s = self->state;
+  auto l = i->second;
+  s.leases.erase(i);
+  s.tickets.erase({l.holder, l.ticket});
+  auto& key = s.keys[l.key];
+  key.on_return(l.est_tokens, r.used_tokens, now);
+  auto outcome = r.outcome;
+  if (outcome == lease_outcome::ok && s.cfg.slow_threshold.count() > 0 && r.latency_ms >= 0
+      && std::chrono::milliseconds{r.latency_ms} > s.cfg.slow_threshold)
+    outcome = lease_outcome::slow;
+  bool opened = false;
+  switch (outcome) {
+    case lease_outcome::ok:
+      s.breaker.on_success(l.probe);
+      break;
+    case lease_outcome::failure:
+    case lease_outcome::slow:
+      ++s.totals.failures;
+      opened = s.breaker.on_failure(l.probe, now);
+      break;
+    case lease_outcome::rate_limited:
+      ++s.totals.rate_limited;
+      key.on_rate_limited(r.retry_after_ms, now);
+      s.breaker.on_neutral(l.probe);
+      break;
+    default:
+      s.breaker.on_neutral(l.probe);
+  }
+  unwatch(self, l.holder);
+  if (opened) {
+    // Fail fast: nobody waits out the open period in the queue.
+    s.totals.breaker_rejected += s.queue.size();
+    fail_all_waiters(self, pool_errc::breaker_open);
+  }
+}
+
+// Schedules a wake-up for when the head of the queue could be granted without a release
+// (429 block over, recovery step, rate tokens refilled).
+void plan_wake(self_ptr self, time_point now) {
+  auto& s = self->state;
+  if (s.queue.empty())
+    return;
+  auto est = s.queue.begin()->second.est_tokens;
+  std::optional<time_point> t;
+  for (auto& key : s.keys)
+    if (auto r = key.ready_at(est, now); r && (!t || *r < *t))
+      t = r;
+  if (!t || *t <= now || (s.wake_at && *s.wake_at <= *t))
+    return;
+  s.wake_at = *t;
+  self->delayed_send(self, *t - now, pool_wake_atom_v);
+}
+
+// Grants leases to waiters in FIFO order while keys can take them.
+void dispatch(self_ptr self) {
+  auto& s = self->state;
+  auto now = now_of(self);
+  while (!s.queue.empty()) {
+    auto i = s.queue.begin();
+    if (now >= i->second.deadline) {  // its expire message is still on the way
+      ++s.totals.timeouts;
+      drop_waiter(self, i, pool_errc::queue_timeout);
+      continue;
+    }
+    if (!s.breaker.may_grant(now))
+      break;
+    auto key = s.pick_key(i->second.est_tokens, now);
+    if (!key)
+      break;
+    auto w = std::move(i->second);
+    s.queue.erase(i);
+    s.tickets.erase({w.requester, w.ticket});
+    w.rp.deliver(grant(self, w.requester, w.ticket, w.est_tokens, w.enqueued_at, *key, now));
+    unwatch(self, w.requester);  // the lease holds its own reference now
+  }
+  plan_wake(self, now);
+}
+
+// -- the behaviour ---------------------------------------------------------------------
+
+pool_actor::behavior_type pool_impl(self_ptr self, pool_config cfg) {
+  self->state.init(std::move(cfg), now_of(self));
+  self->set_down_handler([self](caf::down_msg& dm) {
+    auto& s = self->state;
+    auto now = now_of(self);
+    pool_release gone{0, -1, lease_outcome::unused, -1, -1};  // estimate stays charged
+    for (auto i = s.leases.begin(); i != s.leases.end();) {
+      auto next = std::next(i);
+      if (i->second.holder == dm.source) {
+        ++s.totals.reclaimed;
+        finish_lease(self, i, gone, now);
+      }
+      i = next;
+    }
+    for (auto i = s.queue.begin(); i != s.queue.end();) {
+      auto next = std::next(i);
+      if (i->second.requester == dm.source) {
+        ++s.totals.abandoned;
+        drop_waiter(self, i, std::nullopt);
+      }
+      i = next;
+    }
+    s.watched.erase(dm.source);
+    dispatch(self);
+  });
+  self->set_exit_handler([self](caf::exit_msg& msg) {
+    fail_all_waiters(self, pool_errc::shutting_down);
+    self->quit(msg.reason);
+  });
+  return {
+    [self](pool_acquire& req) -> caf::result<pool_lease> {
+      auto& s = self->state;
+      auto now = now_of(self);
+      auto who = caf::actor_cast<caf::actor_addr>(self->current_sender());
+      if (!who) {
+        // Nobody to answer or to monitor: a lease would leak.
+        ++s.totals.rejected;
+        return caf::make_error(caf::sec::invalid_argument, "anonymous pool_acquire");
+      }
+      if (s.tickets.count({who, req.ticket}) > 0) {
+        ++s.totals.rejected;
+        return pool_errc::duplicate_ticket;
+      }
+      if (!s.breaker.may_grant(now)) {
+        ++s.totals.breaker_rejected;
+        return pool_errc::breaker_open;
+      }
+      if (s.queue.empty())
+        if (auto key = s.pick_key(req.est_tokens, now))
+          return grant(self, who, req.ticket, req.est_tokens, now, *key, now);
+      if (s.breaker.state(now) == breaker_state::half_open) {
+        ++s.totals.breaker_rejected;  // probes are not queued
+        return pool_errc::breaker_open;
+      }
+      if (s.queue.size() >= s.cfg.max_queue) {
+        ++s.totals.rejected;
+        return pool_errc::queue_full;
+      }
+      auto wait = s.max_wait(req.deadline);
+      if (wait <= caf::timespan{0}) {
+        ++s.totals.timeouts;
+        return pool_errc::queue_timeout;
+      }
+      auto rp = self->make_response_promise<pool_lease>();
+      auto seq = s.next_seq++;
+      s.queue.emplace(seq, pool_state::waiter{who, req.ticket, req.est_tokens, now,
+                                              now + wait, rp});
+      s.tickets[{who, req.ticket}] = pool_state::ticket_ref{seq, 0};
+      watch(self, who);
+      self->delayed_send(self, wait, pool_expire_atom_v, seq);
+      plan_wake(self, now);
+      return rp;
+    },
+    [self](pool_release& r) {
+      auto& s = self->state;
+      auto i = s.leases.find(r.lease_id);
+      if (i == s.leases.end()) {
+        if (r.lease_id != 0 && r.lease_id < s.next_lease)
+          ++s.totals.double_releases;
+        else
+          ++s.totals.unknown_releases;
+        return;
+      }
+      ++s.totals.released;
+      finish_lease(self, i, r, now_of(self));
+      dispatch(self);
+    },
+    [self](pool_cancel& c) {
+      auto& s = self->state;
+      auto who = caf::actor_cast<caf::actor_addr>(self->current_sender());
+      auto t = s.tickets.find({who, c.ticket});
+      if (t == s.tickets.end())
+        return;  // unknown, or already answered and released
+      ++s.totals.cancelled;
+      if (t->second.lease != 0) {
+        // Granted before the cancel arrived: the lease was never used.
+        ++s.totals.released;
+        pool_release unused{t->second.lease, 0, lease_outcome::unused, -1, -1};
+        finish_lease(self, s.leases.find(t->second.lease), unused, now_of(self));
+      } else {
+        drop_waiter(self, s.queue.find(t->second.seq), pool_errc::cancelled);
+      }
+      dispatch(self);
+    },
+    [self](caf::get_atom) -> pool_stats {
+      return self->state.stats(now_of(self));
+    },
+    [self](pool_expire_atom, uint64_t seq) {
+      auto& s = self->state;
+      auto i = s.queue.find(seq);
+      if (i == s.queue.end())
+        return;  // granted, cancelled or gone
+      auto now = now_of(self);
+      if (now < i->second.deadline) {
+        self->delayed_send(self, i->second.deadline - now, pool_expire_atom_v, seq);
+        return;
+      }
+      ++s.totals.timeouts;
+      drop_waiter(self, i, pool_errc::queue_timeout);
+      dispatch(self);
+    },
+    [self](pool_wake_atom) {
+      auto& s = self->state;
+      if (s.wake_at && now_of(self) >= *s.wake_at)
+        s.wake_at.reset();
+      dispatch(self);
+    },
+  };
+}
+
+} // namespace
+
+std::vector<std::string> validate(const pool_config& cfg) {
+  std::vector<std::string> out;
+  auto bad = [&](const std::string& what) { out.push_back("pool " + cfg.name + ": " + what); };
+  if (cfg.keys.empty())
+    bad("needs at least one key");
+  for (size_t i = 0; i < cfg.keys.size(); ++i) {
+    if (cfg.keys[i].empty())
+      bad("key " + std::to_string(i) + " has an empty label");
+    for (size_t j = 0; j < i; ++j)
+      if (cfg.keys[i] == cfg.keys[j])
+        bad("key label '" + cfg.keys[i] + "' is used twice");
+  }
+  if (cfg.max_active < 1)
+    bad("max_active must be at least 1");
+  if (cfg.queue_timeout.count() < 0)
+    bad("queue_timeout must not be negative");
+  if (cfg.failure_threshold < 1)
+    bad("failure_threshold must be at least 1");
+  if (cfg.success_threshold < 1)
+    bad("success_threshold must be at least 1");
+  if (cfg.half_open_probes < 1)
+    bad("half_open_probes must be at least 1");
+  if (cfg.open_timeout.count() <= 0)
+    bad("open_timeout must be positive");
+  if (cfg.slow_threshold.count() < 0)
+    bad("slow_threshold must not be negative");
+  if (cfg.default_retry_after.count() < 0)
+    bad("default_retry_after must not be negative");
+  if (cfg.backoff_cooldown.count() <= 0)
+    bad("backoff_cooldown must be positive");
+  if (cfg.backoff_step < 1)
+    bad("backoff_step must be at least 1");
+  return out;
+}
+
+pool_actor spawn_pool(caf::actor_system& sys, pool_config cfg) {
+  return sys.spawn(pool_impl, std::move(cfg));
+}
+
+} // namespace sb
