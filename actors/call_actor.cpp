@@ -6,6 +6,7 @@
 #include <caf/message_handler.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/call_leases.hpp"
 #include "actors/call_state.hpp"
 #include "messages/atoms.hpp"
 
@@ -17,9 +18,12 @@ using std::chrono::duration_cast;
 using std::chrono::microseconds;
 using std::chrono::milliseconds;
 
+constexpr milliseconds ending_grace{5000};
+
 class call_actor : public caf::event_based_actor {
 public:
-  call_actor(caf::actor_config& cfg, call_deps deps) : caf::event_based_actor(cfg) {
+  call_actor(caf::actor_config& cfg, call_deps deps)
+    : caf::event_based_actor(cfg), leases_(this) {
     d_.deps = std::move(deps);
   }
 
@@ -39,12 +43,10 @@ protected:
     // LISTENING: collect final transcripts until the caller stops speaking.
     listening_ = caf::message_handler{
       [this](stt_transcript& t) {
-        if (t.id != d_.stt || !t.is_final || t.text.empty()) {
-          if (t.speech_final && t.id == d_.stt)
-            end_of_utterance();
+        if (t.id != d_.stt)
           return;
-        }
-        append_heard(t.text);
+        if (t.is_final && !t.text.empty())
+          append_heard(t.text);
         if (t.speech_final)
           end_of_utterance();
       },
@@ -60,6 +62,17 @@ protected:
     responding_ =
       caf::message_handler{[this](tel_mark& m) { on_mark(m); }}.or_else(replying).or_else(
         common_);
+    // ENDED: waiting for provider connections to close so their leases go back.
+    ending_ = caf::message_handler{
+      [this](provider_closed& c) { stream_ended(c.id, lease_outcome::ok); },
+      [this](provider_failure& f) { stream_ended(f.id, outcome_of(f)); },
+      [this](llm_done& d) { stream_ended(d.id, lease_outcome::ok); },
+      [this](tts_done& d) { stream_ended(d.id, lease_outcome::ok); },
+      [this](playback_timeout_atom, uint64_t turn) {
+        if (turn == 0)
+          quit();  // the connections did not close in time: the pools reclaim on exit
+      },
+    };
     return starting_;
   }
 
@@ -76,10 +89,7 @@ private:
 
   caf::message_handler common_handlers() {
     return {
-      [this](tel_media& m) {
-        if (d_.stt)
-          d_.deps.providers->stt_audio(d_.stt, std::move(m.audio));
-      },
+      [this](tel_media& m) { caller_audio(std::move(m.audio)); },
       [this](tel_stop& s) { end_call(call_end::caller_stop, 1000, "stop: " + s.reason); },
       [this](tel_closed& c) {
         auto why = c.code == 1000 || c.code == 1001 || c.code == 1005 || c.code == 1006
@@ -98,20 +108,20 @@ private:
       [](stt_transcript&) {},
       [](stt_utterance_end&) {},
       [this](provider_closed& c) {
+        leases_.release(c.id, lease_outcome::ok);
         if (c.id == d_.stt)
           close_with(call_end::stt_failed, 1011, "speech-to-text stream closed");
       },
       [this](provider_failure& f) { on_failure(f); },
+      [this](llm_done& d) { leases_.release(d.id, lease_outcome::ok, tokens(d)); },
+      [this](tts_done& d) { leases_.release(d.id, lease_outcome::ok); },
       [](llm_token&) {},
-      [](llm_done&) {},
       [](tts_audio&) {},
-      [](tts_done&) {},
       [this](start_timeout_atom) {
         if (!d_.started)
-          close_with(call_end::no_start, 1008, "no start event within " +
-                                                  std::to_string(
-                                                    d_.deps.settings.start_timeout.count()) +
-                                                  " ms");
+          close_with(call_end::no_start, 1008,
+                     "no start event within " +
+                       std::to_string(d_.deps.settings.start_timeout.count()) + " ms");
       },
       [this](max_duration_atom) {
         close_with(call_end::max_duration, 1000, "maximum call duration reached");
@@ -144,6 +154,7 @@ private:
           say(std::move(s));
       },
       [this](llm_done& done) {
+        leases_.release(done.id, lease_outcome::ok, tokens(done));
         if (done.id != d_.llm)
           return;
         d_.llm = 0;
@@ -155,11 +166,11 @@ private:
         maybe_finish_turn();
       },
       [this](tts_audio& a) {
-        if (a.id != d_.tts)
-          return;
-        play(std::move(a.audio));
+        if (a.id == d_.tts)
+          play(std::move(a.audio));
       },
       [this](tts_done& done) {
+        leases_.release(done.id, lease_outcome::ok);
         if (done.id != d_.tts)
           return;
         d_.tts = 0;
@@ -168,7 +179,12 @@ private:
     };
   }
 
-  // --- transitions -------------------------------------------------------------
+  static int64_t tokens(const llm_done& d) {
+    auto n = static_cast<int64_t>(d.prompt_tokens) + d.completion_tokens;
+    return n > 0 ? n : -1;
+  }
+
+  // --- speech-to-text ------------------------------------------------------------
 
   void on_start(tel_start s) {
     d_.start = std::move(s);
@@ -177,7 +193,7 @@ private:
                  to_string(d_.deps.info.kind), d_.start.stream_sid, d_.start.call_sid,
                  to_string(d_.start.encoding), d_.start.sample_rate,
                  d_.deps.info.route.empty() ? "" : " route " + d_.deps.info.route);
-    d_.stt = d_.deps.providers->open_stt(self_handle(), d_.start.encoding);
+    acquire_stt();
     if (!d_.deps.settings.greeting.empty()) {
       begin_turn();
       d_.llm_finished = true;
@@ -187,6 +203,70 @@ private:
     }
     listen();
   }
+
+  void acquire_stt() {
+    auto& use = d_.deps.settings.stt;
+    d_.stt_ticket = leases_.acquire(
+      use.pool, use.deadline, 0,
+      [this, use](const pool_lease& lease) {
+        d_.stt_ticket = 0;
+        d_.stt = d_.deps.providers->open_stt(self_handle(), d_.start.encoding, lease.key_index);
+        leases_.bind(d_.stt, use.pool, lease);
+        for (auto& a : d_.stt_backlog)  // the most recent audio, in order
+          d_.deps.providers->stt_audio(d_.stt, std::move(a));
+        d_.stt_backlog.clear();
+        d_.stt_backlog_bytes = 0;
+      },
+      [this](const caf::error& err) {
+        d_.stt_ticket = 0;
+        exhausted(provider_kind::stt, d_.deps.settings.stt.on_exhausted, err);
+      });
+  }
+
+  void caller_audio(audio_bytes audio) {
+    if (d_.stt) {
+      d_.deps.providers->stt_audio(d_.stt, std::move(audio));
+      return;
+    }
+    // Waiting for a lease: keep the last stt_buffer of audio, oldest dropped first.
+    auto bytes_per_ms = d_.start.encoding == audio_encoding::pcm16le ? 16u : 8u;
+    auto cap = static_cast<size_t>(d_.deps.settings.stt_buffer.count()) * bytes_per_ms;
+    d_.stt_backlog_bytes += audio.size();
+    d_.stt_backlog.push_back(std::move(audio));
+    while (d_.stt_backlog_bytes > cap && !d_.stt_backlog.empty()) {
+      d_.stt_backlog_bytes -= d_.stt_backlog.front().size();
+      d_.stt_backlog.pop_front();
+    }
+  }
+
+  // A pool had no lease for us in time.
+  void exhausted(provider_kind kind, exhausted_action action, const caf::error& err) {
+    auto why = system().render(err);
+    spdlog::warn("call {}: no {} lease ({}): {}", d_.deps.info.session, to_string(kind), why,
+                 to_string(action));
+    if (d_.deps.probe)
+      d_.deps.probe->fallback(kind, action);
+    if (action == exhausted_action::end) {
+      close_with(call_end::capacity, 4503,
+                 std::string(to_string(kind)) + " capacity exhausted: " + why);
+      return;
+    }
+    switch (kind) {
+      case provider_kind::stt:
+        if (action == exhausted_action::hold)
+          d_.deps.telephony->play(d_.deps.info.session, d_.deps.settings.hold_audio);
+        acquire_stt();  // keep waiting; the caller's latest audio stays buffered
+        break;
+      case provider_kind::llm:
+        apologise();
+        break;
+      case provider_kind::tts:
+        next_sentence();  // skip this sentence
+        break;
+    }
+  }
+
+  // --- turns ----------------------------------------------------------------------
 
   void listen() {
     d_.state = call_state::listening;
@@ -219,10 +299,32 @@ private:
   void ask_llm() {
     std::vector<chat_message> msgs;
     msgs.reserve(d_.history.size() + 1);
+    size_t chars = 0;
     if (!d_.deps.settings.system_prompt.empty())
       msgs.push_back({"system", d_.deps.settings.system_prompt});
     msgs.insert(msgs.end(), d_.history.begin(), d_.history.end());
-    d_.llm = d_.deps.providers->start_llm(self_handle(), std::move(msgs));
+    for (auto& m : msgs)
+      chars += m.content.size();
+    // About four characters a token, plus the reply's budget.
+    auto est = static_cast<uint32_t>(chars / 4) + d_.deps.settings.max_tokens;
+    auto& use = d_.deps.settings.llm;
+    d_.llm_ticket = leases_.acquire(
+      use.pool, use.deadline, est,
+      [this, use, m = std::move(msgs)](const pool_lease& lease) mutable {
+        d_.llm_ticket = 0;
+        d_.llm = d_.deps.providers->start_llm(self_handle(), std::move(m), lease.key_index);
+        leases_.bind(d_.llm, use.pool, lease);
+      },
+      [this](const caf::error& err) {
+        d_.llm_ticket = 0;
+        exhausted(provider_kind::llm, d_.deps.settings.llm.on_exhausted, err);
+      });
+  }
+
+  void apologise() {
+    d_.llm_finished = true;
+    d_.sentences.clear();
+    say(d_.deps.settings.apology);
   }
 
   void append_heard(const std::string& text) {
@@ -243,19 +345,31 @@ private:
 
   void say(std::string sentence) {
     d_.sentences.push_back(std::move(sentence));
-    if (!d_.tts)
-      next_sentence();
+    next_sentence();
   }
 
+  // One sentence at a time through TTS, so the audio stays in order.
   void next_sentence() {
-    if (d_.tts)
+    if (d_.tts || d_.tts_ticket)
       return;
     if (d_.sentences.empty()) {
       maybe_finish_turn();
       return;
     }
-    d_.tts = d_.deps.providers->start_tts(self_handle(), std::move(d_.sentences.front()));
+    auto text = std::move(d_.sentences.front());
     d_.sentences.pop_front();
+    auto& use = d_.deps.settings.tts;
+    d_.tts_ticket = leases_.acquire(
+      use.pool, use.deadline, 0,
+      [this, use, t = std::move(text)](const pool_lease& lease) mutable {
+        d_.tts_ticket = 0;
+        d_.tts = d_.deps.providers->start_tts(self_handle(), std::move(t), lease.key_index);
+        leases_.bind(d_.tts, use.pool, lease);
+      },
+      [this](const caf::error& err) {
+        d_.tts_ticket = 0;
+        exhausted(provider_kind::tts, d_.deps.settings.tts.on_exhausted, err);
+      });
   }
 
   void play(audio_bytes audio) {
@@ -275,7 +389,8 @@ private:
   // The turn is over once the LLM is done and every sentence has been synthesised:
   // queue a mark behind the audio; the caller echoes it when playback has ended.
   void maybe_finish_turn() {
-    if (!d_.llm_finished || d_.tts || !d_.sentences.empty() || d_.mark_sent)
+    if (!d_.llm_finished || d_.tts || d_.tts_ticket || !d_.sentences.empty() ||
+        d_.mark_sent || d_.state == call_state::ended)
       return;
     if (!d_.first_audio) {  // nothing to play (empty reply or every TTS failed)
       listen();
@@ -294,12 +409,22 @@ private:
       listen();
   }
 
+  void stop_reply() {
+    leases_.cancel(d_.llm_ticket);
+    leases_.cancel(d_.tts_ticket);
+    d_.llm_ticket = d_.tts_ticket = 0;
+    if (d_.llm)
+      d_.deps.providers->cancel(d_.llm);  // its lease returns on provider_closed
+    if (d_.tts)
+      d_.deps.providers->cancel(d_.tts);
+    d_.llm = d_.tts = 0;
+    d_.sentences.clear();
+  }
+
   void barge_in() {
     if (d_.state == call_state::thinking && !d_.first_audio) {
       // The caller is still talking: drop the pending answer and let the next
       // end of utterance ask again with everything said so far.
-      if (d_.llm)
-        d_.deps.providers->cancel(d_.llm);
       if (!d_.history.empty() && d_.history.back().role == "user") {
         d_.heard = d_.history.back().content;
         d_.history.pop_back();
@@ -308,19 +433,15 @@ private:
       if (d_.deps.probe)
         d_.deps.probe->barge_in();
       d_.deps.telephony->clear(d_.deps.info.session);
-      if (d_.llm) {
-        d_.deps.providers->cancel(d_.llm);
+      if (d_.llm)
         remember("assistant", d_.reply);  // what was said before the interruption
-      }
     }
-    if (d_.tts)
-      d_.deps.providers->cancel(d_.tts);
-    d_.llm = d_.tts = 0;
-    d_.sentences.clear();
+    stop_reply();
     listen();
   }
 
   void on_failure(const provider_failure& f) {
+    leases_.release(f.id, outcome_of(f), -1, f.retry_after_ms);
     if (d_.deps.probe)
       d_.deps.probe->provider_failed(f.provider, f.kind);
     if (f.id == d_.stt) {
@@ -332,12 +453,12 @@ private:
       d_.llm = 0;
       spdlog::warn("call {}: LLM failed ({}: {}), apologising", d_.deps.info.session,
                    to_string(f.kind), f.detail);
-      d_.llm_finished = true;
-      d_.sentences.clear();
       if (d_.tts)
         d_.deps.providers->cancel(d_.tts);
       d_.tts = 0;
-      say(d_.deps.settings.apology);
+      leases_.cancel(d_.tts_ticket);
+      d_.tts_ticket = 0;
+      apologise();
     } else if (f.id == d_.tts) {
       d_.tts = 0;
       spdlog::warn("call {}: TTS failed ({}: {}), skipping a sentence", d_.deps.info.session,
@@ -345,6 +466,8 @@ private:
       next_sentence();
     }
   }
+
+  // --- the end ----------------------------------------------------------------------
 
   void close_with(call_end why, uint16_t code, const std::string& reason) {
     d_.deps.telephony->close(d_.deps.info.session, code, reason);
@@ -361,15 +484,35 @@ private:
       d_.deps.telephony->close(d_.deps.info.session, 1000, "stream stopped");
     if (d_.deps.probe)
       d_.deps.probe->call_ended(why);
-    quit();
+    leases_.cancel_all();
+    stop_reply();
+    leases_.cancel(d_.stt_ticket);
+    if (d_.stt)
+      d_.deps.providers->cancel(d_.stt);
+    d_.stt = 0;
+    if (!leases_.holding()) {
+      quit();
+      return;
+    }
+    // Leases go back when their connections have really closed (bounded wait).
+    become(ending_);
+    delayed_send(this, ending_grace, playback_timeout_atom_v, uint64_t{0});
+  }
+
+  void stream_ended(stream_id id, lease_outcome outcome) {
+    leases_.release(id, outcome);
+    if (!leases_.holding())
+      quit();
   }
 
   call_data d_;
+  call_leases leases_;
   caf::message_handler common_;
   caf::behavior starting_;
   caf::behavior listening_;
   caf::behavior thinking_;
   caf::behavior responding_;
+  caf::behavior ending_;
 };
 
 } // namespace

@@ -22,6 +22,11 @@ struct call_data {
   stream_id stt = 0;
   stream_id llm = 0;
   stream_id tts = 0;
+  uint64_t stt_ticket = 0;  // acquisitions in flight (0 = none)
+  uint64_t llm_ticket = 0;
+  uint64_t tts_ticket = 0;
+  std::deque<audio_bytes> stt_backlog;  // caller audio while waiting for STT
+  size_t stt_backlog_bytes = 0;
 
   std::vector<chat_message> history;  // without the system prompt
   std::string heard;                  // final transcripts of the utterance in progress

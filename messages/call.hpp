@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 
+#include "messages/pool.hpp"
 #include "messages/provider_events.hpp"
 
 namespace sb {
@@ -22,6 +23,30 @@ inline const char* to_string(call_state s) {
   }
 }
 
+// What a call does when a pool cannot give it a lease in time (queue full, deadline
+// passed, breaker open).
+enum class exhausted_action : uint8_t {
+  wait = 0,  // ask again (STT); say the apology (LLM); skip the sentence (TTS)
+  hold = 1,  // as wait, and play a short hold tone to the caller while waiting
+  end = 2,   // end the call politely: close 4503 ("try again later", like HTTP 503) with the reason
+};
+
+inline const char* to_string(exhausted_action a) {
+  switch (a) {
+    case exhausted_action::wait: return "wait";
+    case exhausted_action::hold: return "hold";
+    default: return "end";
+  }
+}
+
+// One provider's pool as a call uses it. An invalid handle means no pool: leases are
+// granted at once on key 0.
+struct call_pool {
+  pool_actor pool;
+  std::chrono::milliseconds deadline{5000};  // longest wait for a lease
+  exhausted_action on_exhausted = exhausted_action::wait;
+};
+
 struct call_settings {
   std::string system_prompt;
   uint32_t max_history = 20;
@@ -30,6 +55,12 @@ struct call_settings {
   std::chrono::milliseconds start_timeout{10000};  // connected -> start
   // Said when the LLM fails, so the caller is never left in silence.
   std::string apology = "Sorry, I could not answer that just now. Could you say it again?";
+  uint32_t max_tokens = 200;  // for the LLM pool's token estimate
+  std::chrono::milliseconds stt_buffer{2000};  // audio kept while waiting for STT
+  audio_bytes hold_audio;  // mu-law, played each time a `hold` call asks STT again
+  call_pool stt;
+  call_pool llm;
+  call_pool tts;
 };
 
 // Why a call ended, for logs and counters.
@@ -41,6 +72,7 @@ enum class call_end : uint8_t {
   stt_failed = 4,       // no speech-to-text: the call cannot go on
   max_duration = 5,
   shutdown = 6,
+  capacity = 7,         // a provider pool had no room and the policy is `end`
 };
 
 inline const char* to_string(call_end e) {
@@ -51,6 +83,7 @@ inline const char* to_string(call_end e) {
     case call_end::no_start: return "no_start";
     case call_end::stt_failed: return "stt_failed";
     case call_end::max_duration: return "max_duration";
+    case call_end::capacity: return "capacity";
     default: return "shutdown";
   }
 }
@@ -65,6 +98,8 @@ public:
   virtual void turn_latency(std::chrono::microseconds latency) = 0;
   virtual void barge_in() = 0;
   virtual void provider_failed(provider_kind p, failure_kind k) = 0;
+  // A pool had no lease in time and the call fell back (wait, hold, end).
+  virtual void fallback(provider_kind p, exhausted_action a) = 0;
 };
 
 } // namespace sb

@@ -77,6 +77,7 @@ struct pool_section {
   millis queue_timeout{5000};
   uint32_t requests_per_minute = 0;  // llm only, 0 = unlimited
   uint32_t tokens_per_minute = 0;    // llm only, 0 = unlimited
+  std::string on_exhausted = "wait"; // wait | hold | end (see call.hpp exhausted_action)
 };
 
 struct breaker_section {
@@ -124,9 +125,9 @@ struct node_config {
   stt_section stt;
   llm_section llm;
   tts_section tts;
-  pool_section pool_stt{20, 100, millis{5000}, 0, 0};
-  pool_section pool_llm{50, 200, millis{5000}, 0, 0};
-  pool_section pool_tts{10, 100, millis{5000}, 0, 0};
+  pool_section pool_stt{20, 100, millis{5000}, 0, 0, "wait"};
+  pool_section pool_llm{50, 200, millis{5000}, 0, 0, "wait"};
+  pool_section pool_tts{10, 100, millis{5000}, 0, 0, "wait"};
   breaker_section breaker_stt;
   breaker_section breaker_llm;
   breaker_section breaker_tts;

@@ -45,21 +45,25 @@ typename Inspector::result_type inspect(Inspector& f, chat_message& x) {
 }
 
 // Provider streams. Events come back to `owner` as the typed messages in
-// provider_events.hpp, tagged with the returned stream id. After cancel(id) no further
-// event of that stream is delivered.
+// provider_events.hpp, tagged with the returned stream id. `key` is the index of the API
+// key to use (the pool lease says which). Every stream ends with exactly one terminal
+// event: provider_closed, provider_failure, llm_done or tts_done. After cancel(id) only
+// provider_closed is still delivered, once the connection has really closed, so a lease
+// guarding it can be returned then.
 class provider_port {
 public:
   virtual ~provider_port() = default;
   // Opens a live STT stream for audio in this encoding (8 kHz mono).
-  virtual stream_id open_stt(caf::actor owner, audio_encoding enc) = 0;
+  virtual stream_id open_stt(caf::actor owner, audio_encoding enc, uint32_t key) = 0;
   // Queues caller audio for the stream (buffered by the client until it is open).
   virtual void stt_audio(stream_id id, audio_bytes audio) = 0;
   // Asks the provider to flush and close (Deepgram CloseStream).
   virtual void stt_finish(stream_id id) = 0;
   // Streams a chat completion for these messages.
-  virtual stream_id start_llm(caf::actor owner, std::vector<chat_message> messages) = 0;
+  virtual stream_id start_llm(caf::actor owner, std::vector<chat_message> messages,
+                              uint32_t key) = 0;
   // Synthesises one piece of text to mu-law 8 kHz audio, streamed.
-  virtual stream_id start_tts(caf::actor owner, std::string text) = 0;
+  virtual stream_id start_tts(caf::actor owner, std::string text, uint32_t key) = 0;
   // Closes the stream at once; no more events for it.
   virtual void cancel(stream_id id) = 0;
 };

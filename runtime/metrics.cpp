@@ -55,6 +55,9 @@ node_metrics::node_metrics() : registry_(std::make_shared<prometheus::Registry>(
                   .Register(*registry_).Add({});
   failures_ = &BuildCounter().Name("sb_provider_failures_total")
                  .Help("Provider stream failures, by provider and kind.").Register(*registry_);
+  fallbacks_ = &BuildCounter().Name("sb_call_fallbacks_total")
+                  .Help("Calls that got no lease in time, by provider and action.")
+                  .Register(*registry_);
   net_counters_ = &BuildCounter().Name("sb_net_events_total")
                      .Help("Network edge events, by kind.").Register(*registry_);
   auto add = [&](const char* kind, std::atomic<uint64_t>& v) {
@@ -91,6 +94,10 @@ void node_metrics::barge_in() { barge_ins_->Increment(); }
 
 void node_metrics::provider_failed(provider_kind p, failure_kind k) {
   failures_->Add({{"provider", to_string(p)}, {"kind", to_string(k)}}).Increment();
+}
+
+void node_metrics::fallback(provider_kind p, exhausted_action a) {
+  fallbacks_->Add({{"provider", to_string(p)}, {"action", to_string(a)}}).Increment();
 }
 
 void node_metrics::sync_net_counters() {

@@ -44,6 +44,7 @@ public:
   void turn_latency(std::chrono::microseconds latency) override;
   void barge_in() override;
   void provider_failed(provider_kind p, failure_kind k) override;
+  void fallback(provider_kind p, exhausted_action a) override;
 
   net::net_probe& net() { return net_; }
   std::string prometheus_text();
@@ -60,6 +61,7 @@ private:
   prometheus::Histogram* latency_;
   prometheus::Counter* barge_ins_;
   prometheus::Family<prometheus::Counter>* failures_;
+  prometheus::Family<prometheus::Counter>* fallbacks_;
   prometheus::Family<prometheus::Counter>* net_counters_;
   std::mutex net_mutex_;
   std::vector<std::pair<std::atomic<uint64_t>*, prometheus::Counter*>> net_map_;

@@ -1,6 +1,7 @@
 #include "runtime/node.hpp"
 
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -9,13 +10,17 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
+#include <caf/send.hpp>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "actors/call_actor.hpp"
+#include "actors/pool_actor.hpp"
 #include "messages/register.hpp"
 #include "net/io/io_loop.hpp"
+#include "net/codec/audio_codec.hpp"
 #include "runtime/metrics.hpp"
+#include "runtime/pools.hpp"
 
 namespace sb {
 
@@ -23,33 +28,45 @@ namespace {
 
 using steady = std::chrono::steady_clock;
 
-// The key named by api_key_env: the first of the listed variables that is set.
-std::string key_from_env(const std::string& names) {
-  size_t from = 0;
-  while (from <= names.size()) {
-    auto to = names.find(',', from);
-    auto name = names.substr(from, to == std::string::npos ? std::string::npos : to - from);
-    if (const char* v = std::getenv(name.c_str()); v && *v)
-      return v;
-    if (to == std::string::npos)
-      break;
-    from = to + 1;
-  }
-  return "";
+exhausted_action action_of(const std::string& s) {
+  return s == "end" ? exhausted_action::end
+         : s == "hold" ? exhausted_action::hold
+                       : exhausted_action::wait;
 }
 
-call_settings make_settings(const node_config& cfg) {
+// 300 ms of a soft 660 Hz tone: what `hold` plays while a call waits for STT.
+audio_bytes hold_tone() {
+  audio_bytes out(2400);
+  for (size_t i = 0; i < out.size(); ++i)
+    out[i] = codec::linear_to_mulaw(static_cast<int16_t>(
+      4000.0 * std::sin(2 * M_PI * 660.0 * static_cast<double>(i) / 8000.0)));
+  return out;
+}
+
+struct node_pools {
+  pool_actor stt;
+  pool_actor llm;
+  pool_actor tts;
+};
+
+call_settings make_settings(const node_config& cfg, const node_pools& pools) {
   call_settings s;
   s.system_prompt = cfg.llm.system_prompt;
   s.max_history = cfg.llm.max_history;
   s.greeting = cfg.call.greeting;
   s.max_duration = cfg.call.max_duration;
   s.start_timeout = cfg.call.start_timeout;
+  s.max_tokens = cfg.llm.max_tokens;
+  s.stt_buffer = cfg.call.stt_buffer;
+  s.hold_audio = hold_tone();
+  s.stt = {pools.stt, cfg.pool_stt.queue_timeout, action_of(cfg.pool_stt.on_exhausted)};
+  s.llm = {pools.llm, cfg.pool_llm.queue_timeout, action_of(cfg.pool_llm.on_exhausted)};
+  s.tts = {pools.tts, cfg.pool_tts.queue_timeout, action_of(cfg.pool_tts.on_exhausted)};
   return s;
 }
 
 std::string stats_json(const node_config& cfg, node_metrics& m, net::io_loop& loop,
-                       steady::time_point started) {
+                       const pool_board& board, steady::time_point started) {
   auto lat = m.turn_latency_summary();
   auto uptime = std::chrono::duration<double>(steady::now() - started).count();
   return nlohmann::json{
@@ -62,7 +79,7 @@ std::string stats_json(const node_config& cfg, node_metrics& m, net::io_loop& lo
     {"turn_latency_ms",
      {{"count", lat.count}, {"p50", lat.p50}, {"p90", lat.p90}, {"p99", lat.p99},
       {"max", lat.max}}},
-    {"pools", nlohmann::json::object()},
+    {"pools", nlohmann::json::parse(board.summary_json())},
   }
     .dump();
 }
@@ -102,6 +119,22 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
   register_types(acfg);
   caf::actor_system sys{acfg};
 
+  auto stt_keys = keys_from_env(cfg.stt.api_key_env);
+  auto llm_keys = keys_from_env(cfg.llm.api_key_env);
+  auto tts_keys = keys_from_env(cfg.tts.api_key_env);
+  node_pools pools{
+    spawn_pool(sys, make_pool_config("stt", provider_kind::stt, cfg.pool_stt, cfg.breaker_stt,
+                                     stt_keys.labels)),
+    spawn_pool(sys, make_pool_config("llm", provider_kind::llm, cfg.pool_llm, cfg.breaker_llm,
+                                     llm_keys.labels)),
+    spawn_pool(sys, make_pool_config("tts", provider_kind::tts, cfg.pool_tts, cfg.breaker_tts,
+                                     tts_keys.labels)),
+  };
+  auto board = std::make_shared<pool_board>();
+  auto poller = spawn_pool_poller(sys, {pools.stt, pools.llm, pools.tts}, board,
+                                  std::chrono::milliseconds{500});
+  auto node_actors = sys.registry().running();  // everything but the calls
+
   std::unique_ptr<net::io_loop> loop;
   net::io_options io;
   io.node_name = cfg.node.name;
@@ -110,29 +143,35 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
   io.stt = cfg.stt;
   io.llm = cfg.llm;
   io.tts = cfg.tts;
-  io.keys = {key_from_env(cfg.stt.api_key_env), key_from_env(cfg.llm.api_key_env),
-             key_from_env(cfg.tts.api_key_env)};
+  io.keys = {stt_keys.values, llm_keys.values, tts_keys.values};
   io.stt_buffer = cfg.call.stt_buffer;
   io.probe = &metrics->net();
-  auto settings = make_settings(cfg);
+  auto settings = make_settings(cfg, pools);
   io.spawn_call = [&sys, &loop, metrics, settings](const call_spawn_info& info) {
     return spawn_call(sys, call_deps{info, loop->telephony_port_handle(),
                                      loop->provider_port_handle(), metrics, settings});
   };
-  io.stats_json = [&cfg, &loop, metrics, started] {
-    return stats_json(cfg, *metrics, *loop, started);
+  io.stats_json = [&cfg, &loop, metrics, board, started] {
+    return stats_json(cfg, *metrics, *loop, *board, started);
   };
+  io.pool_stats_json = [board] { return board->detail_json(); };
   io.metrics_text = [metrics] { return metrics->prometheus_text(); };
-  for (auto [name, key, env] : {std::tuple{"stt", &io.keys.stt, &cfg.stt.api_key_env},
-                                {"llm", &io.keys.llm, &cfg.llm.api_key_env},
-                                {"tts", &io.keys.tts, &cfg.tts.api_key_env}})
-    if (key->empty())
+  for (auto [name, keys, env] : {std::tuple{"stt", &io.keys.stt, &cfg.stt.api_key_env},
+                                 {"llm", &io.keys.llm, &cfg.llm.api_key_env},
+                                 {"tts", &io.keys.tts, &cfg.tts.api_key_env}})
+    if (keys->empty())
       spdlog::warn("{}: no API key in ${}: calls will fail to use it", name, *env);
 
   loop = std::make_unique<net::io_loop>(std::move(io));
   std::string err;
+  auto stop_actors = [&] {
+    for (auto& p : {pools.stt, pools.llm, pools.tts})
+      caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(poller, caf::exit_reason::user_shutdown);
+  };
   if (!loop->start(err)) {
     spdlog::error("{}", err);
+    stop_actors();
     return 1;
   }
   spdlog::info("node {} listening on {}:{} (stt {}, llm {}, tts {})", cfg.node.name,
@@ -155,6 +194,12 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
     }
   }
   loop->stop(std::chrono::milliseconds{2000});
+  // Calls end (their sessions and provider streams are closed) before the pools they
+  // return leases to.
+  auto calls_deadline = steady::now() + std::chrono::seconds{10};
+  while (sys.registry().running() > node_actors && steady::now() < calls_deadline)
+    wait_signal(sigs, std::chrono::milliseconds{50});
+  stop_actors();
   sys.await_all_actors_done();
   spdlog::info("node {} stopped", cfg.node.name);
   return 0;

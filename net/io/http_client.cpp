@@ -28,8 +28,16 @@ bool ok_status(int status) { return status >= 200 && status < 300; }
 
 } // namespace
 
-void provider_hub::start_llm(stream_id id, caf::actor owner, std::vector<chat_message> msgs) {
+namespace {
+std::string key_at(const std::vector<std::string>& keys, uint32_t i) {
+  return i < keys.size() ? keys[i] : std::string{};
+}
+} // namespace
+
+void provider_hub::start_llm(stream_id id, caf::actor owner, std::vector<chat_message> msgs,
+                             uint32_t key_index) {
   const auto& o = loop_.options();
+  auto key = key_at(o.keys.llm, key_index);
   auto h = std::make_unique<http_stream>();
   h->id = id;
   h->kind = provider_kind::llm;
@@ -37,10 +45,10 @@ void provider_hub::start_llm(stream_id id, caf::actor owner, std::vector<chat_me
   h->url = o.llm.url;
   h->path = o.llm.url.path + "/chat/completions";
   h->body = codec::openai_chat_body(o.llm.model, msgs, o.llm.max_tokens);
-  h->headers = {{"authorization:", "Bearer " + o.keys.llm},
+  h->headers = {{"authorization:", "Bearer " + key},
                 {"accept:", "text/event-stream"}};
   h->deadline = steady::now() + o.llm.timeout;
-  if (o.keys.llm.empty()) {
+  if (key.empty()) {
     fail(h->owner, id, provider_kind::llm, failure_kind::rejected, 0, -1,
          "no API key: set $" + o.llm.api_key_env);
     return;
@@ -48,8 +56,10 @@ void provider_hub::start_llm(stream_id id, caf::actor owner, std::vector<chat_me
   http_connect(std::move(h));
 }
 
-void provider_hub::start_tts(stream_id id, caf::actor owner, std::string text) {
+void provider_hub::start_tts(stream_id id, caf::actor owner, std::string text,
+                             uint32_t key_index) {
   const auto& o = loop_.options();
+  auto key = key_at(o.keys.tts, key_index);
   auto h = std::make_unique<http_stream>();
   h->id = id;
   h->kind = provider_kind::tts;
@@ -58,14 +68,14 @@ void provider_hub::start_tts(stream_id id, caf::actor owner, std::string text) {
   if (o.tts.provider == "deepgram") {
     h->path = codec::deepgram_speak_path(o.tts.url.path, o.tts.model);
     h->body = codec::deepgram_speak_body(text);
-    h->headers = {{"authorization:", codec::deepgram_auth(o.keys.tts)}};
+    h->headers = {{"authorization:", codec::deepgram_auth(key)}};
   } else {
     h->path = codec::elevenlabs_stream_path(o.tts.url.path, o.tts.voice, "ulaw_8000");
     h->body = codec::elevenlabs_body(text, o.tts.model);
-    h->headers = {{"xi-api-key:", o.keys.tts}};
+    h->headers = {{"xi-api-key:", key}};
   }
   h->deadline = steady::now() + o.tts.timeout;
-  if (o.keys.tts.empty()) {
+  if (key.empty()) {
     fail(h->owner, id, provider_kind::tts, failure_kind::rejected, 0, -1,
          "no API key: set $" + o.tts.api_key_env);
     return;
@@ -255,6 +265,8 @@ void provider_hub::http_completed(http_stream& h) {
 
 void provider_hub::http_closed(http_stream& h, const std::string& why) {
   auto id = h.id;
+  if (h.cancelled && h.owner)
+    caf::anon_send(h.owner, provider_closed{id, 0});
   if (!h.done && h.status != 0 && !ok_status(h.status))
     http_completed(h);  // an error reply is complete once the server closes
   if (!h.done) {

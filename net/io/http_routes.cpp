@@ -78,6 +78,8 @@ int http_routes::request(lws* wsi, void* user, const std::string& uri) {
     body = health(status);
   } else if (uri == "/api/v1/stats" && o.stats_json) {
     body = o.stats_json();
+  } else if (uri == "/api/v1/stats/pool" && o.pool_stats_json) {
+    body = o.pool_stats_json();
   } else if (uri == "/metrics" && o.metrics_text) {
     body = o.metrics_text();
     ctype = "text/plain; version=0.0.4; charset=utf-8";

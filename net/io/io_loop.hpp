@@ -12,6 +12,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "messages/config.hpp"
 #include "messages/ports.hpp"
@@ -27,10 +28,11 @@ class telephony_server;
 class provider_hub;
 class http_routes;
 
+// API keys per provider, in the order of the pool's key labels (never logged).
 struct provider_keys {
-  std::string stt;
-  std::string llm;
-  std::string tts;
+  std::vector<std::string> stt;
+  std::vector<std::string> llm;
+  std::vector<std::string> tts;
 };
 
 struct io_options {
@@ -44,6 +46,7 @@ struct io_options {
   millis stt_buffer{2000};
   call_factory spawn_call;                   // required
   std::function<std::string()> stats_json;   // GET /api/v1/stats body (optional)
+  std::function<std::string()> pool_stats_json;  // GET /api/v1/stats/pool (optional)
   std::function<std::string()> metrics_text; // GET /metrics body (optional)
   net_probe* probe = nullptr;                // optional
 };

@@ -16,10 +16,10 @@ class port_impl : public provider_port {
 public:
   port_impl(io_loop& loop, provider_hub& hub) : loop_(loop), hub_(hub) {}
 
-  stream_id open_stt(caf::actor owner, audio_encoding enc) override {
+  stream_id open_stt(caf::actor owner, audio_encoding enc, uint32_t key) override {
     auto id = hub_.next_id++;
-    if (!loop_.post([this, id, o = std::move(owner), enc]() mutable {
-          hub_.open_stt(id, std::move(o), enc);
+    if (!loop_.post([this, id, o = std::move(owner), enc, key]() mutable {
+          hub_.open_stt(id, std::move(o), enc, key);
         }))
       return 0;
     return id;
@@ -30,18 +30,19 @@ public:
   void stt_finish(stream_id id) override {
     loop_.post([this, id] { hub_.stt_finish(id); });
   }
-  stream_id start_llm(caf::actor owner, std::vector<chat_message> messages) override {
+  stream_id start_llm(caf::actor owner, std::vector<chat_message> messages,
+                      uint32_t key) override {
     auto id = hub_.next_id++;
-    if (!loop_.post([this, id, o = std::move(owner), m = std::move(messages)]() mutable {
-          hub_.start_llm(id, std::move(o), std::move(m));
+    if (!loop_.post([this, id, o = std::move(owner), m = std::move(messages), key]() mutable {
+          hub_.start_llm(id, std::move(o), std::move(m), key);
         }))
       return 0;
     return id;
   }
-  stream_id start_tts(caf::actor owner, std::string text) override {
+  stream_id start_tts(caf::actor owner, std::string text, uint32_t key) override {
     auto id = hub_.next_id++;
-    if (!loop_.post([this, id, o = std::move(owner), t = std::move(text)]() mutable {
-          hub_.start_tts(id, std::move(o), std::move(t));
+    if (!loop_.post([this, id, o = std::move(owner), t = std::move(text), key]() mutable {
+          hub_.start_tts(id, std::move(o), std::move(t), key);
         }))
       return 0;
     return id;
@@ -81,24 +82,37 @@ void provider_hub::kill(lws* wsi) {
 }
 
 void provider_hub::cancel(stream_id id) {
+  // No more events, except provider_closed once the connection is really gone.
   if (auto i = stt_.find(id); i != stt_.end()) {
     auto& s = *i->second;
+    if (s.cancelled)
+      return;
+    bool was_done = s.done;
     s.done = true;
-    s.owner = nullptr;
-    if (s.wsi)
+    s.cancelled = !was_done;
+    if (s.wsi) {
       kill(s.wsi);
-    else
+    } else {
+      if (s.cancelled && s.owner)
+        caf::anon_send(s.owner, provider_closed{id, 1000});
       stt_.erase(i);
+    }
     return;
   }
   if (auto i = http_.find(id); i != http_.end()) {
     auto& h = *i->second;
+    if (h.cancelled)
+      return;
+    bool was_done = h.done;
     h.done = true;
-    h.owner = nullptr;
-    if (h.wsi)
+    h.cancelled = !was_done;
+    if (h.wsi) {
       kill(h.wsi);
-    else
+    } else {
+      if (h.cancelled && h.owner)
+        caf::anon_send(h.owner, provider_closed{id, 0});
       http_.erase(i);
+    }
   }
 }
 
@@ -123,7 +137,6 @@ void provider_hub::on_tick() {
       fail(s->owner, id, provider_kind::stt, failure_kind::timeout, 0, -1,
            "no connection within 10 s");
       s->done = true;
-      s->owner = nullptr;
       kill(s->wsi);
     } else if (s->open && !s->finishing && now - s->last_sent > keepalive_every) {
       stt_queue(*s, std::string(R"({"type":"KeepAlive"})"), false);
@@ -134,17 +147,19 @@ void provider_hub::on_tick() {
       fail(h->owner, id, h->kind, failure_kind::timeout, h->status, -1,
            "no complete reply in time");
       h->done = true;
-      h->owner = nullptr;
       kill(h->wsi);
     }
   }
 }
 
-void provider_hub::open_stt(stream_id id, caf::actor owner, audio_encoding enc) {
+void provider_hub::open_stt(stream_id id, caf::actor owner, audio_encoding enc,
+                            uint32_t key) {
   auto s = std::make_unique<stt_stream>();
   s->id = id;
   s->owner = std::move(owner);
   s->encoding = enc;
+  const auto& keys = loop_.options().keys.stt;
+  s->key = key < keys.size() ? keys[key] : std::string{};
   s->deadline = steady::now() + stt_connect_timeout;
   auto& ref = *s;
   stt_.emplace(id, std::move(s));

@@ -30,7 +30,9 @@ struct stt_stream {
   caf::actor owner;
   lws* wsi = nullptr;
   audio_encoding encoding = audio_encoding::mulaw;
+  std::string key;
   bool open = false;
+  bool cancelled = false;      // owner gets provider_closed at the real close
   bool finishing = false;      // CloseStream queued
   bool done = false;           // final event delivered (no more events)
   struct frame {
@@ -51,6 +53,7 @@ struct http_stream {
   provider_kind kind = provider_kind::llm;
   caf::actor owner;
   lws* wsi = nullptr;
+  bool cancelled = false;      // owner gets provider_closed at the real close
   url_parts url;
   std::string path;
   std::string body;
@@ -80,11 +83,12 @@ public:
   size_t open_streams() const { return stt_.size() + http_.size(); }
 
   // I/O thread side of provider_port.
-  void open_stt(stream_id id, caf::actor owner, audio_encoding enc);
+  void open_stt(stream_id id, caf::actor owner, audio_encoding enc, uint32_t key);
   void stt_audio(stream_id id, audio_bytes audio);
   void stt_finish(stream_id id);
-  void start_llm(stream_id id, caf::actor owner, std::vector<chat_message> messages);
-  void start_tts(stream_id id, caf::actor owner, std::string text);
+  void start_llm(stream_id id, caf::actor owner, std::vector<chat_message> messages,
+                 uint32_t key);
+  void start_tts(stream_id id, caf::actor owner, std::string text, uint32_t key);
   void cancel(stream_id id);
 
   std::atomic<stream_id> next_id{1};

@@ -30,7 +30,7 @@ void provider_hub::stt_connect(stt_stream& s) {
   q.endpointing_ms = static_cast<int>(o.stt.endpointing.count());
   q.utterance_end_ms = static_cast<int>(o.stt.utterance_end.count());
   auto path = codec::deepgram_listen_path(o.stt.url.path, q);
-  if (o.keys.stt.empty()) {
+  if (s.key.empty()) {
     fail(s.owner, s.id, provider_kind::stt, failure_kind::rejected, 0, -1,
          "no API key: set $" + o.stt.api_key_env);
     stt_.erase(s.id);
@@ -71,7 +71,7 @@ int provider_hub::stt_callback(lws* wsi, lws_callback_reasons reason, void* user
     case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER: {
       auto** p = static_cast<unsigned char**>(in);
       unsigned char* end = *p + len;
-      auto auth = codec::deepgram_auth(loop_.options().keys.stt);
+      auto auth = codec::deepgram_auth(s->key);
       if (lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_AUTHORIZATION,
                                        reinterpret_cast<const unsigned char*>(auth.data()),
                                        static_cast<int>(auth.size()), p, end))
@@ -158,7 +158,9 @@ int provider_hub::stt_writeable(stt_stream& s) {
 void provider_hub::stt_closed(stt_stream& s, bool connection_error, const std::string& why,
                               lws* wsi) {
   auto id = s.id;
-  if (!s.done && s.owner) {
+  if (s.cancelled && s.owner) {
+    caf::anon_send(s.owner, provider_closed{id, s.close_code ? s.close_code : 1000});
+  } else if (!s.done && s.owner) {
     if (connection_error) {
       int status = wsi ? static_cast<int>(lws_http_client_http_response(wsi)) : 0;
       auto dg_error = wsi ? custom_header(wsi, "dg-error:") : std::string{};

@@ -1,0 +1,150 @@
+// Provider limits held by the node's pools, end to end: real node, real simulator with
+// per-key limits, many concurrent callers.
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/support/processes.hpp"
+#include "tests/support/wait.hpp"
+#include "tools/caller/caller_engine.hpp"
+
+using namespace std::chrono_literals;
+using json = nlohmann::json;
+
+namespace {
+
+json get_json(uint16_t port, const std::string& path) {
+  auto r = sb::test::http_request(port, "GET", path);
+  auto j = json::parse(r.body, nullptr, false);
+  return j.is_discarded() ? json::object() : j;
+}
+
+// Every pool back to 0 active and 0 queued (the board is refreshed every 500 ms).
+bool pools_idle(uint16_t node_port) {
+  auto p = get_json(node_port, "/api/v1/stats/pool")["pools"];
+  if (!p.is_object() || p.size() != 3)
+    return false;
+  for (auto& [name, s] : p.items())
+    if (s.value("active", 1) != 0 || s.value("queued", 1) != 0)
+      return false;
+  return true;
+}
+
+const json& sim_key(const json& stats, const char* provider) {
+  return stats[provider]["test-" + std::string(provider == std::string("stt") ? "dg"
+                                                : provider == std::string("llm") ? "oa"
+                                                                                  : "el")];
+}
+
+} // namespace
+
+TEST_CASE("60 concurrent calls share 20 STT connections and 10 TTS streams, no refusal") {
+  sb::test::stack st({"--tts-ms-per-char", "5", "--stt-limit", "20", "--tts-limit", "10"},
+                     {"pool.stt.max_active=20", "pool.tts.max_active=10",
+                      "pool.stt.queue_timeout=60s", "pool.tts.queue_timeout=30s",
+                      "node.max_calls=100"});
+  sb::caller::engine e("127.0.0.1", st.node_port);
+  for (int i = 0; i < 60; ++i) {
+    sb::caller::script s;
+    s.turns = 1;
+    s.reply_timeout = 60s;
+    e.add(s);
+  }
+  REQUIRE(e.run(120s));
+  INFO(st.node_log());
+  int answered = 0;
+  for (auto& r : e.results())
+    answered += r.turns_answered;
+  CHECK(answered == 60);
+  auto sim = get_json(st.sim_port, "/sim/stats");
+  CHECK(sim_key(sim, "stt")["refused"] == 0);
+  CHECK(sim_key(sim, "stt")["peak"] <= 20);
+  CHECK(sim_key(sim, "stt")["peak"] >= 10);  // the limit was really exercised
+  CHECK(sim["tts_elevenlabs"]["test-el"]["refused"] == 0);
+  CHECK(sim["tts_elevenlabs"]["test-el"]["peak"] <= 10);
+  CHECK(sb::test::wait_until([&] { return pools_idle(st.node_port); }));
+  auto stt = get_json(st.node_port, "/api/v1/stats")["pools"]["stt"];
+  CHECK(stt["total_acquired"] == 60);
+  CHECK(stt["total_released"] == 60);
+  CHECK(stt["capacity"] == 20);
+}
+
+TEST_CASE("calls that wait past the deadline get the configured fallback, with a reason") {
+  sb::test::stack st({"--tts-ms-per-char", "5", "--stt-limit", "2"},
+                     {"pool.stt.max_active=2", "pool.stt.queue_timeout=1s",
+                      "pool.stt.on_exhausted=end"});
+  sb::caller::engine e("127.0.0.1", st.node_port);
+  for (int i = 0; i < 6; ++i) {
+    sb::caller::script s;
+    s.turns = 2;
+    e.add(s);
+  }
+  REQUIRE(e.run(60s));
+  INFO(st.node_log());
+  int served = 0, ended = 0;
+  for (auto& r : e.results()) {
+    if (r.turns_answered == 2) {
+      ++served;
+    } else {
+      INFO("close " << r.close_code << " " << r.close_reason);
+      CHECK(r.close_code == 4503);
+      CHECK(r.close_reason.find("stt capacity exhausted") != std::string::npos);
+      CHECK(r.close_reason.find("queue_timeout") != std::string::npos);
+      ++ended;
+    }
+  }
+  CHECK(served == 2);
+  CHECK(ended == 4);
+  auto sim = get_json(st.sim_port, "/sim/stats");
+  CHECK(sim_key(sim, "stt")["refused"] == 0);
+  auto metrics = sb::test::http_request(st.node_port, "GET", "/metrics").body;
+  CHECK(metrics.find(R"(sb_call_fallbacks_total{action="end",provider="stt"} 4)") !=
+        std::string::npos);
+  CHECK(sb::test::wait_until([&] { return pools_idle(st.node_port); }));
+}
+
+TEST_CASE("a failing LLM opens the breaker, calls degrade, recovery closes it") {
+  sb::test::stack st({"--tts-ms-per-char", "5"},
+                     {"breaker.llm.failure_threshold=2", "breaker.llm.success_threshold=1",
+                      "breaker.llm.open_timeout=1s"});
+  REQUIRE(sb::test::http_request(st.sim_port, "POST", "/sim/faults", R"({"llm":"http500"})")
+            .status == 200);
+  auto calls = [&](int n) {
+    sb::caller::engine e("127.0.0.1", st.node_port);
+    for (int i = 0; i < n; ++i) {
+      sb::caller::script s;
+      s.turns = 2;
+      e.add(s);
+    }
+    REQUIRE(e.run(60s));
+    int answered = 0;
+    for (auto& r : e.results())
+      answered += r.turns_answered;
+    return answered;
+  };
+  // Every turn is still answered: the apology, spoken.
+  CHECK(calls(2) == 4);
+  auto llm = get_json(st.node_port, "/api/v1/stats/pool");
+  INFO(llm.dump());
+  CHECK(sb::test::wait_until([&] {
+    return get_json(st.node_port, "/api/v1/stats/pool")["pools"]["llm"]["breaker_opened"] >= 1;
+  }));
+  auto metrics = sb::test::http_request(st.node_port, "GET", "/metrics").body;
+  CHECK(metrics.find(R"(sb_call_fallbacks_total{action="wait",provider="llm"})") !=
+        std::string::npos);  // breaker_open answered at once: the apology
+  // The provider recovers; after open_timeout a probe succeeds and the breaker closes.
+  REQUIRE(sb::test::http_request(st.sim_port, "POST", "/sim/faults", R"({"llm":"none"})")
+            .status == 200);
+  CHECK(sb::test::wait_until([&] {
+    return get_json(st.node_port, "/api/v1/stats/pool")["pools"]["llm"]["breaker"] !=
+           "open";
+  }));
+  CHECK(calls(1) == 2);
+  CHECK(sb::test::wait_until([&] {
+    return get_json(st.node_port, "/api/v1/stats/pool")["pools"]["llm"]["breaker"] ==
+           "closed";
+  }));
+  CHECK(sb::test::wait_until([&] { return pools_idle(st.node_port); }));
+  auto warnings = get_json(st.node_port, "/api/v1/stats/pool")["warnings"];
+  CHECK(warnings.is_array());
+}
