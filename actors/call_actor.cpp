@@ -234,8 +234,11 @@ private:
     d_.stt_backlog_bytes += audio.size();
     d_.stt_backlog.push_back(std::move(audio));
     while (d_.stt_backlog_bytes > cap && !d_.stt_backlog.empty()) {
-      d_.stt_backlog_bytes -= d_.stt_backlog.front().size();
+      auto n = d_.stt_backlog.front().size();
+      d_.stt_backlog_bytes -= n;
       d_.stt_backlog.pop_front();
+      if (d_.deps.probe)
+        d_.deps.probe->stt_backlog_dropped(n);
     }
   }
 

@@ -100,6 +100,8 @@ public:
   virtual void provider_failed(provider_kind p, failure_kind k) = 0;
   // A pool had no lease in time and the call fell back (wait, hold, end).
   virtual void fallback(provider_kind p, exhausted_action a) = 0;
+  // Caller audio dropped from the backlog kept while waiting for STT (oldest first).
+  virtual void stt_backlog_dropped(size_t bytes) = 0;
 };
 
 } // namespace sb

@@ -58,6 +58,18 @@ node_metrics::node_metrics() : registry_(std::make_shared<prometheus::Registry>(
   fallbacks_ = &BuildCounter().Name("sb_call_fallbacks_total")
                   .Help("Calls that got no lease in time, by provider and action.")
                   .Register(*registry_);
+  backlog_dropped_ = &BuildCounter().Name("sb_stt_backlog_dropped_bytes_total")
+                        .Help("Caller audio dropped while waiting for an STT lease.")
+                        .Register(*registry_).Add({});
+  pool_gauges_ = &BuildGauge().Name("sb_pool").Help(
+                    "Pool state by pool and field: active, queued, capacity, "
+                    "effective_capacity, utilization, breaker (0 closed, 1 open, 2 half-open).")
+                    .Register(*registry_);
+  pool_totals_ = &BuildCounter().Name("sb_pool_events_total")
+                    .Help("Pool events by pool and kind (acquired, released, reclaimed, "
+                          "timeouts, rejected, breaker_rejected, abandoned, cancelled, "
+                          "double_releases, failures, rate_limited).")
+                    .Register(*registry_);
   net_counters_ = &BuildCounter().Name("sb_net_events_total")
                      .Help("Network edge events, by kind.").Register(*registry_);
   auto add = [&](const char* kind, std::atomic<uint64_t>& v) {
@@ -98,6 +110,43 @@ void node_metrics::provider_failed(provider_kind p, failure_kind k) {
 
 void node_metrics::fallback(provider_kind p, exhausted_action a) {
   fallbacks_->Add({{"provider", to_string(p)}, {"action", to_string(a)}}).Increment();
+}
+
+void node_metrics::stt_backlog_dropped(size_t bytes) {
+  backlog_dropped_->Increment(static_cast<double>(bytes));
+}
+
+void node_metrics::pools(const std::vector<pool_stats>& stats) {
+  std::lock_guard<std::mutex> g{pool_mutex_};
+  for (auto& s : stats) {
+    auto gauge = [&](const char* field, double v) {
+      pool_gauges_->Add({{"pool", s.name}, {"field", field}}).Set(v);
+    };
+    gauge("active", s.active);
+    gauge("queued", s.queued);
+    gauge("capacity", s.capacity);
+    gauge("effective_capacity", s.effective_capacity);
+    gauge("utilization", s.utilization);
+    gauge("breaker", static_cast<double>(static_cast<int>(s.breaker)));
+    auto total = [&](const char* kind, uint64_t now) {
+      auto& seen = pool_seen_[s.name + "/" + kind];
+      auto& c = pool_totals_->Add({{"pool", s.name}, {"kind", kind}});
+      if (now > seen)
+        c.Increment(static_cast<double>(now - seen));
+      seen = now;
+    };
+    total("acquired", s.acquired);
+    total("released", s.released);
+    total("reclaimed", s.reclaimed);
+    total("timeouts", s.timeouts);
+    total("rejected", s.rejected);
+    total("breaker_rejected", s.breaker_rejected);
+    total("abandoned", s.abandoned);
+    total("cancelled", s.cancelled);
+    total("double_releases", s.double_releases);
+    total("failures", s.failures);
+    total("rate_limited", s.rate_limited);
+  }
 }
 
 void node_metrics::sync_net_counters() {

@@ -13,7 +13,10 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include <map>
+
 #include "messages/call.hpp"
+#include "messages/pool.hpp"
 #include "net/io/net_probe.hpp"
 
 namespace sb {
@@ -45,6 +48,9 @@ public:
   void barge_in() override;
   void provider_failed(provider_kind p, failure_kind k) override;
   void fallback(provider_kind p, exhausted_action a) override;
+  void stt_backlog_dropped(size_t bytes) override;
+  // Pool gauges and totals from the latest polled stats.
+  void pools(const std::vector<pool_stats>& stats);
 
   net::net_probe& net() { return net_; }
   std::string prometheus_text();
@@ -62,6 +68,11 @@ private:
   prometheus::Counter* barge_ins_;
   prometheus::Family<prometheus::Counter>* failures_;
   prometheus::Family<prometheus::Counter>* fallbacks_;
+  prometheus::Counter* backlog_dropped_;
+  prometheus::Family<prometheus::Gauge>* pool_gauges_;
+  prometheus::Family<prometheus::Counter>* pool_totals_;
+  std::mutex pool_mutex_;
+  std::map<std::string, uint64_t> pool_seen_;
   prometheus::Family<prometheus::Counter>* net_counters_;
   std::mutex net_mutex_;
   std::vector<std::pair<std::atomic<uint64_t>*, prometheus::Counter*>> net_map_;

@@ -131,8 +131,10 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
                                      tts_keys.labels)),
   };
   auto board = std::make_shared<pool_board>();
-  auto poller = spawn_pool_poller(sys, {pools.stt, pools.llm, pools.tts}, board,
-                                  std::chrono::milliseconds{500});
+  auto poller = spawn_pool_poller(
+    sys, {pools.stt, pools.llm, pools.tts}, board,
+    [metrics](const std::vector<pool_stats>& s) { metrics->pools(s); },
+    std::chrono::milliseconds{500});
   auto node_actors = sys.registry().running();  // everything but the calls
 
   std::unique_ptr<net::io_loop> loop;

@@ -181,7 +181,13 @@ struct poller_state {
 };
 
 caf::behavior poller(caf::stateful_actor<poller_state>* self, std::vector<pool_actor> pools,
-                     std::shared_ptr<pool_board> board, std::chrono::milliseconds every) {
+                     std::shared_ptr<pool_board> board, pool_stats_sink also,
+                     std::chrono::milliseconds every) {
+  auto publish = [=] {
+    if (also)
+      also(self->state.collected);
+    board->update(self->state.collected);
+  };
   self->send(self, poll_atom::value);
   return {
     [=](poll_atom) {
@@ -195,11 +201,11 @@ caf::behavior poller(caf::stateful_actor<poller_state>* self, std::vector<pool_a
               [=](pool_stats& s) {
                 self->state.collected.push_back(std::move(s));
                 if (--self->state.waiting == 0)
-                  board->update(self->state.collected);
+                  publish();
               },
               [=](caf::error&) {
                 if (--self->state.waiting == 0)
-                  board->update(self->state.collected);
+                  publish();
               });
       }
       self->delayed_send(self, every, poll_atom::value);
@@ -210,9 +216,9 @@ caf::behavior poller(caf::stateful_actor<poller_state>* self, std::vector<pool_a
 } // namespace
 
 caf::actor spawn_pool_poller(caf::actor_system& sys, std::vector<pool_actor> pools,
-                             std::shared_ptr<pool_board> board,
+                             std::shared_ptr<pool_board> board, pool_stats_sink also,
                              std::chrono::milliseconds every) {
-  return sys.spawn(poller, std::move(pools), std::move(board), every);
+  return sys.spawn(poller, std::move(pools), std::move(board), std::move(also), every);
 }
 
 } // namespace sb

@@ -3,6 +3,7 @@
 // into a board that the HTTP routes read without waiting on an actor.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -50,8 +51,9 @@ private:
 std::vector<std::string> pool_warnings(const pool_stats& s);
 
 // Asks each pool for its stats every `every` and puts them on the board.
+using pool_stats_sink = std::function<void(const std::vector<pool_stats>&)>;
 caf::actor spawn_pool_poller(caf::actor_system& sys, std::vector<pool_actor> pools,
-                             std::shared_ptr<pool_board> board,
+                             std::shared_ptr<pool_board> board, pool_stats_sink also,
                              std::chrono::milliseconds every);
 
 } // namespace sb

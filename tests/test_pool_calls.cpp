@@ -148,3 +148,36 @@ TEST_CASE("a failing LLM opens the breaker, calls degrade, recovery closes it") 
   auto warnings = get_json(st.node_port, "/api/v1/stats/pool")["warnings"];
   CHECK(warnings.is_array());
 }
+
+TEST_CASE("two STT keys double the capacity: limits are per key and leases spread") {
+  sb::test::stack st({"--tts-ms-per-char", "5", "--stt-limit", "2"},
+                     {"pool.stt.max_active=2", "pool.stt.queue_timeout=30s",
+                      "stt.api_key_env=DG_KEY_1,DG_KEY_2,DG_KEY_UNSET"},
+                     {"DG_KEY_1=dg-one", "DG_KEY_2=dg-two"});
+  sb::caller::engine e("127.0.0.1", st.node_port);
+  for (int i = 0; i < 8; ++i) {
+    sb::caller::script s;
+    s.turns = 1;
+    e.add(s);
+  }
+  REQUIRE(e.run(60s));
+  INFO(st.node_log());
+  int answered = 0;
+  for (auto& r : e.results())
+    answered += r.turns_answered;
+  CHECK(answered == 8);
+  auto sim = get_json(st.sim_port, "/sim/stats")["stt"];
+  for (auto key : {"dg-one", "dg-two"}) {
+    INFO(key);
+    CHECK(sim[key]["refused"] == 0);
+    CHECK(sim[key]["peak"] == 2);  // both keys used to their limit
+    CHECK(sim[key]["total"] == 4);
+  }
+  auto stt = get_json(st.node_port, "/api/v1/stats/pool")["pools"]["stt"];
+  CHECK(stt["capacity"] == 4);
+  CHECK(stt["keys"].size() == 2);
+  CHECK(stt["keys"][0]["key"] == "DG_KEY_1");  // labels are env names, never key values
+  auto metrics = sb::test::http_request(st.node_port, "GET", "/metrics").body;
+  CHECK(metrics.find(R"(sb_pool{field="capacity",pool="stt"} 4)") != std::string::npos);
+  CHECK(metrics.find("dg-one") == std::string::npos);
+}

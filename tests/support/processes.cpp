@@ -152,7 +152,8 @@ std::string temp_dir(const std::string& prefix) {
   return tmpl;
 }
 
-stack::stack(const std::vector<std::string>& sim_flags, const std::vector<std::string>& sets)
+stack::stack(const std::vector<std::string>& sim_flags, const std::vector<std::string>& sets,
+             const std::vector<std::string>& extra_env)
   : dir(temp_dir("sb-it")) {
   std::vector<std::string> sargv{SB_SIM_BIN, "--listen", "127.0.0.1:0", "--port-file",
                                  dir + "/sim.port"};
@@ -179,9 +180,10 @@ stack::stack(const std::vector<std::string>& sim_flags, const std::vector<std::s
     nargv.push_back("--set");
     nargv.push_back(s);
   }
-  node = child(nargv, dir + "/node.log",
-               {"DEEPGRAM_API_KEY=test-dg", "OPENAI_API_KEY=test-oa",
-                "ELEVENLABS_API_KEY=test-el"});
+  std::vector<std::string> env{"DEEPGRAM_API_KEY=test-dg", "OPENAI_API_KEY=test-oa",
+                               "ELEVENLABS_API_KEY=test-el"};
+  env.insert(env.end(), extra_env.begin(), extra_env.end());
+  node = child(nargv, dir + "/node.log", env);
   auto np = wait_port_file(dir + "/node.port", std::chrono::seconds{20});
   if (!np)
     throw std::runtime_error("node did not start; see " + dir + "/node.log");

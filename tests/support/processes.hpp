@@ -50,7 +50,8 @@ struct stack {
   uint16_t sim_port = 0;
   uint16_t node_port = 0;
   // Extra simulator flags and node --set overrides.
-  stack(const std::vector<std::string>& sim_flags, const std::vector<std::string>& sets);
+  stack(const std::vector<std::string>& sim_flags, const std::vector<std::string>& sets,
+        const std::vector<std::string>& extra_env = {});
   std::string node_log() const;
 };
 
