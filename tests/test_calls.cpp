@@ -16,14 +16,10 @@ using json = nlohmann::json;
 
 namespace {
 
+using sb::test::get_json;
+
 // Short replies: 5 ms of audio per character, no provider latency.
 const std::vector<std::string> fast_sim{"--tts-ms-per-char", "5"};
-
-json get_json(uint16_t port, const std::string& path) {
-  auto r = sb::test::http_request(port, "GET", path);
-  auto j = json::parse(r.body, nullptr, false);
-  return j.is_discarded() ? json::object() : j;
-}
 
 // Every provider stream of the simulator is closed again.
 bool sim_idle(uint16_t sim_port) {

@@ -2,45 +2,13 @@
 // pools and the edge can later live on different nodes.
 #include <catch2/catch.hpp>
 
-#include <caf/actor_system.hpp>
-#include <caf/actor_system_config.hpp>
-#include <caf/binary_deserializer.hpp>
-#include <caf/binary_serializer.hpp>
-#include <caf/deep_to_string.hpp>
-#include <caf/message.hpp>
 
 #include "messages/ports.hpp"
 #include "messages/provider_events.hpp"
-#include "messages/register.hpp"
 #include "messages/telephony.hpp"
+#include "tests/support/round_trip.hpp"
 
-namespace {
-
-struct fixture {
-  caf::actor_system_config cfg;
-  caf::actor_system sys;
-  static caf::actor_system_config& prepare(caf::actor_system_config& c) {
-    sb::register_types(c);
-    return c;
-  }
-  fixture() : sys(prepare(cfg)) {}
-
-  // Serializes a message holding x, reads it back, returns the copy's rendering.
-  template <class T>
-  std::string round_trip(const T& x) {
-    auto msg = caf::make_message(x);
-    std::vector<char> buf;
-    caf::binary_serializer sink{sys, buf};
-    REQUIRE(!sink(msg));
-    caf::message copy;
-    caf::binary_deserializer source{sys, buf};
-    REQUIRE(!source(copy));
-    REQUIRE(copy.match_elements<T>());
-    return caf::deep_to_string(copy.get_as<T>(0));
-  }
-};
-
-} // namespace
+using fixture = sb::test::round_trip_fixture;
 
 TEST_CASE_METHOD(fixture, "telephony events round-trip through the binary serializer") {
   sb::tel_start start;

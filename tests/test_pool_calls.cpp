@@ -13,11 +13,7 @@ using json = nlohmann::json;
 
 namespace {
 
-json get_json(uint16_t port, const std::string& path) {
-  auto r = sb::test::http_request(port, "GET", path);
-  auto j = json::parse(r.body, nullptr, false);
-  return j.is_discarded() ? json::object() : j;
-}
+using sb::test::get_json;
 
 // Every pool back to 0 active and 0 queued (the board is refreshed every 500 ms).
 bool pools_idle(uint16_t node_port) {

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "tests/support/pool_fixture.hpp"
+#include "tests/support/round_trip.hpp"
 
 TEST_CASE_METHOD(fixture, "the breaker opens, fails fast, probes and closes") {
   auto cfg = base_config(5);
@@ -309,34 +310,8 @@ TEST_CASE("pool configs are validated") {
   CHECK(problems.size() == 4);
 }
 
-namespace {
 
-struct serial_fixture {
-  caf::actor_system_config cfg;
-  caf::actor_system sys;
-  static caf::actor_system_config& prepare(caf::actor_system_config& c) {
-    sb::register_types(c);
-    return c;
-  }
-  serial_fixture() : sys(prepare(cfg)) {}
-
-  template <class T>
-  std::string round_trip(const T& x) {
-    auto msg = caf::make_message(x);
-    std::vector<char> buf;
-    caf::binary_serializer sink{sys, buf};
-    REQUIRE(!sink(msg));
-    caf::message copy;
-    caf::binary_deserializer source{sys, buf};
-    REQUIRE(!source(copy));
-    REQUIRE(copy.match_elements<T>());
-    return caf::deep_to_string(copy.get_as<T>(0));
-  }
-};
-
-} // namespace
-
-TEST_CASE_METHOD(serial_fixture, "pool messages round-trip through the binary serializer") {
+TEST_CASE_METHOD(sb::test::round_trip_fixture, "pool messages round-trip through the binary serializer") {
   sb::pool_config c;
   c.name = "openai";
   c.kind = sb::provider_kind::llm;

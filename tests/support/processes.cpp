@@ -145,6 +145,12 @@ http_reply http_request(uint16_t port, const std::string& method, const std::str
   return r;
 }
 
+nlohmann::json get_json(uint16_t port, const std::string& path) {
+  auto r = http_request(port, "GET", path);
+  auto j = nlohmann::json::parse(r.body, nullptr, false);
+  return j.is_discarded() ? nlohmann::json::object() : j;
+}
+
 std::string temp_dir(const std::string& prefix) {
   std::string tmpl = "/tmp/" + prefix + "-XXXXXX";
   if (!mkdtemp(tmpl.data()))

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 namespace sb::test {
 
 class child {
@@ -38,6 +40,9 @@ struct http_reply {
 };
 http_reply http_request(uint16_t port, const std::string& method, const std::string& path,
                         const std::string& body = "");
+
+// GET a JSON document; an empty object when there is no valid JSON answer.
+nlohmann::json get_json(uint16_t port, const std::string& path);
 
 // A fresh directory under /tmp for one test's files.
 std::string temp_dir(const std::string& prefix);
