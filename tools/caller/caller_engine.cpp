@@ -38,6 +38,7 @@ struct caller {
   uint64_t chunk = 0;
   std::string stream_sid;
   std::deque<std::pair<std::string, bool>> out;  // frame, binary
+  std::string rx;                                // reassembly of a fragmented message
   bool close_after_out = false;
 };
 
@@ -309,15 +310,13 @@ int engine::impl::callback(lws* wsi, lws_callback_reasons reason, void* user, vo
       c->wsi = wsi;
       self->established(*c);
       return 0;
-    case LWS_CALLBACK_CLIENT_RECEIVE: {
-      static thread_local std::string rx;
-      if (lws_is_first_fragment(wsi))
-        rx.clear();
-      rx.append(static_cast<const char*>(in), len);
-      if (lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0)
-        self->on_text(*c, rx);
+    case LWS_CALLBACK_CLIENT_RECEIVE:
+      c->rx.append(static_cast<const char*>(in), len);
+      if (lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0) {
+        self->on_text(*c, c->rx);
+        c->rx.clear();
+      }
       return 0;
-    }
     case LWS_CALLBACK_CLIENT_WRITEABLE: {
       if (c->out.empty()) {
         if (c->close_after_out) {
