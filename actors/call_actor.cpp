@@ -90,7 +90,9 @@ private:
   caf::message_handler common_handlers() {
     return {
       [this](tel_media& m) { caller_audio(std::move(m.audio)); },
-      [this](tel_stop& s) { end_call(call_end::caller_stop, 1000, "stop: " + s.reason); },
+      [this](tel_stop& s) {
+        end_call(call_end::caller_stop, 1000, s.reason.empty() ? "stop" : "stop: " + s.reason);
+      },
       [this](tel_closed& c) {
         auto why = c.code == 1000 || c.code == 1001 || c.code == 1005 || c.code == 1006
                      ? call_end::caller_hangup
