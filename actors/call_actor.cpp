@@ -346,6 +346,9 @@ private:
     if (d_.history.size() > max)
       d_.history.erase(d_.history.begin(),
                        d_.history.begin() + static_cast<long>(d_.history.size() - max));
+    // The kept history starts with something the caller said.
+    while (d_.history.size() > 1 && d_.history.front().role != "user")
+      d_.history.erase(d_.history.begin());
   }
 
   void say(std::string sentence) {

@@ -10,7 +10,7 @@ uint64_t call_leases::acquire(const pool_actor& pool, std::chrono::milliseconds 
   auto ticket = next_ticket_++;
   if (!pool) {
     on_grant(pool_lease{0, ticket, 0, "default", 0});
-    return ticket;
+    return 0;  // granted already: nothing in flight
   }
   pending_.emplace(ticket, wanted{pool});
   // The pool answers by the deadline; the request timeout only guards against a lost pool.

@@ -26,8 +26,8 @@ public:
 
   explicit call_leases(caf::event_based_actor* self) : self_(self) {}
 
-  // Asks `pool` for a lease, waiting at most `deadline`. Without a pool, grants key 0 at
-  // once. Returns a ticket for cancel().
+  // Asks `pool` for a lease, waiting at most `deadline`. Returns a ticket for cancel(), or
+  // 0 when there is no pool: then `on_grant` has already run, with key 0.
   uint64_t acquire(const pool_actor& pool, std::chrono::milliseconds deadline,
                    uint32_t est_tokens, granted on_grant, refused on_refuse);
   // The acquisition is no longer wanted: the pool drops the waiter, or takes the lease

@@ -1,0 +1,219 @@
+// The call actor alone, on CAF's test coordinator: fake telephony and provider ports record
+// what the call asks of the network, and the test plays the network's answers back.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/scheduler/test_coordinator.hpp>
+#include <caf/send.hpp>
+
+#include "actors/call_actor.hpp"
+#include "messages/register.hpp"
+
+using namespace std::chrono_literals;
+
+namespace {
+
+struct fake_telephony : sb::telephony_port {
+  std::vector<std::string> log;  // "play 800", "mark turn-1", "clear", "close 1011 ..."
+  size_t played = 0;
+  void play(sb::session_id, sb::audio_bytes a) override {
+    played += a.size();
+    log.push_back("play " + std::to_string(a.size()));
+  }
+  void mark(sb::session_id, std::string n) override { log.push_back("mark " + n); }
+  void clear(sb::session_id) override { log.push_back("clear"); }
+  void close(sb::session_id, uint16_t code, std::string r) override {
+    log.push_back("close " + std::to_string(code) + " " + r);
+  }
+  bool has(const std::string& prefix) const {
+    for (auto& l : log)
+      if (l.rfind(prefix, 0) == 0)
+        return true;
+    return false;
+  }
+};
+
+struct fake_providers : sb::provider_port {
+  sb::stream_id next = 100;
+  sb::stream_id stt = 0, llm = 0, tts = 0;
+  std::vector<sb::stream_id> cancelled;
+  std::vector<std::string> tts_texts;
+  std::vector<std::vector<sb::chat_message>> llm_requests;
+  size_t stt_bytes = 0;
+  sb::stream_id open_stt(caf::actor, sb::audio_encoding, uint32_t) override {
+    return stt = ++next;
+  }
+  void stt_audio(sb::stream_id, sb::audio_bytes a) override { stt_bytes += a.size(); }
+  void stt_finish(sb::stream_id) override {}
+  sb::stream_id start_llm(caf::actor, std::vector<sb::chat_message> m, uint32_t) override {
+    llm_requests.push_back(std::move(m));
+    return llm = ++next;
+  }
+  sb::stream_id start_tts(caf::actor, std::string text, uint32_t) override {
+    tts_texts.push_back(std::move(text));
+    return tts = ++next;
+  }
+  void cancel(sb::stream_id id) override { cancelled.push_back(id); }
+};
+
+struct fixture {
+  caf::actor_system_config cfg;
+  caf::actor_system sys;
+  caf::scheduler::test_coordinator& sched;
+  std::shared_ptr<fake_telephony> tel = std::make_shared<fake_telephony>();
+  std::shared_ptr<fake_providers> prov = std::make_shared<fake_providers>();
+  caf::actor call;
+
+  static caf::actor_system_config& prepare(caf::actor_system_config& c) {
+    c.set("scheduler.policy", caf::atom("testing"));
+    sb::register_types(c);
+    return c;
+  }
+  fixture()
+    : sys(prepare(cfg)),
+      sched(dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler())) {
+    sb::call_deps d;
+    d.info = {1, sb::dialect::twilio, "", "127.0.0.1"};
+    d.telephony = tel;
+    d.providers = prov;
+    d.settings.system_prompt = "be brief";
+    d.settings.max_history = 4;
+    call = sb::spawn_call(sys, d);  // no pools: leases are granted at once
+    sched.run();
+  }
+  ~fixture() {
+    caf::anon_send_exit(call, caf::exit_reason::kill);
+    sched.run();
+  }
+  template <class T>
+  void tell(T x) {
+    caf::anon_send(call, std::move(x));
+    sched.run();
+  }
+  void start() {
+    sb::tel_start s;
+    s.stream_sid = "MZ1";
+    tell(s);
+  }
+  // The caller finished a sentence: a final, speech_final transcript.
+  void said(const std::string& text) { tell(sb::stt_transcript{prov->stt, text, true, true, 0.9}); }
+  void reply(const std::string& text) {
+    tell(sb::llm_token{prov->llm, text});
+    tell(sb::llm_done{prov->llm, "stop", 10, 5});
+  }
+  void speak_current_sentence(size_t bytes = 800) {
+    tell(sb::tts_audio{prov->tts, sb::audio_bytes(bytes, 0x7f)});
+    tell(sb::tts_done{prov->tts});
+  }
+};
+
+} // namespace
+
+TEST_CASE_METHOD(fixture, "a turn: transcript -> LLM -> TTS per sentence -> audio -> mark") {
+  start();
+  REQUIRE(prov->stt != 0);
+  tell(sb::tel_media{1, 20, sb::audio_bytes(160, 0xff)});
+  CHECK(prov->stt_bytes == 160);  // caller audio goes to STT from the first frame
+  said("what time is it");
+  REQUIRE(prov->llm_requests.size() == 1);
+  auto& req = prov->llm_requests[0];
+  REQUIRE(req.size() == 2);
+  CHECK(req[0].role == "system");
+  CHECK(req[1].content == "what time is it");
+  // The first sentence goes to TTS as soon as it is complete, before the LLM is done.
+  tell(sb::llm_token{prov->llm, "It is noon. "});
+  REQUIRE(prov->tts_texts.size() == 1);
+  CHECK(prov->tts_texts[0] == "It is noon.");
+  tell(sb::llm_token{prov->llm, "Anything else?"});
+  tell(sb::llm_done{prov->llm, "stop", 10, 5});
+  speak_current_sentence();
+  REQUIRE(prov->tts_texts.size() == 2);
+  CHECK(prov->tts_texts[1] == "Anything else?");
+  speak_current_sentence();
+  CHECK(tel->played == 1600);
+  CHECK(tel->log.back() == "mark turn-1");
+  // The caller's mark echo ends playback; the next utterance carries the history.
+  tell(sb::tel_mark{"turn-1"});
+  said("thanks");
+  REQUIRE(prov->llm_requests.size() == 2);
+  auto& second = prov->llm_requests[1];
+  REQUIRE(second.size() == 4);
+  CHECK(second[2].role == "assistant");
+  CHECK(second[2].content == "It is noon. Anything else?");
+}
+
+TEST_CASE_METHOD(fixture, "caller speech during the reply is barge-in: clear and cancel") {
+  start();
+  said("tell me a story");
+  tell(sb::llm_token{prov->llm, "Once upon a time. "});
+  auto llm = prov->llm;
+  auto tts = prov->tts;
+  tell(sb::tts_audio{tts, sb::audio_bytes(800, 0x7f)});
+  CHECK_FALSE(tel->has("clear"));
+  tell(sb::stt_transcript{prov->stt, "stop", false, false, 0.8});  // interim speech
+  CHECK(tel->has("clear"));
+  CHECK(std::count(prov->cancelled.begin(), prov->cancelled.end(), llm) == 1);
+  CHECK(std::count(prov->cancelled.begin(), prov->cancelled.end(), tts) == 1);
+  // Late events of the cancelled streams change nothing.
+  auto played = tel->played;
+  tell(sb::tts_audio{tts, sb::audio_bytes(800, 0x7f)});
+  tell(sb::llm_token{llm, "There was a dragon. "});
+  CHECK(tel->played == played);
+  CHECK(prov->tts_texts.size() == 1);
+  // Back to listening: the next utterance is a new turn.
+  said("stop please");
+  CHECK(prov->llm_requests.size() == 2);
+}
+
+TEST_CASE_METHOD(fixture, "an LLM failure is answered with the apology, and the call goes on") {
+  start();
+  said("hello");
+  tell(sb::provider_failure{prov->llm, sb::provider_kind::llm, sb::failure_kind::http_status,
+                            500, -1, "500 server_error"});
+  REQUIRE(prov->tts_texts.size() == 1);
+  CHECK(prov->tts_texts[0].find("Sorry") == 0);
+  speak_current_sentence();
+  CHECK(tel->has("mark turn-1"));
+  CHECK_FALSE(tel->has("close"));
+}
+
+TEST_CASE_METHOD(fixture, "an STT failure ends the call with 1011 and the reason") {
+  start();
+  tell(sb::provider_failure{prov->stt, sb::provider_kind::stt, sb::failure_kind::rate_limited,
+                            429, -1, "429 TOO_MANY_REQUESTS"});
+  REQUIRE(tel->has("close 1011"));
+  CHECK(tel->log.back().find("rate_limited") != std::string::npos);
+}
+
+TEST_CASE_METHOD(fixture, "no start event in time closes with 1008") {
+  CHECK(sched.advance_time(9s) == 0);
+  sched.run();
+  CHECK_FALSE(tel->has("close"));
+  sched.advance_time(1s);
+  sched.run();
+  CHECK(tel->has("close 1008 no start event"));
+}
+
+TEST_CASE_METHOD(fixture, "history is trimmed to max_history messages from a caller turn") {
+  start();
+  for (int i = 0; i < 4; ++i) {
+    said("question " + std::to_string(i));
+    reply("Answer " + std::to_string(i) + ".");
+    speak_current_sentence();
+    tell(sb::tel_mark{"turn-" + std::to_string(i + 1)});
+  }
+  said("last");
+  auto& req = prov->llm_requests.back();
+  // The 4 most recent messages would start with an answer: the kept history starts at
+  // the caller's turn before it.
+  REQUIRE(req.size() == 4);
+  CHECK(req[0].role == "system");
+  CHECK(req[1].content == "question 3");
+  CHECK(req[2].content == "Answer 3.");
+  CHECK(req[3].content == "last");
+}
