@@ -64,7 +64,7 @@ protected:
         common_);
     // ENDED: waiting for provider connections to close so their leases go back.
     ending_ = caf::message_handler{
-      [this](provider_closed& c) { stream_ended(c.id, lease_outcome::ok); },
+      [this](provider_closed& c) { stream_ended(c.id, lease_outcome::unused); },
       [this](provider_failure& f) { stream_ended(f.id, outcome_of(f)); },
       [this](llm_done& d) { stream_ended(d.id, lease_outcome::ok); },
       [this](tts_done& d) { stream_ended(d.id, lease_outcome::ok); },
@@ -110,7 +110,8 @@ private:
       [](stt_transcript&) {},
       [](stt_utterance_end&) {},
       [this](provider_closed& c) {
-        leases_.release(c.id, lease_outcome::ok);
+        // Only after a cancel or CloseStream: says nothing about the provider's health.
+        leases_.release(c.id, lease_outcome::unused);
         if (c.id == d_.stt)
           close_with(call_end::stt_failed, 1011, "speech-to-text stream closed");
       },
@@ -213,7 +214,7 @@ private:
       [this, use](const pool_lease& lease) {
         d_.stt_ticket = 0;
         d_.stt = d_.deps.providers->open_stt(self_handle(), d_.start.encoding, lease.key_index);
-        leases_.bind(d_.stt, use.pool, lease);
+        leases_.bind(d_.stt, use.pool, lease, false);
         for (auto& a : d_.stt_backlog)  // the most recent audio, in order
           d_.deps.providers->stt_audio(d_.stt, std::move(a));
         d_.stt_backlog.clear();
@@ -318,7 +319,7 @@ private:
       [this, use, m = std::move(msgs)](const pool_lease& lease) mutable {
         d_.llm_ticket = 0;
         d_.llm = d_.deps.providers->start_llm(self_handle(), std::move(m), lease.key_index);
-        leases_.bind(d_.llm, use.pool, lease);
+        leases_.bind(d_.llm, use.pool, lease, true);
       },
       [this](const caf::error& err) {
         d_.llm_ticket = 0;
@@ -372,7 +373,7 @@ private:
       [this, use, t = std::move(text)](const pool_lease& lease) mutable {
         d_.tts_ticket = 0;
         d_.tts = d_.deps.providers->start_tts(self_handle(), std::move(t), lease.key_index);
-        leases_.bind(d_.tts, use.pool, lease);
+        leases_.bind(d_.tts, use.pool, lease, true);
       },
       [this](const caf::error& err) {
         d_.tts_ticket = 0;

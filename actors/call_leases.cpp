@@ -44,9 +44,10 @@ void call_leases::cancel_all() {
     cancel(pending_.begin()->first);
 }
 
-void call_leases::bind(stream_id s, const pool_actor& pool, const pool_lease& lease) {
+void call_leases::bind(stream_id s, const pool_actor& pool, const pool_lease& lease,
+                       bool timed) {
   if (pool)
-    held_[s] = held{pool, lease.id, std::chrono::steady_clock::now()};
+    held_[s] = held{pool, lease.id, std::chrono::steady_clock::now(), timed};
 }
 
 void call_leases::release(stream_id s, lease_outcome outcome, int64_t used_tokens,
@@ -54,8 +55,13 @@ void call_leases::release(stream_id s, lease_outcome outcome, int64_t used_token
   auto i = held_.find(s);
   if (i == held_.end())
     return;
-  self_->send(i->second.pool, pool_release{i->second.lease, used_tokens, outcome,
-                                           retry_after_ms, -1});
+  int64_t took = -1;
+  if (i->second.timed)
+    took = std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now() - i->second.since)
+             .count();
+  self_->send(i->second.pool,
+              pool_release{i->second.lease, used_tokens, outcome, retry_after_ms, took});
   held_.erase(i);
 }
 

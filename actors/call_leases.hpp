@@ -35,8 +35,10 @@ public:
   void cancel(uint64_t ticket);
   void cancel_all();
   // The lease now guards stream `s`.
-  void bind(stream_id s, const pool_actor& pool, const pool_lease& lease);
-  // Stream `s` ended: return its lease (no-op when it holds none).
+  // `timed`: report the stream's duration on release (requests, not whole-call streams).
+  void bind(stream_id s, const pool_actor& pool, const pool_lease& lease, bool timed);
+  // Stream `s` ended: return its lease (no-op when it holds none). Request streams (LLM,
+  // TTS) report how long they took, for the breaker's slow threshold.
   void release(stream_id s, lease_outcome outcome, int64_t used_tokens = -1,
                int64_t retry_after_ms = -1);
   bool holding() const { return !held_.empty(); }
@@ -47,6 +49,7 @@ private:
     pool_actor pool;
     uint64_t lease = 0;
     std::chrono::steady_clock::time_point since;
+    bool timed = false;
   };
   struct wanted {
     pool_actor pool;

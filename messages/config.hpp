@@ -84,6 +84,7 @@ struct breaker_section {
   uint32_t failure_threshold = 5;
   uint32_t success_threshold = 2;
   millis open_timeout{10000};
+  millis slow_threshold{0};  // a request slower than this counts as a failure; 0 = off
 };
 
 struct admission_section {

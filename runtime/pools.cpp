@@ -85,6 +85,7 @@ pool_config make_pool_config(const std::string& name, provider_kind kind,
   c.failure_threshold = breaker.failure_threshold;
   c.success_threshold = breaker.success_threshold;
   c.open_timeout = breaker.open_timeout;
+  c.slow_threshold = breaker.slow_threshold;
   return c;
 }
 

@@ -177,3 +177,20 @@ TEST_CASE("two STT keys double the capacity: limits are per key and leases sprea
   CHECK(metrics.find(R"(sb_pool{field="capacity",pool="stt"} 4)") != std::string::npos);
   CHECK(metrics.find("dg-one") == std::string::npos);
 }
+
+TEST_CASE("LLM replies slower than slow_threshold count as failures and open the breaker") {
+  sb::test::stack st({"--tts-ms-per-char", "5", "--llm-first-token", "300"},
+                     {"breaker.llm.failure_threshold=1", "breaker.llm.slow_threshold=100ms",
+                      "breaker.llm.open_timeout=60s"});
+  sb::caller::engine e("127.0.0.1", st.node_port);
+  sb::caller::script s;
+  s.turns = 2;
+  e.add(s);
+  REQUIRE(e.run(60s));
+  INFO(st.node_log());
+  CHECK(e.results()[0].turns_answered == 2);  // slow, then the apology: never silence
+  CHECK(sb::test::wait_until([&] {
+    auto llm = get_json(st.node_port, "/api/v1/stats/pool")["pools"]["llm"];
+    return llm["breaker_opened"] == 1 && llm["total_failures"] == 1;
+  }));
+}

@@ -205,7 +205,8 @@ section_spec breaker(const char* name, sec_ptr<breaker_section> b) {
       name,
       {u32_key("failure_threshold", b, &breaker_section::failure_threshold, 1, 10000),
        u32_key("success_threshold", b, &breaker_section::success_threshold, 1, 10000),
-       dur_key("open_timeout", b, &breaker_section::open_timeout, 100ms, minutes(60))}};
+       dur_key("open_timeout", b, &breaker_section::open_timeout, 100ms, minutes(60)),
+       dur_key("slow_threshold", b, &breaker_section::slow_threshold, 0ms, minutes(10))}};
 }
 
 std::vector<section_spec> build_schema() {
