@@ -274,6 +274,9 @@ void provider_hub::http_closed(http_stream& h, const std::string& why) {
     fail(h.owner, id, h.kind, h.status ? failure_kind::closed : failure_kind::connect_failed,
          h.status, -1, why);
   }
+  // lws may still call back for this wsi (e.g. WSI_DESTROY): detach before freeing.
+  if (h.wsi)
+    lws_set_wsi_user(h.wsi, nullptr);
   http_.erase(id);
 }
 

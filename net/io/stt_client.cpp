@@ -176,6 +176,9 @@ void provider_hub::stt_closed(stt_stream& s, bool connection_error, const std::s
            codec::close_reason_detail(s.close_code, s.close_reason));
     }
   }
+  // lws may still call back for this wsi (e.g. WSI_DESTROY): detach before freeing.
+  if (wsi)
+    lws_set_wsi_user(wsi, nullptr);
   stt_.erase(id);
 }
 
