@@ -157,6 +157,7 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
     return stats_json(cfg, *metrics, *loop, *board, started);
   };
   io.pool_stats_json = [board] { return board->detail_json(); };
+  io.degraded = [board] { return board->degraded(); };
   io.metrics_text = [metrics] { return metrics->prometheus_text(); };
   for (auto [name, keys, env] : {std::tuple{"stt", &io.keys.stt, &cfg.stt.api_key_env},
                                  {"llm", &io.keys.llm, &cfg.llm.api_key_env},

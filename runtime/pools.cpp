@@ -165,6 +165,15 @@ uint32_t pool_board::active() const {
   return n;
 }
 
+std::string pool_board::degraded() const {
+  std::lock_guard<std::mutex> g{mutex_};
+  std::string out;
+  for (auto& s : stats_)
+    if (s.breaker != breaker_state::closed)
+      out += (out.empty() ? "" : "; ") + s.name + ": circuit breaker " + to_string(s.breaker);
+  return out;
+}
+
 uint32_t pool_board::queued() const {
   std::lock_guard<std::mutex> g{mutex_};
   uint32_t n = 0;

@@ -40,6 +40,8 @@ public:
   // Totals over all pools, for tests and shutdown checks.
   uint32_t active() const;
   uint32_t queued() const;
+  // "llm: circuit breaker open" for every pool whose breaker is not closed; "" if none.
+  std::string degraded() const;
 
 private:
   mutable std::mutex mutex_;

@@ -125,6 +125,13 @@ TEST_CASE("a failing LLM opens the breaker, calls degrade, recovery closes it") 
   CHECK(sb::test::wait_until([&] {
     return get_json(st.node_port, "/api/v1/stats/pool")["pools"]["llm"]["breaker_opened"] >= 1;
   }));
+  // While the breaker is open the node still takes calls, and says it is degraded.
+  auto health = sb::test::http_request(st.node_port, "GET", "/health");
+  CHECK(health.status == 200);
+  CHECK(json::parse(health.body)["status"] == "degraded");
+  // open, or half_open once open_timeout has passed: never closed before a probe succeeds
+  CHECK(json::parse(health.body)["reason"].get<std::string>().rfind("llm: circuit breaker", 0) ==
+        0);
   auto metrics = sb::test::http_request(st.node_port, "GET", "/metrics").body;
   CHECK(metrics.find(R"(sb_call_fallbacks_total{action="wait",provider="llm"})") !=
         std::string::npos);  // breaker_open answered at once: the apology

@@ -54,6 +54,7 @@ std::string http_routes::health(unsigned& status) const {
   auto active = loop_.active_sessions();
   auto cap = loop_.options().max_calls;
   std::string state = "ok";
+  std::string reason;
   status = 200;
   if (loop_.draining()) {
     state = "draining";
@@ -61,12 +62,18 @@ std::string http_routes::health(unsigned& status) const {
   } else if (active >= cap) {
     state = "overload";
     status = 503;
+  } else if (loop_.options().degraded) {
+    reason = loop_.options().degraded();
+    if (!reason.empty())
+      state = "degraded";  // still 200: the node takes calls, some degrade
   }
-  return nlohmann::json{{"status", state},
-                        {"node", loop_.options().node_name},
-                        {"active_calls", active},
-                        {"max_calls", cap}}
-    .dump();
+  nlohmann::json j{{"status", state},
+                   {"node", loop_.options().node_name},
+                   {"active_calls", active},
+                   {"max_calls", cap}};
+  if (!reason.empty())
+    j["reason"] = reason;
+  return j.dump();
 }
 
 int http_routes::request(lws* wsi, void* user, const std::string& uri) {

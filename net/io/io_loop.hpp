@@ -47,6 +47,8 @@ struct io_options {
   call_factory spawn_call;                   // required
   std::function<std::string()> stats_json;   // GET /api/v1/stats body (optional)
   std::function<std::string()> pool_stats_json;  // GET /api/v1/stats/pool (optional)
+  // Why the node is degraded (e.g. a provider's breaker is open), "" when it is not.
+  std::function<std::string()> degraded;
   std::function<std::string()> metrics_text; // GET /metrics body (optional)
   net_probe* probe = nullptr;                // optional
 };
