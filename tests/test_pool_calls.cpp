@@ -38,7 +38,10 @@ TEST_CASE("60 concurrent calls share 20 STT connections and 10 TTS streams, no r
   sb::test::stack st({"--tts-ms-per-char", "5", "--stt-limit", "20", "--tts-limit", "10"},
                      {"pool.stt.max_active=20", "pool.tts.max_active=10",
                       "pool.stt.queue_timeout=60s", "pool.tts.queue_timeout=30s",
-                      "node.max_calls=100"});
+                      "node.max_calls=100",
+                      // Each test caller speaks once, right away: keep all of it while it
+                      // waits for STT (the default keeps the last 2 s, by design).
+                      "call.stt_buffer=60s"});
   sb::caller::engine e("127.0.0.1", st.node_port);
   for (int i = 0; i < 60; ++i) {
     sb::caller::script s;
@@ -155,7 +158,7 @@ TEST_CASE("a failing LLM opens the breaker, calls degrade, recovery closes it") 
 TEST_CASE("two STT keys double the capacity: limits are per key and leases spread") {
   sb::test::stack st({"--tts-ms-per-char", "5", "--stt-limit", "2"},
                      {"pool.stt.max_active=2", "pool.stt.queue_timeout=30s",
-                      "stt.api_key_env=DG_KEY_1,DG_KEY_2,DG_KEY_UNSET"},
+                      "stt.api_key_env=DG_KEY_1,DG_KEY_2,DG_KEY_UNSET", "call.stt_buffer=60s"},
                      {"DG_KEY_1=dg-one", "DG_KEY_2=dg-two"});
   sb::caller::engine e("127.0.0.1", st.node_port);
   for (int i = 0; i < 8; ++i) {
