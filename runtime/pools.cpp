@@ -157,14 +157,6 @@ std::string pool_board::detail_json() const {
   return json{{"pools", pools}, {"warnings", warnings}}.dump();
 }
 
-uint32_t pool_board::active() const {
-  std::lock_guard<std::mutex> g{mutex_};
-  uint32_t n = 0;
-  for (auto& s : stats_)
-    n += s.active;
-  return n;
-}
-
 std::string pool_board::degraded() const {
   std::lock_guard<std::mutex> g{mutex_};
   std::string out;
@@ -172,14 +164,6 @@ std::string pool_board::degraded() const {
     if (s.breaker != breaker_state::closed)
       out += (out.empty() ? "" : "; ") + s.name + ": circuit breaker " + to_string(s.breaker);
   return out;
-}
-
-uint32_t pool_board::queued() const {
-  std::lock_guard<std::mutex> g{mutex_};
-  uint32_t n = 0;
-  for (auto& s : stats_)
-    n += s.queued;
-  return n;
 }
 
 namespace {

@@ -37,9 +37,6 @@ public:
   void update(std::vector<pool_stats> stats);
   std::string summary_json() const;  // the "pools" object of /api/v1/stats
   std::string detail_json() const;   // /api/v1/stats/pool, with warnings
-  // Totals over all pools, for tests and shutdown checks.
-  uint32_t active() const;
-  uint32_t queued() const;
   // "llm: circuit breaker open" for every pool whose breaker is not closed; "" if none.
   std::string degraded() const;
 
