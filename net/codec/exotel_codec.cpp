@@ -37,10 +37,6 @@ public:
       return {};
     }
   }
-  std::string encode_mark(std::string_view name) override {
-    return encode("mark", "mark", "name", name);
-  }
-  std::string encode_clear() override { return encode("clear", nullptr, {}, {}); }
 
   // 200 ms at 8 kHz: 1600 mu-law bytes = 3200 PCM bytes (10 x 320). See the note on
   // out_frame_mulaw_bytes() about Exotel's "3.2 KB minimum".
@@ -107,21 +103,6 @@ protected:
   }
 
 private:
-  // {"event":E,"stream_sid":SID[,BODY:{KEY:VALUE}]} with the documented member order.
-  std::string encode(const char* event, const char* body, std::string_view key,
-                     std::string_view value) {
-    try {
-      ordered_json j;
-      j["event"] = event;
-      j["stream_sid"] = stream_sid_;
-      if (body != nullptr)
-        j[body][std::string{key}] = std::string{value};
-      return dump_json(j);
-    } catch (const std::exception&) {
-      return {};
-    }
-  }
-
   audio_encoding encoding_ = audio_encoding::pcm16le;
 };
 

@@ -185,4 +185,25 @@ json_telephony_codec::decode(std::string_view text) {
   }
 }
 
+std::string json_telephony_codec::encode(const char* event, const char* body,
+                                         std::string_view key,
+                                         std::string_view value) const {
+  try {
+    nlohmann::ordered_json j;
+    j["event"] = event;
+    j[std::string{sid_key()}] = stream_sid_;
+    if (body != nullptr)
+      j[body][std::string{key}] = std::string{value};
+    return dump_json(j);
+  } catch (const std::exception&) {
+    return {};
+  }
+}
+
+std::string json_telephony_codec::encode_mark(std::string_view name) {
+  return encode("mark", "mark", "name", name);
+}
+
+std::string json_telephony_codec::encode_clear() { return encode("clear", nullptr, {}, {}); }
+
 } // namespace sb::codec

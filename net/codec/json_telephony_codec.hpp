@@ -14,6 +14,8 @@ namespace sb::codec {
 class json_telephony_codec : public telephony_codec {
 public:
   std::variant<inbound_event, decode_error> decode(std::string_view text) final;
+  std::string encode_mark(std::string_view name) final;
+  std::string encode_clear() final;
 
 protected:
   // Top-level stream sid key ("streamSid" / "stream_sid").
@@ -29,6 +31,11 @@ protected:
                                                 tel_stop& out) = 0;
   // Called once a start was accepted, before decode() returns it.
   virtual void on_started(const tel_start&) {}
+
+  // {"event":E,SID_KEY:SID[,BODY:{KEY:VALUE}]} with the documented member order; "" if
+  // the text cannot be encoded.
+  std::string encode(const char* event, const char* body, std::string_view key,
+                     std::string_view value) const;
 
   // Helpers for dialects.
   // Reads chunk/timestamp style counters: absent -> 0, number or decimal string -> value.

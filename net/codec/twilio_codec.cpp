@@ -21,10 +21,6 @@ public:
       return {};
     }
   }
-  std::string encode_mark(std::string_view name) override {
-    return encode("mark", "mark", "name", name);
-  }
-  std::string encode_clear() override { return encode("clear", nullptr, {}, {}); }
 
   size_t out_frame_mulaw_bytes() const override { return 160; }
   uint32_t out_frame_ms() const override { return 20; }
@@ -80,21 +76,6 @@ protected:
     return std::nullopt;
   }
 
-private:
-  // {"event":E,"streamSid":SID[,BODY:{KEY:VALUE}]} with the documented member order.
-  std::string encode(const char* event, const char* body, std::string_view key,
-                     std::string_view value) {
-    try {
-      ordered_json j;
-      j["event"] = event;
-      j["streamSid"] = stream_sid_;
-      if (body != nullptr)
-        j[body][std::string{key}] = std::string{value};
-      return dump_json(j);
-    } catch (const std::exception&) {
-      return {};
-    }
-  }
 };
 
 } // namespace
