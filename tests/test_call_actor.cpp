@@ -12,7 +12,7 @@
 #include <caf/send.hpp>
 
 #include "actors/call_actor.hpp"
-#include "messages/register.hpp"
+#include "tests/support/virtual_time.hpp"
 
 using namespace std::chrono_literals;
 
@@ -61,22 +61,12 @@ struct fake_providers : sb::provider_port {
   void cancel(sb::stream_id id) override { cancelled.push_back(id); }
 };
 
-struct fixture {
-  caf::actor_system_config cfg;
-  caf::actor_system sys;
-  caf::scheduler::test_coordinator& sched;
+struct fixture : sb::test::virtual_time_system {
   std::shared_ptr<fake_telephony> tel = std::make_shared<fake_telephony>();
   std::shared_ptr<fake_providers> prov = std::make_shared<fake_providers>();
   caf::actor call;
 
-  static caf::actor_system_config& prepare(caf::actor_system_config& c) {
-    c.set("scheduler.policy", caf::atom("testing"));
-    sb::register_types(c);
-    return c;
-  }
-  fixture()
-    : sys(prepare(cfg)),
-      sched(dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler())) {
+  fixture() {
     sb::call_deps d;
     d.info = {1, sb::dialect::twilio, "", "127.0.0.1"};
     d.telephony = tel;

@@ -18,6 +18,7 @@
 #include <caf/send.hpp>
 
 #include "actors/pool_actor.hpp"
+#include "tests/support/virtual_time.hpp"
 #include "messages/pool.hpp"
 #include "messages/register.hpp"
 
@@ -40,26 +41,12 @@ sb::pool_config base_config(uint32_t max_active = 2) {
   return c;
 }
 
-struct fixture {
-  caf::actor_system_config cfg;
-  caf::actor_system sys;
-  caf::scheduler::test_coordinator& sched;
+struct fixture : sb::test::virtual_time_system {
   caf::scoped_actor self;
   std::deque<caf::scoped_actor> clients;
   std::vector<sb::pool_actor> pools;
 
-  static caf::actor_system_config& prepare(caf::actor_system_config& c) {
-    c.set("scheduler.policy", caf::atom("testing"));
-    sb::register_types(c);
-    return c;
-  }
-
-  fixture()
-    : sys(prepare(cfg)),
-      sched(dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler())),
-      self(sys, true) {
-    // nop
-  }
+  fixture() : self(sys, true) {}
 
   ~fixture() {
     clients.clear();
