@@ -116,6 +116,7 @@ private:
   size_t max_pending_audio_mulaw_ = 16000;
   unsigned tick_count_ = 0;
   std::shared_ptr<provider_port> port_;
+  std::string write_buf_;  // LWS_PRE + frame, reused for every STT write (I/O thread only)
 };
 
 } // namespace sb::net

@@ -143,9 +143,9 @@ int provider_hub::stt_writeable(stt_stream& s) {
     return 0;
   auto f = std::move(s.out.front());
   s.out.pop_front();
-  std::string buf(LWS_PRE + f.bytes.size(), '\0');
-  std::memcpy(buf.data() + LWS_PRE, f.bytes.data(), f.bytes.size());
-  auto n = lws_write(s.wsi, reinterpret_cast<unsigned char*>(buf.data() + LWS_PRE),
+  write_buf_.resize(LWS_PRE + f.bytes.size());
+  std::memcpy(write_buf_.data() + LWS_PRE, f.bytes.data(), f.bytes.size());
+  auto n = lws_write(s.wsi, reinterpret_cast<unsigned char*>(write_buf_.data() + LWS_PRE),
                      f.bytes.size(), f.binary ? LWS_WRITE_BINARY : LWS_WRITE_TEXT);
   if (n < static_cast<int>(f.bytes.size()))
     return -1;

@@ -180,9 +180,9 @@ int telephony_server::writeable(session& s) {
   if (!s.ready.empty()) {
     auto frame = std::move(s.ready.front());
     s.ready.pop_front();
-    std::string buf(LWS_PRE + frame.size(), '\0');
-    std::memcpy(buf.data() + LWS_PRE, frame.data(), frame.size());
-    auto* p = reinterpret_cast<unsigned char*>(buf.data() + LWS_PRE);
+    write_buf_.resize(LWS_PRE + frame.size());
+    std::memcpy(write_buf_.data() + LWS_PRE, frame.data(), frame.size());
+    auto* p = reinterpret_cast<unsigned char*>(write_buf_.data() + LWS_PRE);
     if (lws_write(s.wsi, p, frame.size(), LWS_WRITE_TEXT) < static_cast<int>(frame.size()))
       return -1;
     ++loop_.probe().frames_out;

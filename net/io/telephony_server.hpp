@@ -79,6 +79,7 @@ private:
   std::unordered_map<session_id, std::unique_ptr<session>> sessions_;
   std::unordered_set<session_id> playing_;
   std::shared_ptr<telephony_port> port_;
+  std::string write_buf_;  // LWS_PRE + frame, reused for every write (I/O thread only)
 };
 
 } // namespace sb::net
