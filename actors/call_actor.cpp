@@ -90,6 +90,10 @@ private:
   caf::message_handler common_handlers() {
     return {
       [this](tel_media& m) { caller_audio(std::move(m.audio)); },
+      [this](audio_routed_atom) {
+        // Every frame the edge sent us before this went on to STT: it may send direct now.
+        d_.deps.telephony->open_route(d_.deps.info.session);
+      },
       [this](tel_stop& s) {
         end_call(call_end::caller_stop, 1000, s.reason.empty() ? "stop" : "stop: " + s.reason);
       },
@@ -219,6 +223,8 @@ private:
           d_.deps.providers->stt_audio(d_.stt, std::move(a));
         d_.stt_backlog.clear();
         d_.stt_backlog_bytes = 0;
+        if (d_.stt)
+          d_.deps.telephony->route_audio(d_.deps.info.session, d_.stt);
       },
       [this](const caf::error& err) {
         d_.stt_ticket = 0;

@@ -12,6 +12,7 @@
 #include <caf/send.hpp>
 
 #include "actors/call_actor.hpp"
+#include "messages/atoms.hpp"
 #include "tests/support/virtual_time.hpp"
 
 using namespace std::chrono_literals;
@@ -30,6 +31,10 @@ struct fake_telephony : sb::telephony_port {
   void close(sb::session_id, uint16_t code, std::string r) override {
     log.push_back("close " + std::to_string(code) + " " + r);
   }
+  void route_audio(sb::session_id, sb::stream_id stt) override {
+    log.push_back("route " + std::to_string(stt));
+  }
+  void open_route(sb::session_id) override { log.push_back("open_route"); }
   bool has(const std::string& prefix) const {
     for (auto& l : log)
       if (l.rfind(prefix, 0) == 0)
@@ -135,6 +140,22 @@ TEST_CASE_METHOD(fixture, "a turn: transcript -> LLM -> TTS per sentence -> audi
   REQUIRE(second.size() == 4);
   CHECK(second[2].role == "assistant");
   CHECK(second[2].content == "It is noon. Anything else?");
+}
+
+TEST_CASE_METHOD(fixture, "caller audio is routed to STT on the I/O thread without reordering") {
+  start();
+  REQUIRE(prov->stt != 0);
+  // Once STT is leased the actor asks the edge to send audio straight to the stream.
+  CHECK(tel->has("route " + std::to_string(prov->stt)));
+  CHECK_FALSE(tel->has("open_route"));
+  // Frames the edge sent before it switched are still forwarded, in order, by the actor...
+  tell(sb::tel_media{1, 20, sb::audio_bytes(160, 0xff)});
+  tell(sb::tel_media{2, 40, sb::audio_bytes(160, 0xff)});
+  CHECK(prov->stt_bytes == 320);
+  CHECK_FALSE(tel->has("open_route"));
+  // ...and only after the edge's marker does the actor let the held audio go on.
+  tell(sb::audio_routed_atom_v);
+  CHECK(tel->log.back() == "open_route");
 }
 
 TEST_CASE_METHOD(fixture, "caller speech during the reply is barge-in: clear and cancel") {

@@ -5,8 +5,10 @@
 #include <caf/send.hpp>
 #include <spdlog/spdlog.h>
 
+#include "messages/atoms.hpp"
 #include "net/io/http_routes.hpp"
 #include "net/io/io_loop.hpp"
+#include "net/io/provider_hub.hpp"
 
 namespace sb::net {
 
@@ -50,6 +52,12 @@ public:
     loop_.post([this, s, code, r = std::move(reason)]() mutable {
       srv_.close(s, code, std::move(r));
     });
+  }
+  void route_audio(session_id s, stream_id stt) override {
+    loop_.post([this, s, stt] { srv_.route_audio(s, stt); });
+  }
+  void open_route(session_id s) override {
+    loop_.post([this, s] { srv_.open_route(s); });
   }
 
 private:
@@ -164,6 +172,10 @@ void telephony_server::receive(session& s, const char* data, size_t len, bool bi
       if constexpr (std::is_same_v<T, tel_media>) {
         if (ev.audio.empty())
           return;  // not the caller's track
+        if (s.route != route_state::to_actor) {
+          route_media(s, std::move(ev.audio));
+          return;
+        }
       }
       caf::anon_send(s.call, std::move(ev));
     },
@@ -211,6 +223,38 @@ void telephony_server::closed(lws* wsi, void* user) {
   playing_.erase(s->sid);
   sessions_.erase(s->sid);
   --loop_.active_sessions_;
+}
+
+void telephony_server::route_audio(session_id sid, stream_id stt) {
+  auto* s = find(sid);
+  if (!s || s->closing || s->route != route_state::to_actor)
+    return;
+  s->route = route_state::holding;
+  s->stt = stt;
+  caf::anon_send(s->call, audio_routed_atom_v);
+}
+
+void telephony_server::open_route(session_id sid) {
+  auto* s = find(sid);
+  if (!s || s->route != route_state::holding)
+    return;
+  s->route = route_state::direct;
+  for (auto& a : s->held)
+    loop_.providers().stt_audio(s->stt, std::move(a));
+  s->held.clear();
+}
+
+void telephony_server::route_media(session& s, audio_bytes audio) {
+  if (s.route == route_state::direct) {
+    loop_.providers().stt_audio(s.stt, std::move(audio));
+    return;
+  }
+  // Holding for the one actor round trip of the hand-over; bounded all the same.
+  if (s.held.size() >= max_held_frames) {
+    loop_.probe().stt_audio_dropped += s.held.front().size();
+    s.held.pop_front();
+  }
+  s.held.push_back(std::move(audio));
 }
 
 telephony_server::session* telephony_server::find(session_id sid) {

@@ -38,6 +38,8 @@ public:
   void mark(session_id s, std::string name);
   void clear(session_id s);
   void close(session_id s, uint16_t code, std::string reason);
+  void route_audio(session_id s, stream_id stt);
+  void open_route(session_id s);
 
   // Largest text frame a caller may send; larger ones close the session (1009).
   static constexpr size_t max_frame_bytes = 64 * 1024;
@@ -48,6 +50,10 @@ private:
     size_t offset = 0;
     std::string mark;
   };
+  // Where the caller's audio goes: to the call actor until it routes it to its STT stream.
+  enum class route_state : uint8_t { to_actor, holding, direct };
+  static constexpr size_t max_held_frames = 500;  // 10 s of Twilio frames
+
   struct session {
     session_id sid = 0;
     lws* wsi = nullptr;
@@ -62,6 +68,9 @@ private:
     uint16_t close_code = 1000;
     std::string close_reason;
     bool told_call = false;
+    route_state route = route_state::to_actor;
+    stream_id stt = 0;
+    std::deque<audio_bytes> held;  // audio arriving while the route is handed over
   };
 
   session* find(session_id s);
@@ -73,6 +82,7 @@ private:
   // Moves due frames (and marks in front of them) from pending to ready.
   void pump(session& s, std::chrono::steady_clock::time_point now);
   void want_write(session& s);
+  void route_media(session& s, audio_bytes audio);
 
   io_loop& loop_;
   session_id next_sid_ = 1;
