@@ -6,6 +6,7 @@
 #include <caf/message_handler.hpp>
 #include <spdlog/spdlog.h>
 
+#include "actors/call_inspect.hpp"
 #include "actors/call_leases.hpp"
 #include "actors/call_state.hpp"
 #include "messages/atoms.hpp"
@@ -36,7 +37,7 @@ protected:
       d_.deps.probe->call_started();
     delayed_send(this, d_.deps.settings.start_timeout, start_timeout_atom_v);
     delayed_send(this, d_.deps.settings.max_duration, max_duration_atom_v);
-    common_ = common_handlers();
+    common_ = common_handlers().or_else(inspect_handler(this, d_, leases_));
     // STARTING: nothing but the stream's start event moves the call on.
     starting_ = caf::message_handler{[this](tel_start& s) { on_start(std::move(s)); }}
                   .or_else(common_);
@@ -72,7 +73,7 @@ protected:
         if (turn == 0)
           quit();  // the connections did not close in time: the pools reclaim on exit
       },
-    };
+    }.or_else(inspect_handler(this, d_, leases_));
     return starting_;
   }
 

@@ -43,6 +43,12 @@ public:
                int64_t retry_after_ms = -1);
   bool holding() const { return !held_.empty(); }
   bool pending(uint64_t ticket) const { return pending_.count(ticket) != 0; }
+  // For inspection (debug console): every held lease, and the acquisitions in flight.
+  template <class F> void each_held(F f) const {
+    for (auto& [s, h] : held_)
+      f(s, h.lease, h.since);
+  }
+  size_t pending_count() const { return pending_.size(); }
 
 private:
   struct held {

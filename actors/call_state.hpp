@@ -15,6 +15,7 @@ using call_clock = std::chrono::steady_clock;
 
 struct call_data {
   call_deps deps;
+  call_clock::time_point created = call_clock::now();  // for inspection
   call_state state = call_state::starting;
   tel_start start;
   bool started = false;

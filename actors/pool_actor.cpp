@@ -264,7 +264,9 @@ pool_actor::behavior_type pool_impl(self_ptr self, pool_config cfg) {
       dispatch(self);
     },
     [self](caf::get_atom) -> pool_stats {
-      return self->state.stats(now_of(self));
+      auto st = self->state.stats(now_of(self));
+      st.mailbox = self->mailbox().size();
+      return st;
     },
     [self](pool_expire_atom, uint64_t seq) {
       auto& s = self->state;

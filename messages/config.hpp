@@ -28,6 +28,12 @@ struct node_section {
 struct cluster_section {
   std::vector<host_port> seeds;
   std::string secret;
+  millis heartbeat_interval{500};  // also CAF's middleman heartbeat (same on every node)
+  millis failure_timeout{3000};    // silent this long: down (also the link timeout)
+  std::string tls_cert;            // PEM files; all three set = mutual TLS between nodes
+  std::string tls_key;
+  std::string tls_ca;
+  bool tls() const { return !tls_cert.empty(); }
 };
 
 // A parsed provider base URL: scheme ws|wss|http|https, host, port, base path

@@ -184,6 +184,7 @@ struct pool_stats {
   std::vector<pool_key_stats> keys;
   std::vector<pool_holder> holders;
   std::vector<pool_waiter> waiters;  // in queue (FIFO) order
+  uint64_t mailbox = 0;              // messages waiting in the pool's mailbox
 };
 
 // -- errors ----------------------------------------------------------------------------
@@ -261,7 +262,7 @@ SB_INSPECT(pool_stats, x.name, x.kind, x.active, x.queued, x.capacity, x.effecti
            x.rejected, x.breaker_rejected, x.abandoned, x.cancelled, x.double_releases,
            x.unknown_releases, x.failures, x.rate_limited, x.wait_bounds_ms, x.wait_counts,
            x.breaker, x.consecutive_failures, x.half_open_successes, x.breaker_open_ms,
-           x.breaker_opened, x.keys, x.holders, x.waiters)
+           x.breaker_opened, x.keys, x.holders, x.waiters, x.mailbox)
 
 #undef SB_INSPECT
 

@@ -5,6 +5,8 @@
 #include <caf/actor_system_config.hpp>
 #include <caf/message.hpp>
 
+#include "messages/call_inspect.hpp"
+#include "messages/cluster.hpp"
 #include "messages/pool.hpp"
 #include "messages/ports.hpp"
 #include "messages/provider_events.hpp"
@@ -38,6 +40,27 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<pool_release>("sb::pool_release");
   cfg.add_message_type<pool_cancel>("sb::pool_cancel");
   cfg.add_message_type<pool_stats>("sb::pool_stats");
+  cfg.add_message_type<call_lease_info>("sb::call_lease_info");
+  cfg.add_message_type<std::vector<call_lease_info>>("sb::call_lease_infos");
+  cfg.add_message_type<call_snapshot>("sb::call_snapshot");
+  cfg.add_message_type<member_info>("sb::member_info");
+  cfg.add_message_type<std::vector<member_info>>("sb::member_infos");
+  cfg.add_message_type<cluster_hello>("sb::cluster_hello");
+  cfg.add_message_type<cluster_challenge>("sb::cluster_challenge");
+  cfg.add_message_type<cluster_join>("sb::cluster_join");
+  cfg.add_message_type<cluster_welcome>("sb::cluster_welcome");
+  cfg.add_message_type<cluster_heartbeat>("sb::cluster_heartbeat");
+  cfg.add_message_type<cluster_leave>("sb::cluster_leave");
+  cfg.add_message_type<console_request>("sb::console_request");
+  cfg.add_message_type<console_reply>("sb::console_reply");
+  cfg.add_error_category(cluster_error_category,
+                         [](uint8_t code, caf::atom_value, const caf::message& ctx) {
+                           std::string s = std::string{"cluster_error("} +
+                                           to_string(static_cast<cluster_errc>(code));
+                           if (!ctx.empty())
+                             s += ", " + to_string(ctx);
+                           return s + ")";
+                         });
   cfg.add_error_category(pool_error_category,
                          [](uint8_t code, caf::atom_value, const caf::message&) {
                            return std::string{"pool_error("} +

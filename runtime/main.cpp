@@ -1,4 +1,5 @@
-// switchboard: `node` runs a node, `check-config` validates a config and prints it.
+// switchboard: `node` runs a node, `check-config` validates a config and prints it,
+// `console` is the debug console.
 #include <iostream>
 #include <string>
 #include <vector>
@@ -8,6 +9,7 @@
 #include "runtime/config/config.hpp"
 #include "runtime/logging.hpp"
 #include "runtime/node.hpp"
+#include "runtime/console_client/console.hpp"
 
 namespace {
 
@@ -39,6 +41,21 @@ int main(int argc, char** argv) {
   check->add_option("--config", config_path, "Config file (INI)");
   check->add_option("--set", overrides, "Override a key: SECTION.KEY=VALUE (repeatable)");
 
+  sb::console_tool::console_args con;
+  auto* console = app.add_subcommand("console", "Debug console of a running cluster");
+  console->add_option("--connect", con.connect, "A node's cluster_listen (HOST:PORT)")
+    ->required();
+  console->add_option("--exec", con.exec,
+                      "Run these commands (separated by ';') and exit; non-zero on error");
+  console->add_flag("--json", con.json, "Print machine-readable JSON (one document a line)");
+  auto* secret = console->add_option(
+    "--secret", con.secret, "Cluster secret (default: $SWITCHBOARD_CLUSTER_SECRET)");
+  console->add_option("--tls-cert", con.tls_cert, "Client certificate (clusters with TLS)");
+  console->add_option("--tls-key", con.tls_key, "Client private key (clusters with TLS)");
+  console->add_option("--tls-ca", con.tls_ca, "CA certificate (clusters with TLS)");
+  console->add_option("--timeout", con.timeout_s, "Seconds to wait for each reply")
+    ->check(CLI::Range(1, 3600));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -46,6 +63,10 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : 2;
   }
 
+  if (*console) {
+    con.secret_given = secret->count() > 0;
+    return sb::console_tool::run_console(con);
+  }
   auto loaded = sb::load_config(config_path, overrides);
   if (*check) {
     if (auto rc = report(loaded))

@@ -8,6 +8,8 @@
 #include <fstream>
 #include <thread>
 
+#include <unistd.h>
+
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/send.hpp>
@@ -19,6 +21,7 @@
 #include "messages/register.hpp"
 #include "net/io/io_loop.hpp"
 #include "net/codec/audio_codec.hpp"
+#include "runtime/cluster/cluster_node.hpp"
 #include "runtime/metrics.hpp"
 #include "runtime/pools.hpp"
 
@@ -66,7 +69,8 @@ call_settings make_settings(const node_config& cfg, const node_pools& pools) {
 }
 
 std::string stats_json(const node_config& cfg, node_metrics& m, net::io_loop& loop,
-                       const pool_board& board, steady::time_point started) {
+                       const pool_board& board, const cluster::cluster_board& members,
+                       steady::time_point started) {
   auto lat = m.turn_latency_summary();
   auto uptime = std::chrono::duration<double>(steady::now() - started).count();
   return nlohmann::json{
@@ -80,6 +84,7 @@ std::string stats_json(const node_config& cfg, node_metrics& m, net::io_loop& lo
      {{"count", lat.count}, {"p50", lat.p50}, {"p90", lat.p90}, {"p99", lat.p99},
       {"max", lat.max}}},
     {"pools", nlohmann::json::parse(board.summary_json())},
+    {"cluster", nlohmann::json::parse(members.json())},
   }
     .dump();
 }
@@ -117,6 +122,7 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
   auto workers = std::max(2u, std::thread::hardware_concurrency());
   acfg.set("scheduler.max-threads", static_cast<size_t>(workers));
   register_types(acfg);
+  cluster::configure_system(acfg, cfg.cluster);
   caf::actor_system sys{acfg};
 
   auto stt_keys = keys_from_env(cfg.stt.api_key_env);
@@ -135,6 +141,22 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
     sys, {pools.stt, pools.llm, pools.tts}, board,
     [metrics](const std::vector<pool_stats>& s) { metrics->pools(s); },
     std::chrono::milliseconds{500});
+  // The cluster: membership, load view, debug console (runtime/cluster, runtime/console).
+  auto draining = std::make_shared<std::atomic<bool>>(false);
+  cluster::cluster_runtime crt;
+  cluster::cluster_deps cdeps{[metrics] { return metrics->active_calls(); },
+                              [draining] { return draining->load(); },
+                              {pools.stt, pools.llm, pools.tts},
+                              [] { kill(getpid(), SIGTERM); }};
+  std::string cluster_err;
+  if (!cluster::start_cluster(sys, cfg, std::move(cdeps), crt, cluster_err)) {
+    spdlog::error("{}", cluster_err);
+    cluster::stop_cluster(sys, crt);
+    for (auto& p : {pools.stt, pools.llm, pools.tts})
+      caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(poller, caf::exit_reason::user_shutdown);
+    return 1;
+  }
   auto node_actors = sys.registry().running();  // everything but the calls
 
   std::unique_ptr<net::io_loop> loop;
@@ -149,13 +171,17 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
   io.stt_buffer = cfg.call.stt_buffer;
   io.probe = &metrics->net();
   auto settings = make_settings(cfg, pools);
-  io.spawn_call = [&sys, &loop, metrics, settings](const call_spawn_info& info) {
-    return spawn_call(sys, call_deps{info, loop->telephony_port_handle(),
-                                     loop->provider_port_handle(), metrics, settings});
+  io.spawn_call = [&sys, &loop, metrics, settings,
+                   calls = crt.calls](const call_spawn_info& info) {
+    auto call = spawn_call(sys, call_deps{info, loop->telephony_port_handle(),
+                                          loop->provider_port_handle(), metrics, settings});
+    caf::anon_send(calls, caf::put_atom_v, info.session, call);  // for the console
+    return call;
   };
-  io.stats_json = [&cfg, &loop, metrics, board, started] {
-    return stats_json(cfg, *metrics, *loop, *board, started);
+  io.stats_json = [&cfg, &loop, metrics, board, members = crt.board, started] {
+    return stats_json(cfg, *metrics, *loop, *board, *members, started);
   };
+  io.cluster_json = [members = crt.board] { return members->json(); };
   io.pool_stats_json = [board] { return board->detail_json(); };
   io.degraded = [board] { return board->degraded(); };
   io.metrics_text = [metrics] { return metrics->prometheus_text(); };
@@ -168,6 +194,7 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
   loop = std::make_unique<net::io_loop>(std::move(io));
   std::string err;
   auto stop_actors = [&] {
+    cluster::stop_cluster(sys, crt);
     for (auto& p : {pools.stt, pools.llm, pools.tts})
       caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(poller, caf::exit_reason::user_shutdown);
@@ -189,6 +216,7 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
   spdlog::info("draining: {} active calls, up to {} ms", loop->active_sessions(),
                cfg.node.drain_timeout.count());
   loop->drain();
+  draining->store(true);
   auto deadline = steady::now() + cfg.node.drain_timeout;
   while (loop->active_sessions() > 0 && steady::now() < deadline) {
     if (wait_signal(sigs, std::chrono::milliseconds{100})) {
@@ -205,6 +233,10 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
   stop_actors();
   sys.await_all_actors_done();
   spdlog::info("node {} stopped", cfg.node.name);
+  if (crt.refused_flag->load()) {
+    spdlog::error("exiting: {}", *crt.refused);
+    return 1;
+  }
   return 0;
 }
 

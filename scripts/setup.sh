@@ -6,7 +6,7 @@ SUDO=""
 PACKAGES=(
   build-essential cmake ninja-build pkg-config ccache curl
   libcaf-dev libwebsockets-dev nlohmann-json3-dev libspdlog-dev catch2
-  prometheus-cpp-dev libinih-dev libcli11-dev libssl-dev
+  prometheus-cpp-dev libinih-dev libcli11-dev libssl-dev libreadline-dev
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -425,3 +425,36 @@ TEST_CASE("render_config never prints the secret, and its placeholder is rejecte
                 ": [cluster] secret: '<set>' is the placeholder check-config prints, not "
                 "the secret (value hidden)"});
 }
+
+TEST_CASE("[cluster] heartbeat settings: ranges, and the timeout covers two heartbeats") {
+  auto r = load_config("", {"cluster.heartbeat_interval=200ms", "cluster.failure_timeout=2s"});
+  CHECK(messages(r) == strings{});
+  CHECK(r.config.cluster.heartbeat_interval == 200ms);
+  CHECK(r.config.cluster.failure_timeout == 2000ms);
+  CHECK(errors_of("[cluster]\nheartbeat_interval = 1s\nfailure_timeout = 1500ms\n") ==
+        strings{"c.ini:3: [cluster] failure_timeout: 1500ms must be at least twice "
+                "heartbeat_interval (1s)"});
+  auto low = errors_of("[cluster]\nheartbeat_interval = 10ms\n");
+  REQUIRE(low.size() == 1);
+  CHECK(low[0].rfind("c.ini:2: [cluster] heartbeat_interval:", 0) == 0);
+}
+
+TEST_CASE("[cluster] TLS needs cert, key and CA together, and readable files") {
+  temp_dir dir;
+  auto cert = dir.write("node.pem", "x");
+  auto key = dir.write("node.key", "x");
+  auto ca = dir.write("ca.pem", "x");
+  auto ok = load_config("", {"cluster.tls_cert=" + cert, "cluster.tls_key=" + key,
+                             "cluster.tls_ca=" + ca});
+  CHECK(messages(ok) == strings{});
+  CHECK(ok.config.cluster.tls());
+  auto path = dir.write("c.ini", "[node]\nname = a\n\n[cluster]\ntls_cert = " + cert + "\n");
+  auto r = load_config(path, {});
+  CHECK(messages(r) ==
+        strings{path + ":5: [cluster] TLS needs tls_cert, tls_key and tls_ca together: "
+                       "tls_cert set, tls_key, tls_ca missing"});
+  auto missing = load_config("", {"cluster.tls_cert=" + cert, "cluster.tls_key=" + key,
+                                  "cluster.tls_ca=" + dir.path.string() + "/nope.pem"});
+  REQUIRE(missing.errors.size() == 1);
+  CHECK(missing.errors[0].message.find("[cluster] tls_ca: cannot read") == 0);
+}

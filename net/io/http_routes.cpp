@@ -73,6 +73,8 @@ std::string http_routes::health(unsigned& status) const {
                    {"max_calls", cap}};
   if (!reason.empty())
     j["reason"] = reason;
+  if (loop_.options().cluster_json)
+    j["cluster"] = nlohmann::json::parse(loop_.options().cluster_json(), nullptr, false);
   return j.dump();
 }
 

@@ -50,6 +50,7 @@ struct io_options {
   // Why the node is degraded (e.g. a provider's breaker is open), "" when it is not.
   std::function<std::string()> degraded;
   std::function<std::string()> metrics_text; // GET /metrics body (optional)
+  std::function<std::string()> cluster_json; // "cluster" object of /health (optional)
   net_probe* probe = nullptr;                // optional
 };
 

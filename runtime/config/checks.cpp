@@ -1,6 +1,10 @@
 // Checks across keys. Each error is reported where the offending value was set (the first
 // key of the list that came from the file or --set), in the "[section] key: ..." form.
+#include <fstream>
 #include <initializer_list>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "runtime/config/load_state.hpp"
 #include "runtime/config/values.hpp"
@@ -90,9 +94,44 @@ void check_known_endpoints(load_state& st) {
   }
 }
 
+// Heartbeats must arrive several times within the failure timeout, or a healthy but busy
+// node is declared down.
+void check_cluster_timing(load_state& st) {
+  const auto& c = st.config.cluster;
+  if (c.failure_timeout >= 2 * c.heartbeat_interval) return;
+  st.error(where(st, {"cluster.failure_timeout", "cluster.heartbeat_interval"}),
+           "[cluster] failure_timeout: " + format_duration(c.failure_timeout) +
+               " must be at least twice heartbeat_interval (" +
+               format_duration(c.heartbeat_interval) + ")");
+}
+
+// TLS between nodes means certificates on both sides: all three files or none.
+void check_cluster_tls(load_state& st) {
+  const auto& c = st.config.cluster;
+  std::vector<std::pair<const char*, const std::string*>> files{
+      {"tls_cert", &c.tls_cert}, {"tls_key", &c.tls_key}, {"tls_ca", &c.tls_ca}};
+  std::string set, missing;
+  for (auto& [k, v] : files) {
+    auto& list = v->empty() ? missing : set;
+    list += (list.empty() ? "" : ", ") + std::string(k);
+  }
+  if (set.empty() || missing.empty()) {
+    for (auto& [k, v] : files)
+      if (!v->empty() && !std::ifstream(*v))
+        st.error(where(st, {(std::string("cluster.") + k).c_str()}),
+                 std::string("[cluster] ") + k + ": cannot read '" + *v + "'");
+    return;
+  }
+  st.error(where(st, {"cluster.tls_cert", "cluster.tls_key", "cluster.tls_ca"}),
+           "[cluster] TLS needs tls_cert, tls_key and tls_ca together: " + set +
+               " set, " + missing + " missing");
+}
+
 } // namespace
 
 void check_cross_keys(load_state& st) {
+  check_cluster_timing(st);
+  check_cluster_tls(st);
   check_listen_ports(st);
   check_token_budget(st);
   check_tts_model(st);

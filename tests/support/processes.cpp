@@ -76,6 +76,22 @@ int child::stop(int sig, std::chrono::milliseconds timeout) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+int child::wait_exit(std::chrono::milliseconds timeout) {
+  if (pid_ <= 0)
+    return -1;
+  int pfd = static_cast<int>(syscall(SYS_pidfd_open, pid_, 0));
+  pollfd p{pfd, POLLIN, 0};
+  bool exited = pfd >= 0 && poll(&p, 1, static_cast<int>(timeout.count())) > 0;
+  if (pfd >= 0)
+    close(pfd);
+  if (!exited)
+    return -1;
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 std::optional<uint16_t> wait_port_file(const std::string& path,
                                        std::chrono::milliseconds timeout) {
   auto read_port = [&]() -> std::optional<uint16_t> {
@@ -176,6 +192,8 @@ stack::stack(const std::vector<std::string>& sim_flags, const std::vector<std::s
                                  dir + "/node.port",
                                  "--set",
                                  "node.listen=127.0.0.1:0",
+                                 "--set",
+                                 "node.cluster_listen=127.0.0.1:0",
                                  "--set",
                                  "stt.url=ws://127.0.0.1:" + p,
                                  "--set",

@@ -25,6 +25,9 @@ public:
   // Sends `sig` and waits up to `timeout` for the exit; returns the exit code, or -1.
   int stop(int sig, std::chrono::milliseconds timeout = std::chrono::seconds{20});
   bool running();
+  // Waits up to `timeout` for the process to exit by itself; returns its exit code (as
+  // stop() does), or -1 when it is still running (it is left running).
+  int wait_exit(std::chrono::milliseconds timeout);
 
 private:
   int pid_ = -1;

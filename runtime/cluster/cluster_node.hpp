@@ -1,0 +1,53 @@
+// Wiring the cluster into a node: actor-system settings (middleman, TLS, link
+// heartbeats), the cluster actor published on node.cluster_listen, the console actor and
+// the call registry. Used by runtime/node.cpp.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/fwd.hpp>
+
+#include "messages/config.hpp"
+#include "messages/pool.hpp"
+#include "runtime/cluster/cluster_board.hpp"
+
+namespace sb::cluster {
+
+// Loads the middleman (and the TLS manager when [cluster] tls_* are set) and sets CAF's
+// link heartbeat (middleman.heartbeat-interval = heartbeat_interval,
+// middleman.connection-timeout = failure_timeout): identical on every node by config.
+void configure_system(caf::actor_system_config& acfg, const cluster_section& cfg);
+
+struct cluster_deps {
+  std::function<int64_t()> active_calls;
+  std::function<bool()> draining;
+  std::vector<pool_actor> pools;
+  std::function<void()> drain;  // the console's `drain`: same as SIGTERM
+};
+
+struct cluster_runtime {
+  caf::actor cluster;
+  caf::actor calls;  // the call registry: register each call with (put_atom, session, actor)
+  std::shared_ptr<cluster_board> board = std::make_shared<cluster_board>();
+  std::string address;  // advertised HOST:PORT ("" when not listening)
+  // Set when the cluster refused this node (wrong secret, other timing); the node then
+  // receives SIGTERM and should exit non-zero with this message.
+  std::shared_ptr<std::string> refused = std::make_shared<std::string>();
+  std::shared_ptr<std::atomic<bool>> refused_flag = std::make_shared<std::atomic<bool>>(false);
+};
+
+// Spawns and publishes. Returns false with `error` when the node must not start (cannot
+// listen while seeds are configured).
+bool start_cluster(caf::actor_system& sys, const node_config& cfg, cluster_deps deps,
+                   cluster_runtime& out, std::string& error);
+
+// Says goodbye to the members (they mark this node down: "left") and stops the actors.
+void stop_cluster(caf::actor_system& sys, cluster_runtime& rt);
+
+} // namespace sb::cluster

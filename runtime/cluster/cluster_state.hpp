@@ -1,0 +1,65 @@
+// State of the cluster actor (cluster_actor.hpp). Private to runtime/cluster.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/node_id.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include "messages/cluster.hpp"
+#include "runtime/cluster/cluster_actor.hpp"
+
+namespace sb::cluster {
+
+using steady = std::chrono::steady_clock;
+
+struct peer {
+  member_info info;
+  caf::actor handle;  // invalid while down
+  steady::time_point last_heard;
+  bool left = false;  // said goodbye: not retried (it rejoins by itself)
+};
+
+// A hello we answered: the joiner must prove the secret on `nonce` next.
+struct challenge {
+  std::string nonce;
+  cluster_hello hello;
+  steady::time_point at;
+};
+
+struct cluster_state {
+  static inline const char* name = "cluster";
+  cluster_options o;
+  std::map<std::string, peer> peers;             // by name; never this node
+  std::map<caf::node_id, challenge> challenges;  // by the joiner's CAF node
+  std::map<caf::node_id, std::string> trusted;   // node -> member name, or "" (console)
+  std::set<std::string> connecting;              // addresses with a join in flight
+  std::map<std::string, steady::time_point> next_try;
+  bool joined = false;    // accepted by a member, or nobody to join
+  bool fatal_sent = false;
+  caf::actor console;
+
+  member_info self_info() const;
+  // This node first, then the peers by name, with last_heard_ms filled in.
+  std::vector<member_info> view(steady::time_point now) const;
+  std::chrono::milliseconds retry_interval() const;
+};
+
+using cluster_actor_t = caf::stateful_actor<cluster_state>;
+
+// Mark a member down (no-op when it already is); `why` goes to the log and the view.
+void mark_down(cluster_actor_t* self, peer& p, const std::string& why);
+// Start joining the node at `address` (HOST:PORT) unless a join is in flight or was tried
+// less than retry_interval ago.
+void join_address(cluster_actor_t* self, const std::string& address);
+// Record a member that proved the secret (joined us, or welcomed us).
+void admit(cluster_actor_t* self, const member_info& info, caf::actor handle);
+void publish_view(cluster_actor_t* self);
+
+} // namespace sb::cluster

@@ -1,0 +1,33 @@
+// The console actor: answers the debug console's commands on one node (the cluster actor
+// lets authenticated consoles in and hands their console_request here). Commands that
+// name another node go to that node through the cluster actor. Replies are JSON documents
+// (console_json.hpp); `switchboard console` prints them.
+//
+//   nodes | calls [NODE] | call ID [NODE] | pools [NODE] | pool NAME [NODE]
+//   actors [NODE] | drain NODE | summary
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/fwd.hpp>
+
+#include "messages/pool.hpp"
+
+namespace sb::console {
+
+struct console_options {
+  std::string node;                // this node's name
+  caf::actor calls;                // call_registry.hpp
+  std::vector<pool_actor> pools;
+  std::function<void()> drain;     // same as SIGTERM: drain, then exit
+};
+
+caf::actor spawn_console(caf::actor_system& sys, console_options opts, caf::actor cluster);
+
+// The words of a command line (split on blanks).
+std::vector<std::string> words(const std::string& line);
+
+} // namespace sb::console
