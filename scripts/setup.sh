@@ -5,7 +5,7 @@ SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 PACKAGES=(
   build-essential cmake ninja-build pkg-config ccache curl
-  libcaf-dev libwebsockets-dev nlohmann-json3-dev libspdlog-dev catch2
+  libcaf-dev libwebsockets-dev libwebsockets-evlib-ev libev-dev nlohmann-json3-dev libspdlog-dev catch2
   prometheus-cpp-dev libinih-dev libcli11-dev libssl-dev
 )
 missing=()
