@@ -5,8 +5,8 @@ SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 PACKAGES=(
   build-essential cmake ninja-build pkg-config ccache curl
-  libcaf-dev libwebsockets-dev nlohmann-json3-dev libspdlog-dev catch2
-  prometheus-cpp-dev libinih-dev libcli11-dev libssl-dev libreadline-dev
+  libcaf-dev libwebsockets-dev libwebsockets-evlib-ev libev-dev nlohmann-json3-dev
+  libspdlog-dev catch2 prometheus-cpp-dev libinih-dev libcli11-dev libssl-dev libreadline-dev
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "net/io/http_routes.hpp"
+#include "net/lws/event_loop.hpp"
 #include "net/io/provider_hub.hpp"
 #include "net/io/telephony_server.hpp"
 
@@ -98,8 +99,10 @@ bool io_loop::start(std::string& error) {
   info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
   info.user = this;
   info.timeout_secs = 10;
-  info.max_http_header_pool = 256;
+  info.max_http_header_pool = 0;  // as many as fds: streaming client replies hold one
   info.fd_limit_per_thread = 0;
+  uv_ = std::make_unique<lwsloop::event_loop>();
+  uv_->configure(info);
   ctx_ = lws_create_context(&info);
   if (!ctx_) {
     error = "cannot listen on " + opts_.listen.host + ":" + std::to_string(opts_.listen.port);
@@ -127,8 +130,7 @@ void io_loop::run() {
     }
     if (closing && (telephony_->empty() || std::chrono::steady_clock::now() > deadline))
       break;
-    if (lws_service(ctx_, 0) < 0)
-      break;
+    uv_->run_once();
   }
   {
     std::lock_guard<std::mutex> g{mutex_};
@@ -136,7 +138,7 @@ void io_loop::run() {
     posted_.clear();
   }
   lws_sul_cancel(&tick_->sul);
-  lws_context_destroy(ctx_);
+  uv_->destroy(ctx_);
   ctx_ = nullptr;
 }
 

@@ -22,6 +22,10 @@ struct lws;
 struct lws_context;
 struct lws_vhost;
 
+namespace sb::lwsloop {
+class event_loop;
+}
+
 namespace sb::net {
 
 class telephony_server;
@@ -100,6 +104,7 @@ private:
   net_probe own_probe_;
   net_probe* probe_;
   lws_context* ctx_ = nullptr;
+  std::unique_ptr<lwsloop::event_loop> uv_;
   uint16_t port_ = 0;
   std::thread thread_;
   std::atomic<bool> stopping_{false};

@@ -198,8 +198,17 @@ void provider_hub::stt_finish(stream_id id) {
 
 void provider_hub::stt_queue(stt_stream& s, std::string bytes, bool binary) {
   s.out.push_back({std::move(bytes), binary});
-  if (s.open && s.wsi)
-    lws_callback_on_writable(s.wsi);
+  if (!s.open || !s.wsi)
+    return;
+  // Nothing ahead of it and the socket took every earlier write whole: send now rather
+  // than a poll round later (one syscall instead of three per 20 ms frame). lws keeps
+  // and flushes any part the socket does not take, so later writes wait for WRITEABLE.
+  if (s.out.size() == 1 && !lws_partial_buffered(s.wsi)) {
+    if (!stt_write_front(s))
+      lws_set_timeout(s.wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+    return;
+  }
+  lws_callback_on_writable(s.wsi);
 }
 
 } // namespace sb::net

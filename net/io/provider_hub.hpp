@@ -100,6 +100,9 @@ private:
   void stt_connect(stt_stream& s);
   void stt_receive(stt_stream& s, const char* data, size_t len, bool final);
   int stt_writeable(stt_stream& s);
+  // Writes the front of s.out (queued audio merged into one message); false on error.
+  bool stt_write_front(stt_stream& s);
+  static constexpr size_t max_stt_message_bytes = 16 * 1024;
   void stt_closed(stt_stream& s, bool connection_error, const std::string& why, lws* wsi);
   void stt_queue(stt_stream& s, std::string bytes, bool binary);
   // HTTP client pieces (http_client.cpp).

@@ -141,18 +141,40 @@ int provider_hub::stt_writeable(stt_stream& s) {
     return -1;
   if (s.out.empty())
     return 0;
-  auto f = std::move(s.out.front());
-  s.out.pop_front();
-  write_buf_.resize(LWS_PRE + f.bytes.size());
-  std::memcpy(write_buf_.data() + LWS_PRE, f.bytes.data(), f.bytes.size());
-  auto n = lws_write(s.wsi, reinterpret_cast<unsigned char*>(write_buf_.data() + LWS_PRE),
-                     f.bytes.size(), f.binary ? LWS_WRITE_BINARY : LWS_WRITE_TEXT);
-  if (n < static_cast<int>(f.bytes.size()))
+  if (!stt_write_front(s))
     return -1;
-  s.last_sent = steady::now();
   if (!s.out.empty())
     lws_callback_on_writable(s.wsi);
   return 0;
+}
+
+bool provider_hub::stt_write_front(stt_stream& s) {
+  // Audio that queued up (while connecting, or behind a slow socket) goes as one binary
+  // message: Deepgram takes audio in chunks of any size.
+  auto& first = s.out.front();
+  size_t bytes = first.bytes.size();
+  size_t frames = 1;
+  if (first.binary)
+    for (auto i = s.out.begin() + 1; i != s.out.end() && i->binary &&
+                                      bytes + i->bytes.size() <= max_stt_message_bytes;
+         ++i, ++frames)
+      bytes += i->bytes.size();
+  write_buf_.resize(LWS_PRE + bytes);
+  auto* p = write_buf_.data() + LWS_PRE;
+  for (size_t k = 0; k < frames; ++k) {
+    std::memcpy(p, s.out.front().bytes.data(), s.out.front().bytes.size());
+    p += s.out.front().bytes.size();
+    if (k + 1 < frames)
+      s.out.pop_front();
+  }
+  bool binary = s.out.front().binary;
+  s.out.pop_front();
+  auto n = lws_write(s.wsi, reinterpret_cast<unsigned char*>(write_buf_.data() + LWS_PRE),
+                     bytes, binary ? LWS_WRITE_BINARY : LWS_WRITE_TEXT);
+  if (n < static_cast<int>(bytes))
+    return false;
+  s.last_sent = steady::now();
+  return true;
 }
 
 void provider_hub::stt_closed(stt_stream& s, bool connection_error, const std::string& why,

@@ -77,6 +77,8 @@ private:
   void established(lws* wsi, void* user);
   void receive(session& s, const char* data, size_t len, bool binary, bool final);
   int writeable(session& s);
+  bool write_front(session& s);  // sends s.ready's first frame; false on error
+  void flush(session& s);        // sends what is ready now, or asks for WRITEABLE
   void closed(lws* wsi, void* user);
   void protocol_error(session& s, uint16_t code, const std::string& reason);
   // Moves due frames (and marks in front of them) from pending to ready.
