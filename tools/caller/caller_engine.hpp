@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -60,10 +61,25 @@ struct result {
   bool finished = false;         // hung up by script, or closed by the node
 };
 
-struct engine_stats {
+// Live figures, written by the engine's loop and readable from any thread.
+class engine_stats {
+public:
   std::atomic<int> active{0};
   std::atomic<int> done{0};
+  // Calls refused or not connected, closed by the node with an error code, or with a
+  // turn that got no reply.
+  std::atomic<int> failed{0};
   std::atomic<int64_t> max_tick_lag_us{0};  // worst lateness of the 20 ms timer
+
+  void add_latency(double ms);
+  void add_lag(double ms);
+  std::vector<double> latencies() const;  // turn latencies so far (ms)
+  std::vector<double> lags() const;       // lateness of every tick so far (ms)
+
+private:
+  mutable std::mutex m_;
+  std::vector<double> latency_ms_;
+  std::vector<double> lag_ms_;
 };
 
 class engine {
@@ -72,6 +88,9 @@ public:
   ~engine();
   // Adds a caller that connects at `start_after` from run() start.
   void add(script s, millis start_after = millis{0});
+  // At most this many calls connecting or connected at once (0 = no limit): a caller
+  // due to start waits for a free place.
+  void set_concurrency(int max_in_flight);
   // Runs until every caller finished or `timeout`; returns false on timeout.
   bool run(millis timeout);
   const std::vector<result>& results() const;

@@ -6,6 +6,8 @@
 #include <map>
 #include <thread>
 
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
@@ -32,7 +34,7 @@ nlohmann::json summarize(const sb::caller::engine& e, double seconds) {
   std::vector<double> lat;
   int connected = 0, finished = 0, answered = 0, failed_turns = 0, spoken = 0;
   uint64_t frames = 0, gaps = 0, clears = 0, stale = 0;
-  std::map<std::string, int> refused, closed;
+  std::map<std::string, int> refused, closed, failures;
   for (auto& r : e.results()) {
     connected += r.connected;
     finished += r.finished;
@@ -48,7 +50,15 @@ nlohmann::json summarize(const sb::caller::engine& e, double seconds) {
       ++refused[r.refused_status ? std::to_string(r.refused_status) : r.connect_error];
     if (r.close_code)
       ++closed[std::to_string(r.close_code) + " " + r.close_reason];
+    if (!r.connected)
+      ++failures[r.refused_status ? "refused " + std::to_string(r.refused_status)
+                                  : "connect: " + r.connect_error];
+    else if (r.close_code != 0 && r.close_code != 1000)
+      ++failures["closed " + std::to_string(r.close_code) + " " + r.close_reason];
+    else if (r.turns_failed > 0)
+      ++failures["turn without reply"];
   }
+  auto lags = e.stats().lags();
   return {{"calls", e.results().size()},
           {"connected", connected},
           {"finished", finished},
@@ -65,7 +75,12 @@ nlohmann::json summarize(const sb::caller::engine& e, double seconds) {
           {"gaps", gaps},
           {"clears", clears},
           {"stale_frames_after_clear", stale},
+          {"failed_calls", e.stats().failed.load()},
+          {"failures", failures},
           {"max_tick_lag_ms", static_cast<double>(e.stats().max_tick_lag_us) / 1000.0},
+          {"tick_lag_ms",
+           {{"p50", percentile(lags, 0.5)}, {"p99", percentile(lags, 0.99)},
+            {"max", lags.empty() ? 0.0 : *std::max_element(lags.begin(), lags.end())}}},
           {"seconds", seconds}};
 }
 
@@ -78,7 +93,8 @@ int main(int argc, char** argv) {
   std::string dialect = "twilio";
   unsigned calls = 1, turns = 2, speech_ms = 600, pause_ms = 300, ramp_ms = 10;
   unsigned duration_s = 600;
-  bool barge_in = false, progress = true;
+  unsigned concurrency = 0;
+  bool barge_in = false, progress = isatty(STDERR_FILENO) != 0;
   app.add_option("--target", target, "Node HOST:PORT")->capture_default_str();
   app.add_option("--dialect", dialect, "twilio | exotel")
     ->check(CLI::IsMember({"twilio", "exotel"}))
@@ -86,6 +102,9 @@ int main(int argc, char** argv) {
   app.add_option("--calls", calls, "Calls to place")->check(CLI::Range(1u, 100000u))
     ->capture_default_str();
   app.add_option("--ramp-ms", ramp_ms, "Delay between call starts (ms)")->capture_default_str();
+  app.add_option("--concurrency", concurrency,
+                 "At most this many calls at once; later calls wait for a place (0 = no limit)")
+    ->capture_default_str();
   app.add_option("--turns", turns, "Utterances per call")->check(CLI::Range(1u, 1000u))
     ->capture_default_str();
   app.add_option("--speech-ms", speech_ms, "Length of each utterance (ms)")
@@ -94,7 +113,8 @@ int main(int argc, char** argv) {
   app.add_option("--max-duration-s", duration_s, "Hang up each call after this")
     ->capture_default_str();
   app.add_flag("--barge-in", barge_in, "Speak again 200 ms into every reply");
-  app.add_flag("--progress,!--no-progress", progress, "Live progress line on stderr");
+  app.add_flag("--progress,!--no-progress", progress,
+               "Live progress line on stderr (default: when stderr is a terminal)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -117,6 +137,7 @@ int main(int argc, char** argv) {
     s.max_duration = std::chrono::seconds{duration_s};
     e.add(s, std::chrono::milliseconds{static_cast<int64_t>(i) * ramp_ms});
   }
+  e.set_concurrency(static_cast<int>(concurrency));
   running = &e;
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
@@ -125,8 +146,13 @@ int main(int argc, char** argv) {
   std::thread ticker([&] {
     while (progress && !done) {
       std::this_thread::sleep_for(std::chrono::seconds{1});
-      std::fprintf(stderr, "\ractive %d done %d / %u   ", e.stats().active.load(),
-                   e.stats().done.load(), calls);
+      auto lat = e.stats().latencies();
+      std::fprintf(stderr,
+                   "\ractive %d  done %d/%u  failed %d  turn p50 %.1f ms p99 %.1f ms  "
+                   "timer lag max %.1f ms   ",
+                   e.stats().active.load(), e.stats().done.load(), calls,
+                   e.stats().failed.load(), percentile(lat, 0.5), percentile(lat, 0.99),
+                   static_cast<double>(e.stats().max_tick_lag_us) / 1000.0);
     }
   });
   bool ok = e.run(std::chrono::seconds{duration_s + 60});

@@ -51,7 +51,7 @@ sim_server::sim_server(sim_config cfg)
 
 sim_server::~sim_server() {
   std::lock_guard<std::mutex> g{ctx_mutex_};
-  if (ctx_) lws_context_destroy(ctx_);
+  if (ctx_) loop_.destroy(ctx_);
   ctx_ = nullptr;
 }
 
@@ -67,6 +67,7 @@ bool sim_server::start(std::string& error) {
   info.user = app_.get();
   info.keepalive_timeout = 60;
   info.max_http_header_data = 8192;
+  loop_.configure(info);
   lws_context* ctx = lws_create_context(&info);
   if (!ctx) {
     error = "cannot listen on " + cfg.host + ":" + std::to_string(cfg.port);
@@ -95,11 +96,11 @@ void sim_server::run() {
       stt_drain(*app_, now_us());
     }
     if (deadline != never && (app_->stt_active.empty() || now_us() >= deadline)) break;
-    if (lws_service(ctx_, 0) < 0) break;
+    loop_.run_once();
   }
   std::lock_guard<std::mutex> g{ctx_mutex_};
   if (ctx_)
-    lws_context_destroy(ctx_); // closes every connection; their leases are released
+    loop_.destroy(ctx_); // closes every connection; their leases are released
   ctx_ = nullptr;
 }
 

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <string>
 
+#include "net/lws/event_loop.hpp"
 #include "tools/provider_sim/config.hpp"
 
 struct lws_context;
@@ -39,6 +40,7 @@ class sim_server {
  private:
   std::unique_ptr<sim_app> app_;
   std::unique_ptr<tick_timer> tick_;
+  lwsloop::event_loop loop_;  // epoll under lws; outlives ctx_
   lws_context* ctx_ = nullptr;
   int port_ = 0;
   std::atomic<bool> stop_{false};
