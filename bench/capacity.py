@@ -30,12 +30,20 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 
 # What the simulator is told to take (ms). The caller-side floor of a turn is one 20 ms
 # frame (the silence frame after the last speech frame lets the simulator's VAD see the
-# end of speech, with stt.endpointing=10ms) plus these.
+# end of speech, with stt.endpointing=10ms), the final-result delay, the first token, the
+# tokens of the first sentence ("You said: caller utterance N." then the next token shows
+# the sentence has ended: 5 intervals) and the first TTS byte.
 PROFILES = {
     "zero": {"stt_final": 0, "llm_first": 0, "llm_interval": 0, "tts_first": 0},
     "realistic": {"stt_final": 150, "llm_first": 350, "llm_interval": 15, "tts_first": 120},
 }
 FRAME_MS = 20
+
+
+def latency_floor(profile):
+    lat = PROFILES[profile]
+    return (FRAME_MS + lat["stt_final"] + lat["llm_first"] + 5 * lat["llm_interval"] +
+            lat["tts_first"])
 
 
 def cpu_seconds(pid):
@@ -109,7 +117,7 @@ def run_step(args, calls, profile, logdir):
     big = str(max(5000, calls * 2))
     node = subprocess.Popen(
         [os.path.join(args.build, "switchboard"), "node", "--config",
-         os.path.join(ROOT, "cluster.ini"),
+         args.config,
          "--set", f"node.listen=127.0.0.1:{node_port}",
          "--set", f"node.max_calls={big}",
          "--set", f"stt.url=ws://127.0.0.1:{sim_port}",
@@ -168,7 +176,7 @@ def run_step(args, calls, profile, logdir):
     a, b = full[0], full[-1]
     secs = b[0] - a[0]
     node_core = (b[2] - a[2]) / secs
-    floor = FRAME_MS + lat["stt_final"] + lat["llm_first"] + lat["tts_first"]
+    floor = latency_floor(profile)
     latency = summary["latency_ms"]
     dropped = int(metric(prom, "sb_net_events_total", 'kind="stt_audio_dropped_bytes"') +
                   metric(prom, "sb_stt_backlog_dropped_bytes_total"))
@@ -205,15 +213,15 @@ def run_step(args, calls, profile, logdir):
 
 def table(rows):
     head = ("| calls | node CPU % core per call | CPU s per call-min | RSS per call | "
-            "overhead p50 / p99 | node turn p50 / p99 | turns answered | gaps | dropped | "
+            "overhead p50 / p99 | node turn p50 / p99 | turns answered (failed) | gaps | dropped | "
             "loadgen lag p99 / max |")
     out = [head, "|" + "|".join(["---"] * (head.count("|") - 1)) + "|"]
     for r in rows:
         out.append(
             f"| {r['calls']} | {r['node_cpu_pct_per_call']:.3f} % | {r['node_cpu_s_per_call_minute']:.3f} s "
             f"| {r['rss_per_call_kb']:.0f} KB | {r['overhead_p50_ms']:.1f} / {r['overhead_p99_ms']:.1f} ms "
-            f"| {r['node_turn_p50_ms']} / {r['node_turn_p99_ms']} ms "
-            f"| {r['turns_answered']} / {r['turns_spoken']} | {r['gaps']} | {r['stt_audio_dropped_bytes']} B "
+            f"| {r['node_turn_p50_ms'] or 0:.1f} / {r['node_turn_p99_ms'] or 0:.1f} ms "
+            f"| {r['turns_answered']} ({r['turns_failed']}) | {r['gaps']} | {r['stt_audio_dropped_bytes']} B "
             f"| {r['loadgen_p99_lag_ms']} / {r['loadgen_max_lag_ms']} ms |")
     return "\n".join(out)
 
@@ -232,7 +240,9 @@ set terminal pngcairo size 900,520 font ",10"
 set output '{path_png}'
 set title 'switchboard capacity ({profile} provider latency), one node, 2 cores shared with simulator and load generator'
 set xlabel 'concurrent calls'
-set ylabel 'turn-latency overhead (ms)'
+set ylabel 'turn-latency overhead above the simulator (ms, log scale)'
+set logscale y
+set y2range [0:*]
 set y2label 'node CPU (% of a core per call)'
 set ytics nomirror
 set y2tics
@@ -248,6 +258,8 @@ plot '{data}' using 1:2 with linespoints title 'overhead p50' axes x1y1, \\
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--build", default=os.path.join(ROOT, "build"))
+    p.add_argument("--config", default=os.path.join(ROOT, "cluster.ini"),
+                   help="node config (the benchmark overrides ports, pools and log level)")
     p.add_argument("--steps", default="100,250,500,1000")
     p.add_argument("--profile", choices=sorted(PROFILES), default="zero")
     p.add_argument("--dialect", choices=["twilio", "exotel"], default="twilio")
@@ -260,12 +272,23 @@ def main():
     p.add_argument("--node-port", type=int, default=8091)
     p.add_argument("--out", default=os.path.join(HERE, "results"))
     p.add_argument("--no-progress", dest="progress", action="store_false")
+    p.add_argument("--report-only", action="store_true",
+                   help="rebuild the table and plot from OUT/capacity-PROFILE.jsonl")
     args = p.parse_args()
+    jsonl = os.path.join(args.out, f"capacity-{args.profile}.jsonl")
+    if args.report_only:
+        rows = [json.loads(line) for line in open(jsonl)]
+        for r in rows:  # the floor may have been refined since the run
+            r["latency_floor_ms"] = latency_floor(r["profile"])
+            r["overhead_p50_ms"] = round(r["latency_p50_ms"] - r["latency_floor_ms"], 1)
+            r["overhead_p99_ms"] = round(r["latency_p99_ms"] - r["latency_floor_ms"], 1)
+        print(table(rows))
+        plot(rows, os.path.join(args.out, f"capacity-{args.profile}.png"), args.profile)
+        return
     os.makedirs(args.out, exist_ok=True)
     logdir = os.path.join(args.out, "logs")
     os.makedirs(logdir, exist_ok=True)
     rows = []
-    jsonl = os.path.join(args.out, f"capacity-{args.profile}.jsonl")
     with open(jsonl, "w") as f:
         for calls in [int(x) for x in args.steps.split(",")]:
             try:
