@@ -247,7 +247,7 @@ set y2label 'node CPU (% of a core per call)'
 set ytics nomirror
 set y2tics
 set grid
-set key top left
+set key center right box opaque
 plot '{data}' using 1:2 with linespoints title 'overhead p50' axes x1y1, \\
      '{data}' using 1:3 with linespoints title 'overhead p99' axes x1y1, \\
      '{data}' using 1:4 with linespoints title 'CPU per call' axes x1y2
