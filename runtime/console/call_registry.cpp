@@ -25,7 +25,10 @@ struct registry_state {
 
 using registry_actor = caf::stateful_actor<registry_state>;
 
-caf::behavior registry_impl(registry_actor* self) {
+// `inspect_timeout`: how long `calls` waits for each call's snapshot. (Also keeps the
+// spawn from having no arguments: CAF 0.17 then dereferences a null argument tuple,
+// which UBSan reports.)
+caf::behavior registry_impl(registry_actor* self, caf::timespan inspect_timeout) {
   self->set_down_handler(
     [self](caf::down_msg& dm) { self->state.calls.erase(dm.source); });
   return {
@@ -48,7 +51,7 @@ caf::behavior registry_impl(registry_actor* self) {
       };
       for (auto& [addr, entry] : calls) {
         auto session = entry.first;
-        self->request(entry.second, 1s, call_inspect_atom_v)
+        self->request(entry.second, inspect_timeout, call_inspect_atom_v)
           .then([acc, one_done](call_snapshot& s) mutable {
                   acc->push_back(std::move(s));
                   one_done();
@@ -58,7 +61,7 @@ caf::behavior registry_impl(registry_actor* self) {
                     one_done();  // ended meanwhile
                     return;
                   }
-                  call_snapshot s;  // too busy to answer within 1 s
+                  call_snapshot s;  // too busy to answer in time
                   s.session = session;
                   s.state = "UNRESPONSIVE";
                   acc->push_back(std::move(s));
@@ -74,7 +77,7 @@ caf::behavior registry_impl(registry_actor* self) {
 } // namespace
 
 caf::actor spawn_call_registry(caf::actor_system& sys) {
-  return sys.spawn(registry_impl);
+  return sys.spawn(registry_impl, caf::timespan{1s});
 }
 
 } // namespace sb::console
