@@ -12,7 +12,11 @@ namespace {
 
 struct stt_conn {
   stt_stream stream;
-  lease slot;     // counts this socket until it is really closed
+  // Counts this stream until its close handshake starts (either side) or, without one,
+  // until the socket closes. Not until the handshake ends: the client returns its own
+  // slot once it sees the close, and by then this side must already have let go of it,
+  // or a client reusing the slot at once would find the stream still counted.
+  lease slot;
   std::string rx; // reassembly of a fragmented text frame
 };
 
@@ -158,6 +162,7 @@ int on_writeable(lws* wsi, ws_session* ps) {
   if (!c.stream.has_due(now)) return 0;
   ws_message m = c.stream.pop();
   if (m.close_code) {
+    c.slot.release(); // before the close frame leaves: the stream is over
     lws_close_reason(wsi, static_cast<lws_close_status>(m.close_code),
                      reinterpret_cast<unsigned char*>(m.close_reason.data()),
                      m.close_reason.size());
@@ -196,6 +201,9 @@ int stt_ws_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in,
     return on_receive(wsi, ps, in, len);
   case LWS_CALLBACK_SERVER_WRITEABLE:
     return on_writeable(wsi, ps);
+  case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+    if (ps && ps->conn) ps->conn->slot.release(); // the client ended the stream
+    return 0;
   case LWS_CALLBACK_CLOSED:
     on_closed(app_of(wsi), wsi, ps);
     return 0;
