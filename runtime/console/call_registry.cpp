@@ -38,7 +38,7 @@ caf::behavior registry_impl(registry_actor* self, caf::timespan inspect_timeout)
       self->monitor(call);
       self->state.calls[call.address()] = {session, call};
     },
-    [self](caf::get_atom) -> caf::result<std::vector<call_snapshot>> {
+    [self, inspect_timeout](caf::get_atom) -> caf::result<std::vector<call_snapshot>> {
       auto& calls = self->state.calls;
       if (calls.empty())
         return std::vector<call_snapshot>{};
