@@ -503,9 +503,12 @@ private:
     leases_.cancel_all();
     stop_reply();
     leases_.cancel(d_.stt_ticket);
+    // STT ends the documented way (Deepgram CloseStream): the provider closes the stream
+    // and only then does the lease go back, so the next call cannot find the old stream
+    // still counted against the limit. An abrupt close would free our side at once,
+    // before the provider has seen it. on_exit still cuts it after ending_grace.
     if (d_.stt)
-      d_.deps.providers->cancel(d_.stt);
-    d_.stt = 0;
+      d_.deps.providers->stt_finish(d_.stt);
     if (!leases_.holding()) {
       quit();
       return;
