@@ -10,12 +10,13 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/pool_state.hpp"
+#include "messages/pool_cluster.hpp"
 
 namespace sb {
 
 namespace {
 
-using self_ptr = pool_actor::stateful_pointer<pool_state>;
+using self_ptr = pool_engine::stateful_pointer<pool_state>;
 using time_point = pool_state::time_point;
 
 time_point now_of(self_ptr self) {
@@ -159,7 +160,7 @@ void dispatch(self_ptr self) {
 
 // -- the behaviour ---------------------------------------------------------------------
 
-pool_actor::behavior_type pool_impl(self_ptr self, pool_config cfg) {
+pool_engine::behavior_type pool_impl(self_ptr self, pool_config cfg) {
   self->state.init(std::move(cfg), now_of(self));
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& s = self->state;
@@ -288,6 +289,36 @@ pool_actor::behavior_type pool_impl(self_ptr self, pool_config cfg) {
         s.wake_at.reset();
       dispatch(self);
     },
+    // Takeover (cluster-wide pools): leases already held on `holder`'s node are installed
+    // as they are, even above the limit (they exist at the provider either way); new
+    // grants then wait until enough of them come back.
+    [self](pool_adopt& a) -> caf::result<pool_adopted> {
+      auto& s = self->state;
+      auto who = caf::actor_cast<caf::actor_addr>(a.holder);
+      if (!who)
+        return caf::make_error(caf::sec::invalid_argument, "pool_adopt without a holder");
+      auto now = now_of(self);
+      pool_adopted out;
+      for (auto& h : a.leases) {
+        uint32_t key = h.key_index < s.keys.size() ? h.key_index : 0;
+        for (uint32_t k = 0; k < s.keys.size(); ++k)
+          if (s.keys[k].label() == h.key_label)
+            key = k;
+        if (s.tickets.count({who, h.ticket}) > 0) {
+          out.ids.push_back(s.tickets[{who, h.ticket}].lease);
+          continue;  // reported twice: already installed
+        }
+        s.keys[key].on_grant(h.est_tokens, now);
+        auto id = s.next_lease++;
+        s.leases.emplace(id, pool_state::lease_entry{who, h.ticket, key, h.est_tokens, 0, now});
+        s.tickets[{who, h.ticket}] = pool_state::ticket_ref{0, id};
+        watch(self, who);
+        ++s.totals.acquired;
+        ++s.totals.adopted;
+        out.ids.push_back(id);
+      }
+      return out;
+    },
   };
 }
 
@@ -328,8 +359,12 @@ std::vector<std::string> validate(const pool_config& cfg) {
   return out;
 }
 
-pool_actor spawn_pool(caf::actor_system& sys, pool_config cfg) {
+pool_engine spawn_pool_engine(caf::actor_system& sys, pool_config cfg) {
   return sys.spawn(pool_impl, std::move(cfg));
+}
+
+pool_actor spawn_pool(caf::actor_system& sys, pool_config cfg) {
+  return spawn_pool_engine(sys, std::move(cfg));
 }
 
 } // namespace sb

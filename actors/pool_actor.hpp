@@ -11,6 +11,7 @@
 #include <caf/fwd.hpp>
 
 #include "messages/pool.hpp"
+#include "messages/pool_cluster.hpp"
 
 namespace sb {
 
@@ -21,5 +22,8 @@ std::vector<std::string> validate(const pool_config& cfg);
 // Stop it with an exit message (e.g. exit_reason::user_shutdown): waiters then get
 // pool_errc::shutting_down.
 pool_actor spawn_pool(caf::actor_system& sys, pool_config cfg);
+
+// The same pool with its takeover interface (pool_adopt), as a pool front drives it.
+pool_engine spawn_pool_engine(caf::actor_system& sys, pool_config cfg);
 
 } // namespace sb

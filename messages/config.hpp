@@ -84,6 +84,7 @@ struct pool_section {
   uint32_t requests_per_minute = 0;  // llm only, 0 = unlimited
   uint32_t tokens_per_minute = 0;    // llm only, 0 = unlimited
   std::string on_exhausted = "wait"; // wait | hold | end (see call.hpp exhausted_action)
+  uint32_t local_share = 0;          // per key while alone in a cluster; 0 = max_active
 };
 
 struct breaker_section {

@@ -185,6 +185,10 @@ struct pool_stats {
   std::vector<pool_holder> holders;
   std::vector<pool_waiter> waiters;  // in queue (FIFO) order
   uint64_t mailbox = 0;              // messages waiting in the pool's mailbox
+  // Cluster-wide pools (filled by the node's pool front, actors/pool_front.hpp).
+  std::string home;                  // node hosting the pool ("" = node-local pool)
+  uint64_t adopted = 0;              // leases installed from other nodes on a takeover
+  uint32_t node_active = 0;          // leases held by calls on the answering node
 };
 
 // -- errors ----------------------------------------------------------------------------
@@ -196,6 +200,7 @@ enum class pool_errc : uint8_t {
   cancelled = 4,         // the requester cancelled this ticket
   duplicate_ticket = 5,  // the requester already has a live request with this ticket
   shutting_down = 6,     // the pool stopped while the request waited
+  not_home = 7,          // cluster: the node asked is not (or not yet) the pool's home
 };
 
 inline const char* to_string(pool_errc x) {
@@ -206,6 +211,7 @@ inline const char* to_string(pool_errc x) {
     case pool_errc::cancelled: return "cancelled";
     case pool_errc::duplicate_ticket: return "duplicate_ticket";
     case pool_errc::shutting_down: return "shutting_down";
+    case pool_errc::not_home: return "not_home";
     default: return "unknown";
   }
 }
@@ -262,7 +268,8 @@ SB_INSPECT(pool_stats, x.name, x.kind, x.active, x.queued, x.capacity, x.effecti
            x.rejected, x.breaker_rejected, x.abandoned, x.cancelled, x.double_releases,
            x.unknown_releases, x.failures, x.rate_limited, x.wait_bounds_ms, x.wait_counts,
            x.breaker, x.consecutive_failures, x.half_open_successes, x.breaker_open_ms,
-           x.breaker_opened, x.keys, x.holders, x.waiters, x.mailbox)
+           x.breaker_opened, x.keys, x.holders, x.waiters, x.mailbox, x.home, x.adopted,
+           x.node_active)
 
 #undef SB_INSPECT
 

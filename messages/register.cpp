@@ -8,6 +8,7 @@
 #include "messages/call_inspect.hpp"
 #include "messages/cluster.hpp"
 #include "messages/pool.hpp"
+#include "messages/pool_cluster.hpp"
 #include "messages/ports.hpp"
 #include "messages/provider_events.hpp"
 #include "messages/telephony.hpp"
@@ -40,6 +41,12 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<pool_release>("sb::pool_release");
   cfg.add_message_type<pool_cancel>("sb::pool_cancel");
   cfg.add_message_type<pool_stats>("sb::pool_stats");
+  cfg.add_message_type<pool_member>("sb::pool_member");
+  cfg.add_message_type<pool_view>("sb::pool_view");
+  cfg.add_message_type<pool_held>("sb::pool_held");
+  cfg.add_message_type<pool_adopt>("sb::pool_adopt");
+  cfg.add_message_type<pool_adopted>("sb::pool_adopted");
+  cfg.add_message_type<pool_fronts>("sb::pool_fronts");
   cfg.add_message_type<call_lease_info>("sb::call_lease_info");
   cfg.add_message_type<std::vector<call_lease_info>>("sb::call_lease_infos");
   cfg.add_message_type<call_snapshot>("sb::call_snapshot");

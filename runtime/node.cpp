@@ -18,6 +18,7 @@
 
 #include "actors/call_actor.hpp"
 #include "actors/pool_actor.hpp"
+#include "actors/pool_front.hpp"
 #include "messages/register.hpp"
 #include "net/io/io_loop.hpp"
 #include "net/codec/audio_codec.hpp"
@@ -133,14 +134,21 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
   auto stt_keys = keys_from_env(cfg.stt.api_key_env);
   auto llm_keys = keys_from_env(cfg.llm.api_key_env);
   auto tts_keys = keys_from_env(cfg.tts.api_key_env);
-  node_pools pools{
-    spawn_pool(sys, make_pool_config("stt", provider_kind::stt, cfg.pool_stt, cfg.breaker_stt,
-                                     stt_keys.labels)),
-    spawn_pool(sys, make_pool_config("llm", provider_kind::llm, cfg.pool_llm, cfg.breaker_llm,
-                                     llm_keys.labels)),
-    spawn_pool(sys, make_pool_config("tts", provider_kind::tts, cfg.pool_tts, cfg.breaker_tts,
-                                     tts_keys.labels)),
+  // One front per pool: calls talk to it as to a pool; it takes leases from the pool's
+  // home node in the cluster (actors/pool_front.hpp).
+  auto front = [&](const char* name, provider_kind kind, const pool_section& ps,
+                   const breaker_section& bs, const provider_key_set& keys) {
+    return spawn_pool_front(
+      sys, pool_front_config{make_pool_config(name, kind, ps, bs, keys.labels),
+                             ps.local_share, cfg.node.name, !cfg.cluster.seeds.empty()});
   };
+  pool_fronts fronts{{"stt", "llm", "tts"},
+                     {front("stt", provider_kind::stt, cfg.pool_stt, cfg.breaker_stt, stt_keys),
+                      front("llm", provider_kind::llm, cfg.pool_llm, cfg.breaker_llm, llm_keys),
+                      front("tts", provider_kind::tts, cfg.pool_tts, cfg.breaker_tts, tts_keys)}};
+  node_pools pools{caf::actor_cast<pool_actor>(fronts.fronts[0]),
+                   caf::actor_cast<pool_actor>(fronts.fronts[1]),
+                   caf::actor_cast<pool_actor>(fronts.fronts[2])};
   auto board = std::make_shared<pool_board>();
   auto poller = spawn_pool_poller(
     sys, {pools.stt, pools.llm, pools.tts}, board,
@@ -152,7 +160,8 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
   cluster::cluster_deps cdeps{[metrics] { return metrics->active_calls(); },
                               [draining] { return draining->load(); },
                               {pools.stt, pools.llm, pools.tts},
-                              [] { kill(getpid(), SIGTERM); }};
+                              [] { kill(getpid(), SIGTERM); },
+                              fronts};
   std::string cluster_err;
   if (!cluster::start_cluster(sys, cfg, std::move(cdeps), crt, cluster_err)) {
     spdlog::error("{}", cluster_err);

@@ -38,7 +38,9 @@ json summary(const pool_stats& s) {
           {"total_timeouts", s.timeouts},
           {"total_rejected", s.rejected + s.breaker_rejected},
           {"total_abandoned", s.abandoned},
-          {"breaker", to_string(s.breaker)}};
+          {"breaker", to_string(s.breaker)},
+          {"home", s.home},
+          {"node_active", s.node_active}};
 }
 
 } // namespace
@@ -125,6 +127,8 @@ std::string pool_board::detail_json() const {
     auto j = summary(s);
     j["max_queue"] = s.max_queue;
     j["total_cancelled"] = s.cancelled;
+    j["total_reclaimed"] = s.reclaimed;
+    j["total_adopted"] = s.adopted;
     j["total_double_releases"] = s.double_releases;
     j["total_failures"] = s.failures;
     j["total_rate_limited"] = s.rate_limited;

@@ -458,3 +458,16 @@ TEST_CASE("[cluster] TLS needs cert, key and CA together, and readable files") {
   REQUIRE(missing.errors.size() == 1);
   CHECK(missing.errors[0].message.find("[cluster] tls_ca: cannot read") == 0);
 }
+
+TEST_CASE("[pool.*] local_share: a part of max_active, reported where it was set") {
+  auto r = load_config("", {"pool.stt.max_active=20", "pool.stt.local_share=7"});
+  CHECK(messages(r) == strings{});
+  CHECK(r.config.pool_stt.local_share == 7);
+  CHECK(sb::node_config{}.pool_tts.local_share == 0);  // 0 = max_active
+  CHECK(errors_of("[pool.tts]\nmax_active = 4\nlocal_share = 5\n") ==
+        strings{"c.ini:3: [pool.tts] local_share: 5 is more than max_active (4); a node's "
+                "share must be a part of the limit"});
+  auto bad = errors_of("[pool.llm]\nlocal_share = -1\n");
+  REQUIRE(bad.size() == 1);
+  CHECK(bad[0].rfind("c.ini:2: [pool.llm] local_share:", 0) == 0);
+}

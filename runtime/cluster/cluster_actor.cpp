@@ -233,6 +233,11 @@ caf::behavior cluster_impl(cluster_actor_t* self, cluster_options opts) {
       return caf::ok_atom_v;
     },
     [self](mailbox_atom) { return static_cast<uint64_t>(self->mailbox().size()); },
+    [self](pool_fronts_atom) -> caf::result<pool_fronts> {
+      if (!trusted(self))
+        return make_error(cluster_errc::not_authorized, "prove the cluster secret first");
+      return self->state.o.fronts;
+    },
   };
 }
 

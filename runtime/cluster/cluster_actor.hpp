@@ -16,6 +16,7 @@
 #include <caf/io/middleman_actor.hpp>
 
 #include "messages/config.hpp"
+#include "messages/pool_cluster.hpp"
 #include "runtime/cluster/cluster_board.hpp"
 
 namespace sb::cluster {
@@ -36,6 +37,9 @@ struct cluster_options {
   std::function<void(const std::string&)> fatal;
   // Builds the console actor that answers console_request (given this actor's handle).
   std::function<caf::actor(caf::actor cluster)> make_console;
+  // This node's pool fronts (actors/pool_front.hpp): told the live members and their
+  // fronts on every change, and handed to members that ask (pool_fronts_atom).
+  pool_fronts fronts;
 };
 
 caf::actor spawn_cluster(caf::actor_system& sys, cluster_options opts);

@@ -124,6 +124,7 @@ milliseconds cluster_state::retry_interval() const {
 void publish_view(cluster_actor_t* self) {
   if (self->state.o.board)
     self->state.o.board->update(self->state.view(steady::now()));
+  push_pool_views(self);
 }
 
 void mark_down(cluster_actor_t* self, peer& p, const std::string& why) {
@@ -135,6 +136,7 @@ void mark_down(cluster_actor_t* self, peer& p, const std::string& why) {
   if (p.handle)
     self->demonitor(p.handle);
   p.handle = nullptr;
+  p.fronts_known = false;
   publish_view(self);
 }
 
@@ -153,8 +155,11 @@ void admit(cluster_actor_t* self, const member_info& info, caf::actor handle) {
   p.left = false;
   if (handle && p.handle != handle) {
     p.handle = handle;
+    p.fronts_known = false;
     self->monitor(handle);
   }
+  if (!p.fronts_known)
+    fetch_fronts(self, info.name);
   s.trusted[handle.node()] = info.name;
   if (!was_up || restarted)
     spdlog::info("cluster: {} ({}) is up{}", info.name, info.address,

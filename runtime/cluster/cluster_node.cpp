@@ -67,6 +67,7 @@ bool start_cluster(caf::actor_system& sys, const node_config& cfg, cluster_deps 
   o.active_calls = deps.active_calls;
   o.draining = deps.draining;
   o.board = out.board;
+  o.fronts = deps.fronts;
   o.connector = cl.tls() ? sys.openssl_manager().actor_handle()
                          : sys.middleman().actor_handle();
   auto refused = out.refused;

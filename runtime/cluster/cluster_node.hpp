@@ -15,6 +15,7 @@
 
 #include "messages/config.hpp"
 #include "messages/pool.hpp"
+#include "messages/pool_cluster.hpp"
 #include "runtime/cluster/cluster_board.hpp"
 
 namespace sb::cluster {
@@ -29,6 +30,7 @@ struct cluster_deps {
   std::function<bool()> draining;
   std::vector<pool_actor> pools;
   std::function<void()> drain;  // the console's `drain`: same as SIGTERM
+  pool_fronts fronts;           // the node's pool fronts, by pool name
 };
 
 struct cluster_runtime {

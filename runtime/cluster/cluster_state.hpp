@@ -24,6 +24,9 @@ struct peer {
   caf::actor handle;  // invalid while down
   steady::time_point last_heard;
   bool left = false;  // said goodbye: not retried (it rejoins by itself)
+  pool_fronts fronts;        // its pool fronts, once it answered pool_fronts_atom
+  bool fronts_known = false;
+  bool fronts_asked = false;  // a pool_fronts_atom request is in flight
 };
 
 // A hello we answered: the joiner must prove the secret on `nonce` next.
@@ -44,6 +47,7 @@ struct cluster_state {
   bool joined = false;    // accepted by a member, or nobody to join
   bool fatal_sent = false;
   caf::actor console;
+  std::map<std::string, std::string> pool_views;  // last view sent to each front (digest)
 
   member_info self_info() const;
   // This node first, then the peers by name, with last_heard_ms filled in.
@@ -61,5 +65,8 @@ void join_address(cluster_actor_t* self, const std::string& address);
 // Record a member that proved the secret (joined us, or welcomed us).
 void admit(cluster_actor_t* self, const member_info& info, caf::actor handle);
 void publish_view(cluster_actor_t* self);
+// cluster_pools.cpp: asks a member for its pool fronts; tells the local fronts who is up.
+void fetch_fronts(cluster_actor_t* self, const std::string& name);
+void push_pool_views(cluster_actor_t* self);
 
 } // namespace sb::cluster

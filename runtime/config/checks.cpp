@@ -127,9 +127,24 @@ void check_cluster_tls(load_state& st) {
                " set, " + missing + " missing");
 }
 
+// A local share is a part of the limit: more than max_active would exceed it on its own.
+void check_local_shares(load_state& st) {
+  const auto& c = st.config;
+  for (auto [name, ps] : {std::pair{"stt", &c.pool_stt}, std::pair{"llm", &c.pool_llm},
+                          std::pair{"tts", &c.pool_tts}}) {
+    if (ps->local_share <= ps->max_active) continue;
+    std::string sec = std::string("pool.") + name;
+    st.error(where(st, {(sec + ".local_share").c_str(), (sec + ".max_active").c_str()}),
+             "[" + sec + "] local_share: " + std::to_string(ps->local_share) +
+                 " is more than max_active (" + std::to_string(ps->max_active) +
+                 "); a node's share must be a part of the limit");
+  }
+}
+
 } // namespace
 
 void check_cross_keys(load_state& st) {
+  check_local_shares(st);
   check_cluster_timing(st);
   check_cluster_tls(st);
   check_listen_ports(st);

@@ -190,7 +190,8 @@ section_spec pool(const char* name, sec_ptr<pool_section> p, bool llm) {
        u32_key("max_queue", p, &pool_section::max_queue, 0, 1000000),
        dur_key("queue_timeout", p, &pool_section::queue_timeout, 0ms, minutes(10)),
        text_key("on_exhausted", p, &pool_section::on_exhausted,
-                one_of({"wait", "hold", "end"}))}};
+                one_of({"wait", "hold", "end"})),
+       u32_key("local_share", p, &pool_section::local_share, 0, 100000)}};
   if (llm) {
     s.keys.push_back(u32_key("requests_per_minute", p, &pool_section::requests_per_minute,
                              0, 10000000));

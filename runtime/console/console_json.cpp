@@ -62,7 +62,9 @@ json pool_summary_json(const pool_stats& s) {
           {"breaker", to_string(s.breaker)},
           {"total_acquired", s.acquired},
           {"total_timeouts", s.timeouts},
-          {"total_rejected", s.rejected + s.breaker_rejected}};
+          {"total_rejected", s.rejected + s.breaker_rejected},
+          {"home", s.home},
+          {"node_active", s.node_active}};
 }
 
 json pool_detail_json(const pool_stats& s) {

@@ -68,7 +68,7 @@ const std::vector<std::string> node_cols{"name", "address", "state", "active_cal
                                          "down_reason"};
 const std::vector<std::string> pool_cols{"name", "provider", "active", "queued",
                                          "capacity", "utilization", "breaker",
-                                         "total_acquired", "total_timeouts"};
+                                         "total_acquired", "total_timeouts", "home"};
 
 } // namespace
 
@@ -103,7 +103,8 @@ std::string render(const json& r) {
     auto& p = r["pool"];
     out << "pool " << text(p["name"]) << " on " << text(r["node"]) << ": "
         << text(p["active"]) << "/" << text(p["capacity"]) << " active, "
-        << text(p["queued"]) << " waiting, breaker " << p["breaker"].dump() << "\n";
+        << text(p["queued"]) << " waiting, breaker " << p["breaker"].dump() << ", home "
+        << text(p["home"]) << " (" << text(p["node_active"]) << " held on this node)\n";
     out << "keys:\n" << table(p["keys"], {"key", "max_active", "effective_limit", "active",
                                           "blocked_ms"});
     out << "holders:\n" << table(p["holders"], {"lease_id", "holder", "key", "held_ms"});

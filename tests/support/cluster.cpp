@@ -27,7 +27,8 @@ std::string cluster_node::log() const {
 
 cluster_node start_cluster_node(const std::string& dir, const std::string& name,
                                 const std::string& seeds, uint16_t cluster_port,
-                                const std::vector<std::string>& sets) {
+                                const std::vector<std::string>& sets,
+                                const std::vector<std::string>& env) {
   cluster_node n;
   n.name = name;
   n.log_path = dir + "/" + name + ".log";
@@ -43,7 +44,7 @@ cluster_node start_cluster_node(const std::string& dir, const std::string& name,
     argv.push_back("--set");
     argv.push_back(s);
   }
-  n.proc = child(argv, n.log_path);
+  n.proc = child(argv, n.log_path, env);
   auto p = wait_port_file(port_file, std::chrono::seconds{20});
   if (!p)
     throw std::runtime_error("node " + name + " did not start; see " + n.log_path);

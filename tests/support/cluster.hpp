@@ -23,9 +23,11 @@ struct cluster_node {
 // Starts `switchboard node` named `name` in `dir`, joining `seeds` ("" = first node),
 // with cluster_listen on `cluster_port` (0 = any) and extra --set overrides. Throws when
 // it does not start listening; cluster_address stays empty if it exited right after.
+// `env`: extra NAME=VALUE environment entries (API keys).
 cluster_node start_cluster_node(const std::string& dir, const std::string& name,
                                 const std::string& seeds, uint16_t cluster_port,
-                                const std::vector<std::string>& sets);
+                                const std::vector<std::string>& sets,
+                                const std::vector<std::string>& env = {});
 
 // name -> "up"/"down" as the node at `http_port` sees the cluster (/api/v1/stats).
 std::map<std::string, std::string> member_states(uint16_t http_port);

@@ -1,0 +1,199 @@
+// The pool front, home side: choosing the home from the view, running the engine when
+// this node is the home, and the takeover: a new home installs the leases every live
+// member reports (and its own) before it grants anything.
+#include <caf/actor_cast.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/exit_reason.hpp>
+#include <caf/sec.hpp>
+#include <spdlog/spdlog.h>
+
+#include "actors/pool_actor.hpp"
+#include "actors/pool_front_state.hpp"
+
+namespace sb {
+
+namespace {
+
+using phase = pool_front_state::phase;
+
+constexpr std::chrono::seconds adopt_timeout{30};
+constexpr std::chrono::seconds engine_timeout{10};
+
+// Installs a report in the engine and answers the reporting front.
+void install(front_ptr self, pool_adopt msg, caf::typed_response_promise<pool_adopted> rp) {
+  self->state.adopted_total += msg.leases.size();
+  self->request(self->state.engine, engine_timeout, std::move(msg))
+    .then([rp](pool_adopted& a) mutable { rp.deliver(std::move(a)); },
+          [rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
+}
+
+void become_home(front_ptr self) {
+  auto& s = self->state;
+  auto cfg = s.cfg.pool;
+  if (s.share_mode && s.cfg.local_share > 0)
+    cfg.max_active = std::min(cfg.max_active, s.cfg.local_share);
+  s.engine = spawn_pool_engine(self->system(), cfg);
+  s.ph = phase::rebuilding;
+  for (auto& m : s.members)
+    if (m.name != s.cfg.node)
+      s.waiting_for.insert(m.name);
+  std::vector<uint64_t> ids;
+  auto held = front_report(self, ids);
+  if (!held.empty()) {
+    // Sent before any acquire: the engine installs them first (mailbox order).
+    auto epoch = s.epoch;
+    self->request(s.engine, engine_timeout,
+                  pool_adopt{s.cfg.node, caf::actor_cast<caf::actor>(self), std::move(held)})
+      .then([=](pool_adopted& a) { front_apply_adopted(self, epoch, ids, a); },
+            [](caf::error&) {});
+  }
+  // Every member reports to the new engine, also those that had reported to this node
+  // before (when it was home alone) and those refused while it did not know yet.
+  for (auto& m : s.members)
+    if (m.name != s.cfg.node && m.front)
+      self->send(m.front, pool_report_atom_v);
+  spdlog::info("pool {}: this node ({}) is the home{}; {} lease(s) held here, waiting for "
+               "{} member(s)",
+               cfg.name, s.cfg.node, s.share_mode ? " with its local share" : "",
+               ids.size(), s.waiting_for.size());
+  front_finish_rebuild(self);
+}
+
+} // namespace
+
+void front_on_view(front_ptr self, pool_view& v) {
+  auto& s = self->state;
+  s.members = std::move(v.members);
+  s.share = v.share;
+  bool has_self = false;
+  for (auto& m : s.members)
+    has_self = has_self || m.name == s.cfg.node;
+  if (!has_self)
+    s.members.push_back(pool_member{s.cfg.node, caf::actor_cast<caf::actor>(self)});
+  std::vector<std::string> names;
+  caf::actor home_front;
+  for (auto& m : s.members)
+    names.push_back(m.name);
+  auto home = pick_pool_home(s.cfg.pool.name, names);
+  for (auto& m : s.members)
+    if (m.name == home)
+      home_front = m.front;
+  bool share_mode = home == s.cfg.node && names.size() == 1 && v.share;
+  bool self_home = home == s.cfg.node;
+  if (s.epoch != 0 && home == s.home && share_mode == s.share_mode
+      && (self_home || home_front == s.home_front)) {
+    front_finish_rebuild(self);  // a member we waited for may have gone
+    return;
+  }
+  // A new home: what was sent to the old one is void.
+  ++s.epoch;
+  if (s.engine) {
+    self->send_exit(s.engine, caf::exit_reason::user_shutdown);
+    s.engine = nullptr;
+  }
+  for (auto& a : s.adopts)
+    a.rp.deliver(make_error(pool_errc::not_home));
+  s.adopts.clear();
+  s.waiting_for.clear();
+  for (auto& [t, p] : s.pendings)
+    p.sent_epoch = 0;
+  if (!s.home.empty() || !self_home)
+    spdlog::info("pool {}: home is now {} (was {})", s.cfg.pool.name, home,
+                 s.home.empty() ? "-" : s.home);
+  s.home = home;
+  s.share_mode = share_mode;
+  s.home_front = nullptr;
+  s.adopt_in_flight = false;
+  if (self_home) {
+    become_home(self);
+  } else {
+    s.home_front = home_front;
+    s.ph = phase::adopting;
+    front_send_adopt(self);
+  }
+}
+
+void front_report_again(front_ptr self) {
+  auto& s = self->state;
+  auto src = self->current_sender();
+  if (!src || !s.home_front || src->address() != s.home_front.address())
+    return;  // only our home may ask
+  ++s.epoch;
+  for (auto& [t, p] : s.pendings)
+    p.sent_epoch = 0;
+  s.ph = phase::adopting;
+  front_send_adopt(self);
+}
+
+void front_send_adopt(front_ptr self) {
+  auto& s = self->state;
+  auto epoch = s.epoch;
+  std::vector<uint64_t> ids;
+  auto held = front_report(self, ids);
+  s.adopt_in_flight = true;
+  self->request(s.home_front, adopt_timeout, pool_adopt{s.cfg.node, nullptr, std::move(held)})
+    .then(
+      [=](pool_adopted& a) {
+        auto& s = self->state;
+        if (epoch != s.epoch)
+          return;
+        s.adopt_in_flight = false;
+        front_apply_adopted(self, epoch, ids, a);
+        s.ph = phase::ready;
+        front_flush(self);
+      },
+      [=](caf::error&) {
+        auto& s = self->state;
+        if (epoch != s.epoch)
+          return;
+        // The home does not know yet that it is the home (views differ for a moment),
+        // or it did not answer: report again.
+        s.adopt_in_flight = false;
+        front_plan_retry(self);
+      });
+}
+
+void front_finish_rebuild(front_ptr self) {
+  auto& s = self->state;
+  if (s.ph != phase::rebuilding)
+    return;
+  for (auto i = s.waiting_for.begin(); i != s.waiting_for.end();) {
+    bool live = false;
+    for (auto& m : s.members)
+      live = live || m.name == *i;
+    i = live ? std::next(i) : s.waiting_for.erase(i);  // down: its leases went with it
+  }
+  if (!s.waiting_for.empty())
+    return;
+  auto adopts = std::move(s.adopts);
+  s.adopts.clear();
+  size_t n = 0;
+  for (auto& a : adopts) {
+    n += a.msg.leases.size();
+    install(self, std::move(a.msg), a.rp);
+  }
+  s.ph = phase::ready;
+  spdlog::info("pool {}: home {} ready ({} lease(s) adopted from other nodes)",
+               s.cfg.pool.name, s.cfg.node, n);
+  front_flush(self);
+}
+
+caf::result<pool_adopted> front_on_adopt(front_ptr self, pool_adopt& a) {
+  auto& s = self->state;
+  if (!s.is_home() || !s.engine)
+    return pool_errc::not_home;
+  a.holder = caf::actor_cast<caf::actor>(self->current_sender());
+  if (!a.holder)
+    return caf::make_error(caf::sec::invalid_argument, "anonymous pool_adopt");
+  auto rp = self->make_response_promise<pool_adopted>();
+  if (s.ph == phase::rebuilding) {
+    s.waiting_for.erase(a.from);
+    s.adopts.push_back(pool_front_state::stored_adopt{std::move(a), rp});
+    front_finish_rebuild(self);
+    return rp;
+  }
+  install(self, std::move(a), rp);
+  return rp;
+}
+
+} // namespace sb

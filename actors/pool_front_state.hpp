@@ -1,0 +1,119 @@
+// State of a pool front (actors/pool_front.hpp) and the helpers its two halves share:
+// pool_front.cpp (calls on this node, talking to the home) and pool_front_home.cpp (the
+// home side: engine, rebuild, serving other fronts). Private to actors/.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/actor_addr.hpp>
+#include <caf/actor_clock.hpp>
+#include <caf/response_promise.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_response_promise.hpp>
+
+#include "actors/pool_front.hpp"
+#include "messages/pool_cluster.hpp"
+
+namespace sb {
+
+struct pool_front_state {
+  using time_point = caf::actor_clock::time_point;
+  using call_key = std::pair<caf::actor_addr, uint64_t>;  // (call, its ticket)
+
+  static inline const char* name = "pool-front";
+
+  // How far this front is with the current home (`epoch`).
+  enum class phase : uint8_t {
+    ready,       // leases are taken from the home
+    adopting,    // our leases are reported to a new remote home; acquires wait
+    rebuilding,  // this node is the new home and waits for the members' reports
+  };
+
+  // An acquire of a call on this node.
+  struct pending {
+    caf::actor_addr caller;
+    uint64_t call_ticket = 0;
+    uint32_t est_tokens = 0;
+    time_point enqueued;
+    time_point deadline;
+    caf::response_promise rp;
+    uint64_t sent_epoch = 0;  // 0 = not (or no longer) sent to a home
+  };
+
+  // A lease held by a call on this node. `id` (the map key) is what the call sees;
+  // `home_id` is the home's id, valid for `epoch`.
+  struct lease {
+    caf::actor_addr caller;
+    uint64_t call_ticket = 0;
+    uint64_t ticket = 0;  // our ticket at the home
+    uint32_t key_index = 0;
+    std::string key_label;
+    uint32_t est_tokens = 0;
+    uint64_t home_id = 0;
+    uint64_t epoch = 0;     // home_id belongs to this epoch
+    uint64_t reported = 0;  // epoch of the adopt report it is in
+    bool released = false;  // released while its report was in flight
+    pool_release release;
+  };
+
+  struct stored_adopt {
+    pool_adopt msg;
+    caf::typed_response_promise<pool_adopted> rp;
+  };
+
+  pool_front_config cfg;
+  // The view and the home.
+  std::vector<pool_member> members;
+  bool share = false;
+  std::string home;
+  caf::actor home_front;  // when the home is another node
+  pool_engine engine;     // when this node is the home
+  bool share_mode = false;
+  uint64_t epoch = 0;
+  phase ph = phase::ready;
+  std::set<std::string> waiting_for;  // rebuilding: members that have not reported
+  std::vector<stored_adopt> adopts;   // rebuilding: reports to install at the end
+  // Calls on this node.
+  std::map<uint64_t, pending> pendings;   // by our ticket
+  std::map<uint64_t, lease> leases;       // by the id the call sees
+  std::map<call_key, uint64_t> call_pending;
+  std::map<call_key, uint64_t> call_leases;
+  std::map<caf::actor_addr, uint32_t> watched;
+  uint64_t next_ticket = 1;
+  uint64_t next_lease = 1;
+  bool retry_planned = false;
+  bool adopt_in_flight = false;
+  uint64_t adopted_total = 0;
+
+  bool is_home() const { return home == cfg.node; }
+  // Stats when the home cannot be asked: this node's part only.
+  pool_stats local_stats() const;
+};
+
+using front_ptr = caf::stateful_actor<pool_front_state>*;
+
+// pool_front.cpp
+void front_watch(front_ptr self, const caf::actor_addr& who);
+void front_unwatch(front_ptr self, const caf::actor_addr& who);
+void front_flush(front_ptr self);        // sends the waiting acquires to a ready home
+void front_plan_retry(front_ptr self);   // a pool_retry_atom in 100 ms (once)
+void front_release_home(front_ptr self, uint64_t home_id, const pool_release& r);
+void front_apply_adopted(front_ptr self, uint64_t epoch, const std::vector<uint64_t>& ids,
+                         const pool_adopted& a);
+std::vector<pool_held> front_report(front_ptr self, std::vector<uint64_t>& ids);
+
+// pool_front_home.cpp
+void front_send_adopt(front_ptr self);  // reports our leases to the remote home
+void front_report_again(front_ptr self); // the home restarted its engine
+void front_on_view(front_ptr self, pool_view& v);
+void front_finish_rebuild(front_ptr self);
+caf::result<pool_adopted> front_on_adopt(front_ptr self, pool_adopt& a);
+
+} // namespace sb

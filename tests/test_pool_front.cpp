@@ -1,0 +1,219 @@
+// Cluster-wide pools on virtual time: three nodes' pool fronts in one actor system, fed
+// membership views by hand as the cluster actor would. One limit for all nodes, a holder
+// node's death, the home's death with the rebuild, and the local share.
+#include <catch2/catch.hpp>
+
+#include <caf/actor_cast.hpp>
+
+#include "actors/pool_front.hpp"
+#include "messages/pool_cluster.hpp"
+#include "tests/support/pool_fixture.hpp"
+
+namespace {
+
+struct front_fixture : fixture {
+  std::map<std::string, caf::actor> fronts;
+
+  sb::pool_actor front(const std::string& node, uint32_t local_share = 0) {
+    auto f = sb::spawn_pool_front(
+      sys, sb::pool_front_config{base_config(2), local_share, node, true});
+    sched.run();
+    fronts[node] = f;
+    auto p = caf::actor_cast<sb::pool_actor>(f);
+    pools.push_back(p);
+    return p;
+  }
+
+  // Tells `node`'s front that `up` are the live members.
+  void view(const std::string& node, const std::vector<std::string>& up, bool share = false) {
+    sb::pool_view v{node, {}, share};
+    for (auto& n : up)
+      v.members.push_back(sb::pool_member{n, fronts[n]});
+    self->send(fronts[node], std::move(v));
+    sched.run();
+  }
+
+  sb::pool_stats stats_of(const std::string& node) {
+    return stats(caf::actor_cast<sb::pool_actor>(fronts[node]));
+  }
+};
+
+const std::vector<std::string> all{"n1", "n2", "n3"};
+
+// The home of the test pool among `up`, and the others.
+std::string home_of(const std::vector<std::string>& up) {
+  return sb::pick_pool_home("test-pool", up);
+}
+
+std::vector<std::string> others(const std::vector<std::string>& up, const std::string& x) {
+  std::vector<std::string> out;
+  for (auto& n : up)
+    if (n != x)
+      out.push_back(n);
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("the home is the same on every node and moves only with the membership") {
+  auto h = home_of(all);
+  CHECK(h == home_of({"n3", "n2", "n1"}));
+  CHECK(home_of(others(all, "zz")) == h);
+  CHECK(home_of({}) == "");
+  CHECK(home_of({"solo"}) == "solo");
+}
+
+TEST_CASE_METHOD(front_fixture, "calls on every node share one limit at the home") {
+  std::map<std::string, sb::pool_actor> f;
+  for (auto& n : all)
+    f[n] = front(n);
+  for (auto& n : all)
+    view(n, all);
+  auto home = home_of(all);
+  auto rest = others(all, home);
+  // Two leases from two non-home nodes fill the limit of 2; the home's own call waits.
+  auto& a = client();
+  auto ha = acquire(a, f[rest[0]], 1);
+  auto la = lease_of(a, ha);
+  auto& b = client();
+  auto hb = acquire(b, f[rest[1]], 1);
+  auto lb = lease_of(b, hb);
+  auto& c = client();
+  auto hc = acquire(c, f[home], 1);
+  CHECK_FALSE(answered(c));
+  auto st = stats_of(home);
+  CHECK(st.active == 2);
+  CHECK(st.queued == 1);
+  CHECK(st.home == home);
+  CHECK(stats_of(rest[0]).node_active == 1);
+  // A release on one node serves the waiter on another.
+  release(a, f[rest[0]], la.id);
+  auto lc = lease_of(c, hc);
+  CHECK(lc.ticket == 1);
+  // A cancelled wait on a remote node leaves the home's queue.
+  auto& d = client();
+  auto hd = acquire(d, f[rest[0]], 7);
+  CHECK(stats_of(home).queued == 1);
+  cancel(d, f[rest[0]], 7);
+  CHECK(error_of(d, hd) == sb::make_error(pool_errc::cancelled));
+  CHECK(stats_of(home).queued == 0);
+  release(b, f[rest[1]], lb.id);
+  release(c, f[home], lc.id);
+  st = stats_of(home);
+  CHECK(st.active == 0);
+  CHECK(st.acquired == st.released + st.reclaimed);
+}
+
+TEST_CASE_METHOD(front_fixture, "a dead node's leases go back and its waiters leave") {
+  std::map<std::string, sb::pool_actor> f;
+  for (auto& n : all)
+    f[n] = front(n);
+  for (auto& n : all)
+    view(n, all);
+  auto home = home_of(all);
+  auto rest = others(all, home);
+  auto& a = client();
+  auto ha = acquire(a, f[rest[0]], 1);
+  lease_of(a, ha);
+  auto& a2 = client();
+  auto ha2 = acquire(a2, f[rest[0]], 1);
+  lease_of(a2, ha2);
+  auto& w = client();
+  auto hw = acquire(w, f[rest[1]], 1);
+  CHECK_FALSE(answered(w));
+  // The node dies: its front goes, the home's engine sees its holder down.
+  self->send_exit(fronts[rest[0]], caf::exit_reason::kill);
+  sched.run();
+  auto lw = lease_of(w, hw);
+  CHECK(lw.ticket == 1);
+  auto st = stats_of(home);
+  CHECK(st.reclaimed == 2);
+  CHECK(st.active == 1);
+}
+
+TEST_CASE_METHOD(front_fixture, "a new home rebuilds from the survivors before it grants") {
+  std::map<std::string, sb::pool_actor> f;
+  for (auto& n : all)
+    f[n] = front(n);
+  for (auto& n : all)
+    view(n, all);
+  auto old_home = home_of(all);
+  auto rest = others(all, old_home);
+  auto next = home_of(rest);
+  auto other = rest[0] == next ? rest[1] : rest[0];
+  // Two leases in use on the survivors: the limit of 2 is full.
+  auto& a = client();
+  auto ha = acquire(a, f[other], 1);
+  auto la = lease_of(a, ha);
+  auto& b = client();
+  auto hb = acquire(b, f[next], 1);
+  auto lb = lease_of(b, hb);
+  // The home dies. The next home learns it first and must not grant before `other`
+  // reported its lease, nor after (the limit is full).
+  self->send_exit(fronts[old_home], caf::exit_reason::kill);
+  sched.run();
+  view(next, rest);
+  auto& c = client();
+  auto hc = acquire(c, f[next], 2);
+  CHECK_FALSE(answered(c));
+  CHECK(stats_of(next).home == next);
+  view(other, rest);
+  CHECK_FALSE(answered(c));  // both old leases adopted: still full
+  auto st = stats_of(next);
+  CHECK(st.active == 2);
+  CHECK(st.adopted == 2);
+  CHECK(st.queued == 1);
+  // A lease taken from the old home is released through the new one.
+  release(a, f[other], la.id);
+  auto lc = lease_of(c, hc);
+  CHECK(lc.ticket == 2);
+  release(b, f[next], lb.id);
+  release(c, f[next], lc.id);
+  st = stats_of(next);
+  CHECK(st.active == 0);
+  CHECK(st.double_releases == 0);
+  CHECK(st.unknown_releases == 0);
+}
+
+TEST_CASE_METHOD(front_fixture, "a waiter keeps its deadline across a takeover") {
+  std::map<std::string, sb::pool_actor> f;
+  for (auto& n : all)
+    f[n] = front(n);
+  for (auto& n : all)
+    view(n, all);
+  auto old_home = home_of(all);
+  auto rest = others(all, old_home);
+  auto next = home_of(rest);
+  auto other = rest[0] == next ? rest[1] : rest[0];
+  auto& a = client();
+  auto ha = acquire(a, f[other], 1);
+  lease_of(a, ha);
+  auto& b = client();
+  auto hb = acquire(b, f[other], 1);
+  lease_of(b, hb);
+  auto& w = client();
+  auto hw = acquire(w, f[other], 1, caf::timespan{10s});
+  CHECK_FALSE(answered(w));
+  self->send_exit(fronts[old_home], caf::exit_reason::kill);
+  sched.run();
+  view(next, rest);
+  view(other, rest);
+  advance(9s);
+  CHECK_FALSE(answered(w));
+  advance(1s);
+  CHECK(error_of(w, hw) == sb::make_error(pool_errc::queue_timeout));
+}
+
+TEST_CASE_METHOD(front_fixture, "a node alone in a cluster grants only its local share") {
+  auto f = front("solo", 1);
+  view("solo", {"solo"}, true);
+  auto& a = client();
+  auto ha = acquire(a, f, 1);
+  auto la = lease_of(a, ha);
+  auto& b = client();
+  auto hb = acquire(b, f, 1);
+  CHECK_FALSE(answered(b));
+  CHECK(stats_of("solo").capacity == 1);
+  release(a, f, la.id);
+  lease_of(b, hb);
+}
