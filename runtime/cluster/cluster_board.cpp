@@ -1,5 +1,7 @@
 #include "runtime/cluster/cluster_board.hpp"
 
+#include "runtime/console/console_json.hpp"
+
 #include <nlohmann/json.hpp>
 
 namespace sb::cluster {
@@ -19,17 +21,8 @@ std::string cluster_board::json() const {
   nlohmann::json list = nlohmann::json::array();
   size_t up = 0;
   for (auto& m : ms) {
-    nlohmann::json j{{"name", m.name},
-                     {"address", m.address},
-                     {"state", to_string(m.state)},
-                     {"active_calls", m.active_calls},
-                     {"capacity", m.capacity},
-                     {"draining", m.draining},
-                     {"last_heard_ms", m.last_heard_ms}};
-    if (m.state == member_state::down)
-      j["down_reason"] = m.down_reason;
     up += m.state == member_state::up ? 1 : 0;
-    list.push_back(std::move(j));
+    list.push_back(console::member_json(m));  // the same shape as the console's `nodes`
   }
   return nlohmann::json{{"self", ms.empty() ? "" : ms.front().name},
                         {"size", ms.size()},

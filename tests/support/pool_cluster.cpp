@@ -17,14 +17,7 @@ const std::vector<std::string> cluster_settings{"cluster.secret=pool-secret",
 pool_cluster::pool_cluster(size_t n, const std::vector<std::string>& sim_flags,
                            const std::vector<std::string>& sets)
   : dir(temp_dir("sb-pools")) {
-  std::vector<std::string> sargv{SB_SIM_BIN, "--listen", "127.0.0.1:0", "--port-file",
-                                 dir + "/sim.port"};
-  sargv.insert(sargv.end(), sim_flags.begin(), sim_flags.end());
-  sim = child(sargv, dir + "/sim.log");
-  auto sp = wait_port_file(dir + "/sim.port", std::chrono::seconds{20});
-  if (!sp)
-    throw std::runtime_error("simulator did not start; see " + dir + "/sim.log");
-  sim_port = *sp;
+  sim_port = start_sim(dir, sim_flags, sim);
   auto p = std::to_string(sim_port);
   auto all = cluster_settings;
   all.push_back("stt.url=ws://127.0.0.1:" + p);

@@ -174,17 +174,21 @@ std::string temp_dir(const std::string& prefix) {
   return tmpl;
 }
 
+uint16_t start_sim(const std::string& dir, const std::vector<std::string>& flags, child& sim) {
+  std::vector<std::string> argv{SB_SIM_BIN, "--listen", "127.0.0.1:0", "--port-file",
+                                dir + "/sim.port"};
+  argv.insert(argv.end(), flags.begin(), flags.end());
+  sim = child(argv, dir + "/sim.log");
+  auto port = wait_port_file(dir + "/sim.port", std::chrono::seconds{20});
+  if (!port)
+    throw std::runtime_error("simulator did not start; see " + dir + "/sim.log");
+  return *port;
+}
+
 stack::stack(const std::vector<std::string>& sim_flags, const std::vector<std::string>& sets,
              const std::vector<std::string>& extra_env)
   : dir(temp_dir("sb-it")) {
-  std::vector<std::string> sargv{SB_SIM_BIN, "--listen", "127.0.0.1:0", "--port-file",
-                                 dir + "/sim.port"};
-  sargv.insert(sargv.end(), sim_flags.begin(), sim_flags.end());
-  sim = child(sargv, dir + "/sim.log");
-  auto sp = wait_port_file(dir + "/sim.port", std::chrono::seconds{20});
-  if (!sp)
-    throw std::runtime_error("simulator did not start; see " + dir + "/sim.log");
-  sim_port = *sp;
+  sim_port = start_sim(dir, sim_flags, sim);
   auto p = std::to_string(sim_port);
   std::vector<std::string> nargv{SB_NODE_BIN,
                                  "node",

@@ -50,6 +50,10 @@ nlohmann::json get_json(uint16_t port, const std::string& path);
 // A fresh directory under /tmp for one test's files.
 std::string temp_dir(const std::string& prefix);
 
+// Starts switchboard-provider-sim on a free loopback port, logging to DIR/sim.log;
+// returns the port (throws if it does not come up within 20 s).
+uint16_t start_sim(const std::string& dir, const std::vector<std::string>& flags, child& sim);
+
 // The provider simulator and a node pointed at it.
 struct stack {
   std::string dir;
