@@ -139,7 +139,7 @@ void provider_hub::on_tick() {
       s->done = true;
       kill(s->wsi);
     } else if (s->open && !s->finishing && now - s->last_sent > keepalive_every) {
-      stt_queue(*s, std::string(R"({"type":"KeepAlive"})"), false);
+      stt_queue_text(*s, R"({"type":"KeepAlive"})");
     }
   }
   for (auto& [id, h] : http_) {
@@ -172,12 +172,13 @@ void provider_hub::stt_audio(stream_id id, audio_bytes audio) {
   if (i == stt_.end() || i->second->done || i->second->finishing || audio.empty())
     return;
   auto& s = *i->second;
-  stt_queue(s, std::string(audio.begin(), audio.end()), true);
+  auto n = audio.size();
+  stt_queue(s, std::move(audio), true);
   if (s.open)
     return;
   // Still connecting: keep the most recent audio only, oldest dropped first.
   auto per_ms = s.encoding == audio_encoding::pcm16le ? 2 : 1;
-  s.buffered_audio += audio.size() / per_ms;
+  s.buffered_audio += n / per_ms;
   while (s.buffered_audio > max_pending_audio_mulaw_ && !s.out.empty()) {
     auto& f = s.out.front();
     if (f.binary) {
@@ -192,11 +193,15 @@ void provider_hub::stt_finish(stream_id id) {
   auto i = stt_.find(id);
   if (i == stt_.end() || i->second->done || i->second->finishing)
     return;
-  stt_queue(*i->second, std::string(R"({"type":"CloseStream"})"), false);
+  stt_queue_text(*i->second, R"({"type":"CloseStream"})");
   i->second->finishing = true;
 }
 
-void provider_hub::stt_queue(stt_stream& s, std::string bytes, bool binary) {
+void provider_hub::stt_queue_text(stt_stream& s, const std::string& text) {
+  stt_queue(s, audio_bytes(text.begin(), text.end()), false);
+}
+
+void provider_hub::stt_queue(stt_stream& s, audio_bytes bytes, bool binary) {
   s.out.push_back({std::move(bytes), binary});
   if (!s.open || !s.wsi)
     return;

@@ -36,7 +36,7 @@ struct stt_stream {
   bool finishing = false;      // CloseStream queued
   bool done = false;           // final event delivered (no more events)
   struct frame {
-    std::string bytes;
+    audio_bytes bytes;  // audio as the caller sent it (moved, not copied), or JSON text
     bool binary = true;
   };
   std::deque<frame> out;
@@ -104,7 +104,8 @@ private:
   bool stt_write_front(stt_stream& s);
   static constexpr size_t max_stt_message_bytes = 16 * 1024;
   void stt_closed(stt_stream& s, bool connection_error, const std::string& why, lws* wsi);
-  void stt_queue(stt_stream& s, std::string bytes, bool binary);
+  void stt_queue(stt_stream& s, audio_bytes bytes, bool binary);
+  void stt_queue_text(stt_stream& s, const std::string& text);
   // HTTP client pieces (http_client.cpp).
   void http_connect(std::unique_ptr<http_stream> h);
   void http_established(http_stream& h, lws* wsi);
