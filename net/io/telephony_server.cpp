@@ -156,11 +156,15 @@ void telephony_server::receive(session& s, const char* data, size_t len, bool bi
                               " bytes)");
     return;
   }
-  s.rx.append(data, len);
-  if (!final)
+  if (!final) {
+    s.rx.append(data, len);
     return;
+  }
   ++loop_.probe().frames_in;
-  auto result = s.codec->decode(s.rx);
+  // The usual frame arrives whole: decode it where lws put it, without a copy.
+  if (!s.rx.empty())
+    s.rx.append(data, len);
+  auto result = s.codec->decode(s.rx.empty() ? std::string_view{data, len} : s.rx);
   s.rx.clear();
   if (auto* err = std::get_if<codec::decode_error>(&result)) {
     protocol_error(s, 1007, err->reason);
