@@ -93,6 +93,7 @@ int main(int argc, char** argv) {
   std::string dialect = "twilio";
   unsigned calls = 1, turns = 2, speech_ms = 600, pause_ms = 300, ramp_ms = 10;
   unsigned duration_s = 600;
+  unsigned reply_timeout_ms = 15000;
   unsigned concurrency = 0;
   bool barge_in = false, progress = isatty(STDERR_FILENO) != 0;
   app.add_option("--target", target, "Node HOST:PORT")->capture_default_str();
@@ -112,6 +113,9 @@ int main(int argc, char** argv) {
   app.add_option("--pause-ms", pause_ms, "Pause after each reply (ms)")->capture_default_str();
   app.add_option("--max-duration-s", duration_s, "Hang up each call after this")
     ->capture_default_str();
+  app.add_option("--reply-timeout-ms", reply_timeout_ms,
+                 "A turn with no reply audio within this counts as failed (ms)")
+    ->check(CLI::Range(100u, 3600000u))->capture_default_str();
   app.add_flag("--barge-in", barge_in, "Speak again 200 ms into every reply");
   app.add_flag("--progress,!--no-progress", progress,
                "Live progress line on stderr (default: when stderr is a terminal)");
@@ -134,6 +138,7 @@ int main(int argc, char** argv) {
     s.speech = std::chrono::milliseconds{speech_ms};
     s.pause = std::chrono::milliseconds{pause_ms};
     s.barge_in = barge_in;
+    s.reply_timeout = std::chrono::milliseconds{reply_timeout_ms};
     s.max_duration = std::chrono::seconds{duration_s};
     e.add(s, std::chrono::milliseconds{static_cast<int64_t>(i) * ramp_ms});
   }
