@@ -201,6 +201,8 @@ private:
                  to_string(d_.deps.info.kind), d_.start.stream_sid, d_.start.call_sid,
                  to_string(d_.start.encoding), d_.start.sample_rate,
                  d_.deps.info.route.empty() ? "" : " route " + d_.deps.info.route);
+    fresh_backlog();
+    d_.stt_wait_started = call_clock::now();
     acquire_stt();
     if (!d_.deps.settings.greeting.empty()) {
       begin_turn();
@@ -220,10 +222,7 @@ private:
         d_.stt_ticket = 0;
         d_.stt = d_.deps.providers->open_stt(self_handle(), d_.start.encoding, lease.key_index);
         leases_.bind(d_.stt, use.pool, lease, false);
-        for (auto& a : d_.stt_backlog)  // the most recent audio, in order
-          d_.deps.providers->stt_audio(d_.stt, std::move(a));
-        d_.stt_backlog.clear();
-        d_.stt_backlog_bytes = 0;
+        flush_backlog();
         if (d_.stt)
           d_.deps.telephony->route_audio(d_.deps.info.session, d_.stt);
       },
@@ -238,18 +237,52 @@ private:
       d_.deps.providers->stt_audio(d_.stt, std::move(audio));
       return;
     }
-    // Waiting for a lease: keep the last stt_buffer of audio, oldest dropped first.
-    auto bytes_per_ms = d_.start.encoding == audio_encoding::pcm16le ? 16u : 8u;
-    auto cap = static_cast<size_t>(d_.deps.settings.stt_buffer.count()) * bytes_per_ms;
-    d_.stt_backlog_bytes += audio.size();
-    d_.stt_backlog.push_back(std::move(audio));
-    while (d_.stt_backlog_bytes > cap && !d_.stt_backlog.empty()) {
-      auto n = d_.stt_backlog.front().size();
-      d_.stt_backlog_bytes -= n;
-      d_.stt_backlog.pop_front();
-      if (d_.deps.probe)
-        d_.deps.probe->stt_backlog_dropped(n);
+    if (!d_.stt_backlog)
+      return;  // no start yet: the codec lets no media through before it
+    // Waiting for a lease: keep every word (long silences shortened), up to stt_buffer.
+    auto& b = *d_.stt_backlog;
+    auto dropped = b.dropped();
+    b.push(std::move(audio));
+    if (b.dropped() == dropped)
+      return;
+    auto per_ms = d_.start.encoding == audio_encoding::pcm16le ? 16 : 8;
+    if (d_.deps.probe)
+      d_.deps.probe->stt_backlog_dropped(
+        static_cast<size_t>((b.dropped() - dropped).count() * per_ms));
+    if (!d_.backlog_full_logged) {
+      d_.backlog_full_logged = true;
+      spdlog::warn("call {}: waited so long for speech-to-text that the {} ms of audio "
+                   "kept (call.stt_buffer) is full: the oldest audio goes from now on",
+                   d_.deps.info.session, d_.deps.settings.stt_buffer.count());
     }
+  }
+
+  // The STT stream is open: the kept audio goes first, at once (the provider takes it
+  // faster than real time), then the live audio behind it.
+  void flush_backlog() {
+    if (!d_.stt_backlog)
+      return;
+    auto waited_ms =
+      duration_cast<milliseconds>(call_clock::now() - d_.stt_wait_started).count();
+    auto& b = *d_.stt_backlog;
+    auto kept = b.kept();
+    if (d_.deps.probe && b.trimmed().count() > 0)
+      d_.deps.probe->stt_backlog_trimmed(b.trimmed());
+    if (waited_ms > 1000 || b.dropped().count() > 0)
+      spdlog::info("call {}: speech-to-text after {} ms: sending {} ms of kept audio "
+                   "({} ms of silence left out, {} ms dropped of which {} ms speech)",
+                   d_.deps.info.session, waited_ms, kept.count(), b.trimmed().count(),
+                   b.dropped().count(), b.speech_dropped().count());
+    for (auto& a : b.take())
+      d_.deps.providers->stt_audio(d_.stt, std::move(a));
+    fresh_backlog();
+  }
+
+  void fresh_backlog() {
+    d_.stt_backlog.emplace(d_.start.encoding,
+                           audio_backlog::limits{d_.deps.settings.stt_buffer,
+                                                 d_.deps.settings.stt_buffer_silence});
+    d_.backlog_full_logged = false;
   }
 
   // A pool had no lease for us in time.

@@ -3,9 +3,11 @@
 
 #include <chrono>
 #include <deque>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "actors/audio/backlog.hpp"
 #include "actors/call_actor.hpp"
 #include "actors/text/sentence_splitter.hpp"
 
@@ -26,8 +28,9 @@ struct call_data {
   uint64_t stt_ticket = 0;  // acquisitions in flight (0 = none)
   uint64_t llm_ticket = 0;
   uint64_t tts_ticket = 0;
-  std::deque<audio_bytes> stt_backlog;  // caller audio while waiting for STT
-  size_t stt_backlog_bytes = 0;
+  std::optional<audio_backlog> stt_backlog;  // caller audio while waiting for STT
+  bool backlog_full_logged = false;
+  call_clock::time_point stt_wait_started{};
 
   std::vector<chat_message> history;  // without the system prompt
   std::string heard;                  // final transcripts of the utterance in progress

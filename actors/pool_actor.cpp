@@ -78,14 +78,15 @@ void fail_all_waiters(self_ptr self, pool_errc err) {
 }
 
 // Settles a lease that came back (released, cancelled or reclaimed).
+// `used`: its stream was opened (false: cancelled before that; no reuse delay).
 void finish_lease(self_ptr self, std::map<uint64_t, pool_state::lease_entry>::iterator i,
-                  const pool_release& r, time_point now) {
+                  const pool_release& r, time_point now, bool used = true) {
   auto& s = self->state;
   auto l = i->second;
   s.leases.erase(i);
   s.tickets.erase({l.holder, l.ticket});
   auto& key = s.keys[l.key];
-  key.on_return(l.est_tokens, r.used_tokens, now);
+  key.on_return(l.est_tokens, r.used_tokens, now, used);
   auto outcome = r.outcome;
   if (outcome == lease_outcome::ok && s.cfg.slow_threshold.count() > 0 && r.latency_ms >= 0
       && std::chrono::milliseconds{r.latency_ms} > s.cfg.slow_threshold)
@@ -258,7 +259,7 @@ pool_engine::behavior_type pool_impl(self_ptr self, pool_config cfg) {
         // Granted before the cancel arrived: the lease was never used.
         ++s.totals.released;
         pool_release unused{t->second.lease, 0, lease_outcome::unused, -1, -1};
-        finish_lease(self, s.leases.find(t->second.lease), unused, now_of(self));
+        finish_lease(self, s.leases.find(t->second.lease), unused, now_of(self), false);
       } else {
         drop_waiter(self, s.queue.find(t->second.seq), pool_errc::cancelled);
       }

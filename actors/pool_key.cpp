@@ -5,10 +5,11 @@
 namespace sb {
 
 pool_key::pool_key(std::string label, uint32_t max_active, uint32_t rpm, uint32_t tpm,
-                   backoff_settings backoff, time_point now)
+                   backoff_settings backoff, time_point now, caf::timespan reuse_delay)
   : label_(std::move(label)),
     max_active_(max_active),
     limit_(max_active),
+    reuse_delay_(reuse_delay),
     rpm_(rpm, now),
     tpm_(tpm, now),
     backoff_(backoff) {
@@ -18,6 +19,8 @@ pool_key::pool_key(std::string label, uint32_t max_active, uint32_t rpm, uint32_
 }
 
 void pool_key::recover(time_point now) {
+  while (!cooling_.empty() && now >= cooling_.front())
+    cooling_.pop_front();
   while (next_step_ && now >= *next_step_) {
     limit_ = std::min(max_active_, limit_ + backoff_.step);
     if (limit_ >= max_active_)
@@ -33,7 +36,7 @@ uint64_t pool_key::tokens_needed(uint32_t est_tokens) const {
 
 bool pool_key::can_grant(uint32_t est_tokens, time_point now) {
   recover(now);
-  return now >= blocked_until_ && active_ < limit_
+  return now >= blocked_until_ && taken() < limit_
          && (rpm_.unlimited() || rpm_.available(now) >= 1)
          && (tpm_.unlimited()
              || tpm_.available(now) >= static_cast<int64_t>(tokens_needed(est_tokens)));
@@ -42,10 +45,15 @@ bool pool_key::can_grant(uint32_t est_tokens, time_point now) {
 std::optional<pool_key::time_point> pool_key::ready_at(uint32_t est_tokens, time_point now) {
   recover(now);
   auto t = std::max(now, blocked_until_);
-  if (active_ >= limit_) {
-    if (!next_step_)
+  if (taken() >= limit_) {
+    // Cooling slots free themselves; held ones only by a release (or a recovery step).
+    size_t over = taken() - limit_;  // cooling slots that must expire first
+    if (active_ < limit_ && over < cooling_.size())
+      t = std::max(t, cooling_[over]);
+    else if (next_step_)
+      t = std::max(t, *next_step_);
+    else
       return std::nullopt;
-    t = std::max(t, *next_step_);
   }
   t = std::max(t, rpm_.ready_at(1, now));
   t = std::max(t, tpm_.ready_at(tokens_needed(est_tokens), now));
@@ -59,9 +67,13 @@ void pool_key::on_grant(uint32_t est_tokens, time_point now) {
   tpm_.take(est_tokens, now);
 }
 
-void pool_key::on_return(uint32_t est_tokens, int64_t used_tokens, time_point now) {
-  if (active_ > 0)
+void pool_key::on_return(uint32_t est_tokens, int64_t used_tokens, time_point now,
+                         bool stream_used) {
+  if (active_ > 0) {
     --active_;
+    if (stream_used && reuse_delay_ > caf::timespan{0})
+      cooling_.push_back(now + reuse_delay_);
+  }
   if (used_tokens < 0)
     return;
   auto used = static_cast<uint64_t>(used_tokens);
@@ -78,7 +90,7 @@ void pool_key::on_rate_limited(int64_t retry_after_ms, time_point now) {
                          ? caf::timespan{std::chrono::milliseconds{retry_after_ms}}
                          : backoff_.default_retry_after;
   blocked_until_ = std::max(blocked_until_, now + wait);
-  limit_ = std::max(1u, std::min(limit_, active_));
+  limit_ = std::max(1u, std::min(limit_, taken()));
   if (limit_ < max_active_)
     next_step_ = blocked_until_ + backoff_.cooldown;
   else
@@ -92,6 +104,7 @@ pool_key_stats pool_key::stats(time_point now) {
   s.max_active = max_active_;
   s.effective_limit = limit_;
   s.active = active_;
+  s.cooling = static_cast<uint32_t>(cooling_.size());
   if (blocked_until_ > now)
     s.blocked_ms = std::chrono::ceil<std::chrono::milliseconds>(blocked_until_ - now).count();
   s.acquired = acquired_;

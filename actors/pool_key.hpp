@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <string>
 
@@ -27,7 +28,8 @@ public:
   using time_point = caf::actor_clock::time_point;
 
   pool_key(std::string label, uint32_t max_active, uint32_t rpm, uint32_t tpm,
-           backoff_settings backoff, time_point now);
+           backoff_settings backoff, time_point now,
+           caf::timespan reuse_delay = caf::timespan{0});
 
   const std::string& label() const noexcept {
     return label_;
@@ -47,8 +49,10 @@ public:
   void on_grant(uint32_t est_tokens, time_point now);
 
   // A lease came back: settles the token bucket with the reported usage (used < 0: the
-  // estimate stands).
-  void on_return(uint32_t est_tokens, int64_t used_tokens, time_point now);
+  // estimate stands). A slot whose stream was used is granted again only after the
+  // reuse delay; `stream_used` false (cancelled before its stream opened) frees it at once.
+  void on_return(uint32_t est_tokens, int64_t used_tokens, time_point now,
+                 bool stream_used = true);
 
   // A 429: retry_after_ms < 0 means unknown (the default applies).
   void on_rate_limited(int64_t retry_after_ms, time_point now);
@@ -56,8 +60,12 @@ public:
   pool_key_stats stats(time_point now);
 
 private:
-  // Applies the recovery steps that are due.
+  // Applies the recovery steps that are due, and frees the slots whose reuse delay is over.
   void recover(time_point now);
+  // Slots taken: leases held plus returned slots still cooling.
+  uint32_t taken() const noexcept {
+    return active_ + static_cast<uint32_t>(cooling_.size());
+  }
   // LLM tokens a grant needs in the bucket: the estimate (at least 1, at most the bucket).
   uint64_t tokens_needed(uint32_t est_tokens) const;
 
@@ -65,6 +73,8 @@ private:
   uint32_t max_active_;
   uint32_t limit_;  // effective limit
   uint32_t active_ = 0;
+  caf::timespan reuse_delay_{0};
+  std::deque<time_point> cooling_;  // when each returned slot may be granted again
   token_bucket rpm_;
   token_bucket tpm_;
   backoff_settings backoff_;

@@ -27,7 +27,7 @@ void pool_state::init(pool_config config, time_point now) {
   keys.clear();
   for (auto& label : cfg.keys)
     keys.emplace_back(label, cfg.max_active, cfg.requests_per_minute, cfg.tokens_per_minute,
-                      backoff, now);
+                      backoff, now, cfg.reuse_delay);
   totals = pool_stats{};
   totals.wait_bounds_ms = wait_bounds_ms;
   totals.wait_counts.assign(wait_bounds_ms.size() + 1, 0);

@@ -56,7 +56,10 @@ struct call_settings {
   // Said when the LLM fails, so the caller is never left in silence.
   std::string apology = "Sorry, I could not answer that just now. Could you say it again?";
   uint32_t max_tokens = 200;  // for the LLM pool's token estimate
-  std::chrono::milliseconds stt_buffer{2000};  // audio kept while waiting for STT
+  // Caller audio kept while waiting for STT: at most stt_buffer of it, every silence
+  // longer than stt_buffer_silence shortened to that (speech is never trimmed).
+  std::chrono::milliseconds stt_buffer{60000};
+  std::chrono::milliseconds stt_buffer_silence{1500};
   audio_bytes hold_audio;  // mu-law, played each time a `hold` call asks STT again
   call_pool stt;
   call_pool llm;
@@ -100,8 +103,11 @@ public:
   virtual void provider_failed(provider_kind p, failure_kind k) = 0;
   // A pool had no lease in time and the call fell back (wait, hold, end).
   virtual void fallback(provider_kind p, exhausted_action a) = 0;
-  // Caller audio dropped from the backlog kept while waiting for STT (oldest first).
+  // Caller audio dropped from the backlog kept while waiting for STT (oldest first,
+  // only when the backlog is full).
   virtual void stt_backlog_dropped(size_t bytes) = 0;
+  // Silence left out of that backlog (long pauses shortened; never speech).
+  virtual void stt_backlog_trimmed(std::chrono::milliseconds silence) = 0;
 };
 
 } // namespace sb

@@ -85,6 +85,7 @@ struct pool_section {
   uint32_t tokens_per_minute = 0;    // llm only, 0 = unlimited
   std::string on_exhausted = "wait"; // wait | hold | end (see call.hpp exhausted_action)
   uint32_t local_share = 0;          // per key while alone in a cluster; 0 = max_active
+  millis reuse_delay{0};             // a returned slot is granted again after this
 };
 
 struct breaker_section {
@@ -118,7 +119,8 @@ struct sessions_section {
 struct call_section {
   std::string greeting;              // spoken when the call starts; empty = none
   millis max_duration{3600000};      // hard cap per call
-  millis stt_buffer{2000};           // caller audio buffered while STT connects
+  millis stt_buffer{60000};          // caller audio kept while waiting for STT
+  millis stt_buffer_silence{1500};   // longest silence kept in it
   millis start_timeout{10000};       // connection -> start event
 };
 
@@ -133,9 +135,9 @@ struct node_config {
   stt_section stt;
   llm_section llm;
   tts_section tts;
-  pool_section pool_stt{20, 100, millis{5000}, 0, 0, "wait"};
-  pool_section pool_llm{50, 200, millis{5000}, 0, 0, "wait"};
-  pool_section pool_tts{10, 100, millis{5000}, 0, 0, "wait"};
+  pool_section pool_stt{20, 100, millis{5000}, 0, 0, "wait", 0, millis{250}};
+  pool_section pool_llm{50, 200, millis{5000}, 0, 0, "wait", 0, millis{0}};
+  pool_section pool_tts{10, 100, millis{5000}, 0, 0, "wait", 0, millis{250}};
   breaker_section breaker_stt;
   breaker_section breaker_llm;
   breaker_section breaker_tts;

@@ -53,6 +53,10 @@ struct pool_config {
   std::chrono::milliseconds default_retry_after{1000};  // when the 429 carried none
   std::chrono::milliseconds backoff_cooldown{5000};     // time per recovery step
   uint32_t backoff_step = 1;                            // limit regained per step
+  // A returned slot is granted again only after this long (a lock-delay): the provider
+  // may still count the stream it guarded for a moment after our side saw it close.
+  // Leases cancelled before their stream was opened come back at once.
+  std::chrono::milliseconds reuse_delay{0};
 };
 
 // -- messages --------------------------------------------------------------------------
@@ -125,6 +129,7 @@ struct pool_key_stats {
   uint32_t max_active = 0;       // configured
   uint32_t effective_limit = 0;  // after 429 tightening
   uint32_t active = 0;
+  uint32_t cooling = 0;          // returned slots still within reuse_delay
   int64_t blocked_ms = 0;        // remaining 429 block, 0 = grants allowed
   uint64_t acquired = 0;
   uint64_t rate_limited = 0;     // 429s reported
@@ -252,13 +257,14 @@ using pool_actor = caf::typed_actor<
 SB_INSPECT(pool_config, x.name, x.kind, x.keys, x.max_active, x.max_queue, x.queue_timeout,
            x.requests_per_minute, x.tokens_per_minute, x.failure_threshold,
            x.success_threshold, x.open_timeout, x.half_open_probes, x.slow_threshold,
-           x.default_retry_after, x.backoff_cooldown, x.backoff_step)
+           x.default_retry_after, x.backoff_cooldown, x.backoff_step, x.reuse_delay)
 SB_INSPECT(pool_acquire, x.ticket, x.deadline, x.est_tokens)
 SB_INSPECT(pool_lease, x.id, x.ticket, x.key_index, x.key_label, x.waited_ms)
 SB_INSPECT(pool_release, x.lease_id, x.used_tokens, x.outcome, x.retry_after_ms,
            x.latency_ms)
 SB_INSPECT(pool_cancel, x.ticket)
-SB_INSPECT(pool_key_stats, x.label, x.max_active, x.effective_limit, x.active, x.blocked_ms,
+SB_INSPECT(pool_key_stats, x.label, x.max_active, x.effective_limit, x.active, x.cooling,
+           x.blocked_ms,
            x.acquired, x.rate_limited, x.requests_per_minute, x.tokens_per_minute,
            x.rpm_available, x.tpm_available)
 SB_INSPECT(pool_holder, x.lease_id, x.holder, x.ticket, x.key_index, x.held_ms)

@@ -61,6 +61,10 @@ node_metrics::node_metrics() : registry_(std::make_shared<prometheus::Registry>(
   backlog_dropped_ = &BuildCounter().Name("sb_stt_backlog_dropped_bytes_total")
                         .Help("Caller audio dropped while waiting for an STT lease.")
                         .Register(*registry_).Add({});
+  backlog_trimmed_ = &BuildCounter().Name("sb_stt_backlog_trimmed_seconds_total")
+                        .Help("Silence left out of the caller audio kept while waiting for "
+                              "STT (long pauses shortened; never speech).")
+                        .Register(*registry_).Add({});
   pool_gauges_ = &BuildGauge().Name("sb_pool").Help(
                     "Pool state by pool and field: active, queued, capacity, "
                     "effective_capacity, utilization, breaker (0 closed, 1 open, 2 half-open).")
@@ -114,6 +118,10 @@ void node_metrics::fallback(provider_kind p, exhausted_action a) {
 
 void node_metrics::stt_backlog_dropped(size_t bytes) {
   backlog_dropped_->Increment(static_cast<double>(bytes));
+}
+
+void node_metrics::stt_backlog_trimmed(std::chrono::milliseconds silence) {
+  backlog_trimmed_->Increment(static_cast<double>(silence.count()) / 1000.0);
 }
 
 void node_metrics::pools(const std::vector<pool_stats>& stats) {

@@ -49,6 +49,7 @@ public:
   void provider_failed(provider_kind p, failure_kind k) override;
   void fallback(provider_kind p, exhausted_action a) override;
   void stt_backlog_dropped(size_t bytes) override;
+  void stt_backlog_trimmed(std::chrono::milliseconds silence) override;
   // Pool gauges and totals from the latest polled stats.
   void pools(const std::vector<pool_stats>& stats);
 
@@ -69,6 +70,7 @@ private:
   prometheus::Family<prometheus::Counter>* failures_;
   prometheus::Family<prometheus::Counter>* fallbacks_;
   prometheus::Counter* backlog_dropped_;
+  prometheus::Counter* backlog_trimmed_;
   prometheus::Family<prometheus::Gauge>* pool_gauges_;
   prometheus::Family<prometheus::Counter>* pool_totals_;
   std::mutex pool_mutex_;

@@ -62,6 +62,7 @@ call_settings make_settings(const node_config& cfg, const node_pools& pools) {
   s.start_timeout = cfg.call.start_timeout;
   s.max_tokens = cfg.llm.max_tokens;
   s.stt_buffer = cfg.call.stt_buffer;
+  s.stt_buffer_silence = cfg.call.stt_buffer_silence;
   s.hold_audio = hold_tone();
   s.stt = {pools.stt, cfg.pool_stt.queue_timeout, action_of(cfg.pool_stt.on_exhausted)};
   s.llm = {pools.llm, cfg.pool_llm.queue_timeout, action_of(cfg.pool_llm.on_exhausted)};

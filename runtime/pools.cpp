@@ -82,6 +82,7 @@ pool_config make_pool_config(const std::string& name, provider_kind kind,
   c.max_active = pool.max_active;
   c.max_queue = pool.max_queue;
   c.queue_timeout = pool.queue_timeout;
+  c.reuse_delay = pool.reuse_delay;
   c.requests_per_minute = pool.requests_per_minute;
   c.tokens_per_minute = pool.tokens_per_minute;
   c.failure_threshold = breaker.failure_threshold;

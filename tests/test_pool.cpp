@@ -247,3 +247,60 @@ TEST_CASE_METHOD(fixture, "cancel after the grant gives the lease back") {
   CHECK(stats(pool).double_releases == 1);
   CHECK(late.ticket == 1);
 }
+
+TEST_CASE_METHOD(fixture, "a returned slot is granted again only after reuse_delay") {
+  auto c = base_config(1);
+  c.reuse_delay = std::chrono::milliseconds{250};
+  auto pool = spawn(c);
+  auto& a = client();
+  auto& b = client();
+  auto ha = acquire(a, pool, 1);
+  auto la = lease_of(a, ha);
+  auto hb = acquire(b, pool, 1);
+  CHECK(!answered(b));
+  release(a, pool, la.id);
+  // The provider may still count a's stream: b waits out the lock-delay.
+  CHECK(!answered(b));
+  auto st = stats(pool);
+  CHECK(st.active == 0);
+  REQUIRE(st.keys.size() == 1);
+  CHECK(st.keys[0].cooling == 1);
+  advance(250ms - ns1);
+  CHECK(!answered(b));
+  advance(ns1);
+  auto lb = lease_of(b, hb);
+  CHECK(lb.waited_ms == 250);
+  CHECK(stats(pool).keys[0].cooling == 0);
+}
+
+TEST_CASE_METHOD(fixture, "a lease given back before its stream opened is free at once") {
+  auto c = base_config(1);
+  c.reuse_delay = std::chrono::milliseconds{250};
+  auto pool = spawn(c);
+  auto& a = client();
+  auto& b = client();
+  auto ha = acquire(a, pool, 1);
+  (void) lease_of(a, ha);
+  auto hb = acquire(b, pool, 2);
+  cancel(a, pool, 1);  // granted, but never used
+  auto lb = lease_of(b, hb);
+  CHECK(lb.waited_ms == 0);
+}
+
+TEST_CASE_METHOD(fixture, "a reclaimed lease (its holder died) cools down like a released one") {
+  auto c = base_config(1);
+  c.reuse_delay = std::chrono::milliseconds{500};
+  auto pool = spawn(c);
+  auto& b = client();
+  {
+    caf::scoped_actor a{sys, true};
+    auto ha = acquire(a, pool, 1);
+    (void) lease_of(a, ha);
+  }  // a goes away holding its lease: the pool reclaims it
+  sched.run();
+  CHECK(stats(pool).reclaimed == 1);
+  auto hb = acquire(b, pool, 1);
+  CHECK(!answered(b));
+  advance(500ms);
+  (void) lease_of(b, hb);
+}

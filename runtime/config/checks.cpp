@@ -141,9 +141,21 @@ void check_local_shares(load_state& st) {
   }
 }
 
+// The pauses kept in a waiting call's audio must still end an utterance at the provider,
+// or everything said while waiting would reach it as one long sentence.
+void check_stt_buffer(load_state& st) {
+  const auto& c = st.config;
+  if (c.call.stt_buffer_silence >= c.stt.endpointing) return;
+  st.error(where(st, {"call.stt_buffer_silence", "stt.endpointing"}),
+           "[call] stt_buffer_silence: " + format_duration(c.call.stt_buffer_silence) +
+               " is shorter than [stt] endpointing (" + format_duration(c.stt.endpointing) +
+               "), so no pause in the kept audio would end an utterance");
+}
+
 } // namespace
 
 void check_cross_keys(load_state& st) {
+  check_stt_buffer(st);
   check_local_shares(st);
   check_cluster_timing(st);
   check_cluster_tls(st);

@@ -191,7 +191,8 @@ section_spec pool(const char* name, sec_ptr<pool_section> p, bool llm) {
        dur_key("queue_timeout", p, &pool_section::queue_timeout, 0ms, minutes(10)),
        text_key("on_exhausted", p, &pool_section::on_exhausted,
                 one_of({"wait", "hold", "end"})),
-       u32_key("local_share", p, &pool_section::local_share, 0, 100000)}};
+       u32_key("local_share", p, &pool_section::local_share, 0, 100000),
+       dur_key("reuse_delay", p, &pool_section::reuse_delay, 0ms, 60000ms)}};
   if (llm) {
     s.keys.push_back(u32_key("requests_per_minute", p, &pool_section::requests_per_minute,
                              0, 10000000));
@@ -281,7 +282,9 @@ std::vector<section_spec> build_schema() {
        {text_key("greeting", &nc::call, &call_section::greeting, any_text),
         dur_key("max_duration", &nc::call, &call_section::max_duration, 1000ms,
                 minutes(60 * 24)),
-        dur_key("stt_buffer", &nc::call, &call_section::stt_buffer, 0ms, 60000ms),
+        dur_key("stt_buffer", &nc::call, &call_section::stt_buffer, 0ms, minutes(10)),
+        dur_key("stt_buffer_silence", &nc::call, &call_section::stt_buffer_silence, 0ms,
+                60000ms),
         dur_key("start_timeout", &nc::call, &call_section::start_timeout, 100ms, 60000ms)}},
       {"log",
        {text_key("level", &nc::log, &log_section::level,

@@ -26,6 +26,8 @@ struct sim_config {
   unsigned tts_ms_per_char = 60;
   unsigned tts_chunk_ms = 100;
 
+  unsigned release_lag_ms = 0;          // a closed stream still counts this long
+
   double vad_threshold = 500; // RMS on the 16-bit scale
   bool require_key = true;
 };

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <string>
 
@@ -18,6 +20,7 @@ struct usage {
   uint64_t peak = 0;    // max of current since start / reset
   uint64_t refused = 0; // limit refusals (429)
   uint64_t total = 0;   // accepted streams
+  std::deque<std::chrono::steady_clock::time_point> lingering; // closed, still counted
 };
 
 class usage_counters;
@@ -45,6 +48,9 @@ class lease {
 
 class usage_counters {
  public:
+  // A real provider's count lags behind its sockets: a closed stream still counts
+  // against the limit for `lag` (0 = frees at once, the default).
+  void set_release_lag(std::chrono::milliseconds lag) { lag_ = lag; }
   // A lease for a new stream of `key`, or an empty lease (and refused+1) when the key
   // already holds `limit` streams. limit 0 = unlimited.
   lease acquire(api a, const std::string& key, unsigned limit);
@@ -61,8 +67,11 @@ class usage_counters {
  private:
   friend class lease;
   void release(api a, const std::string& key);
+  // Frees the lingering slots whose lag is over.
+  void settle(usage& u) const;
 
-  std::array<std::map<std::string, usage>, 4> by_api_;
+  std::chrono::milliseconds lag_{0};
+  mutable std::array<std::map<std::string, usage>, 4> by_api_;
 };
 
 } // namespace sb::sim

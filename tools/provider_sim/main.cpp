@@ -85,6 +85,9 @@ void add_options(CLI::App& app, sim_config& cfg, std::string& listen,
   ms("--stt-idle-timeout", cfg.stt_idle_timeout_ms,
      "close an STT stream without audio after this long (1011 NET-0001)")
       ->check(CLI::Range(1u, 3600000u));
+  ms("--release-lag", cfg.release_lag_ms,
+     "a closed STT or TTS stream still counts against its key's limit this long, as a "
+     "real provider's count lags behind its sockets");
   ms("--llm-first-token", cfg.llm_first_token_ms, "delay before the first LLM token");
   ms("--llm-token-interval", cfg.llm_token_interval_ms, "delay between LLM tokens");
   ms("--tts-first-byte", cfg.tts_first_byte_ms, "delay before the first TTS audio chunk");

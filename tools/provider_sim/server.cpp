@@ -46,6 +46,8 @@ struct tick_timer {
 sim_server::sim_server(sim_config cfg)
     : app_(std::make_unique<sim_app>()), tick_(std::make_unique<tick_timer>()) {
   app_->services.cfg = std::move(cfg);
+  app_->services.counters.set_release_lag(
+      std::chrono::milliseconds{app_->services.cfg.release_lag_ms});
   std::memset(tick_.get(), 0, sizeof(tick_timer));
 }
 
