@@ -105,7 +105,11 @@ private:
         end_call(why, 0, c.reason);
       },
       [](tel_connected&) {},
-      [this](tel_dtmf& t) { spdlog::info("call {}: dtmf {}", d_.deps.info.session, t.digit); },
+      [this](tel_dtmf& t) { on_dtmf(t); },
+      [this](dtmf_done_atom, uint64_t seq) {
+        if (seq == d_.dtmf_seq)
+          dtmf_done();
+      },
       [](tel_mark&) {},  // marks of an earlier, interrupted turn
       [this](tel_start&) {
         close_with(call_end::protocol_error, 1008, "a second start event");
@@ -310,6 +314,38 @@ private:
         next_sentence();  // skip this sentence
         break;
     }
+  }
+
+  // --- keypad ---------------------------------------------------------------------
+
+  // A key press is caller input like speech: it interrupts a reply, and the digits
+  // pressed in a row reach the LLM as one caller message once no digit followed for
+  // dtmf_gap (a menu choice, or an account number).
+  static constexpr milliseconds dtmf_gap{1000};
+
+  void on_dtmf(const tel_dtmf& t) {
+    if (!d_.started || d_.state == call_state::ended)
+      return;
+    spdlog::info("call {}: keypad {}", d_.deps.info.session, t.digit);
+    if (d_.state == call_state::thinking || d_.state == call_state::responding)
+      barge_in();
+    d_.dtmf += t.digit.substr(0, 8);
+    delayed_send(this, dtmf_gap, dtmf_done_atom_v, ++d_.dtmf_seq);
+  }
+
+  void dtmf_done() {
+    if (d_.dtmf.empty())
+      return;
+    std::string digits;
+    for (char c : d_.dtmf) {
+      if (!digits.empty())
+        digits += ' ';
+      digits += c;
+    }
+    d_.dtmf.clear();
+    append_heard("(The caller pressed " + digits + " on the keypad.)");
+    if (d_.state == call_state::listening)
+      end_of_utterance();
   }
 
   // --- turns ----------------------------------------------------------------------

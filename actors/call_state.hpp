@@ -34,6 +34,8 @@ struct call_data {
 
   std::vector<chat_message> history;  // without the system prompt
   std::string heard;                  // final transcripts of the utterance in progress
+  std::string dtmf;                   // keypad digits not yet handed to the LLM
+  uint64_t dtmf_seq = 0;
 
   // The reply in progress.
   uint64_t turn = 0;

@@ -11,10 +11,13 @@ using max_duration_atom = caf::atom_constant<caf::atom("maxdur")>;
 // The edge to a call actor: every caller frame sent before this is in your mailbox; newer
 // audio waits for telephony_port::open_route (see route_audio).
 using audio_routed_atom = caf::atom_constant<caf::atom("audrouted")>;
+// A call's keypad digits are complete when no other digit followed for a moment.
+using dtmf_done_atom = caf::atom_constant<caf::atom("dtmfdone")>;
 
 constexpr start_timeout_atom start_timeout_atom_v{};
 constexpr playback_timeout_atom playback_timeout_atom_v{};
 constexpr max_duration_atom max_duration_atom_v{};
 constexpr audio_routed_atom audio_routed_atom_v{};
+constexpr dtmf_done_atom dtmf_done_atom_v{};
 
 } // namespace sb

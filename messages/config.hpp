@@ -54,6 +54,7 @@ struct stt_section {
   std::string language = "en";
   millis endpointing{300};      // Deepgram `endpointing` (silence before speech_final)
   millis utterance_end{1000};   // Deepgram `utterance_end_ms` (>= 1000)
+  uint32_t reconnect_attempts = 3;  // a stream lost mid-call is reopened this often
 };
 
 struct llm_section {

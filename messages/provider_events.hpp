@@ -67,6 +67,7 @@ struct stt_transcript {
   bool is_final = false;
   bool speech_final = false;
   double confidence = 0;
+  double end_s = 0;  // end of the audio it covers, s from the stream's start (0: unknown)
 };
 struct stt_speech_started {
   stream_id id = 0;
@@ -110,7 +111,8 @@ struct tts_done {
 SB_INSPECT(provider_opened, x.id)
 SB_INSPECT(provider_failure, x.id, x.provider, x.kind, x.http_status, x.retry_after_ms,
            x.detail)
-SB_INSPECT(stt_transcript, x.id, x.text, x.is_final, x.speech_final, x.confidence)
+SB_INSPECT(stt_transcript, x.id, x.text, x.is_final, x.speech_final, x.confidence,
+           x.end_s)
 SB_INSPECT(stt_speech_started, x.id)
 SB_INSPECT(stt_utterance_end, x.id)
 SB_INSPECT(provider_closed, x.id, x.code)

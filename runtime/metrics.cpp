@@ -88,6 +88,8 @@ node_metrics::node_metrics() : registry_(std::make_shared<prometheus::Registry>(
   add("provider_streams", net_.provider_streams);
   add("provider_failures", net_.provider_failures);
   add("stt_audio_dropped_bytes", net_.stt_audio_dropped);
+  add("stt_reconnects", net_.stt_reconnects);
+  add("unknown_events", net_.unknown_events);
 }
 
 void node_metrics::call_started() {

@@ -228,3 +228,36 @@ TEST_CASE_METHOD(fixture, "history is trimmed to max_history messages from a cal
   CHECK(req[2].content == "Answer 3.");
   CHECK(req[3].content == "last");
 }
+
+TEST_CASE_METHOD(fixture, "keypad digits reach the LLM as caller input, a row of them at once") {
+  start();
+  tell(sb::tel_dtmf{"1"});
+  tell(sb::tel_dtmf{"2"});
+  sched.advance_time(999ms);
+  sched.run();
+  CHECK(prov->llm_requests.empty());  // another digit may follow
+  tell(sb::tel_dtmf{"3"});
+  sched.advance_time(999ms);
+  sched.run();
+  CHECK(prov->llm_requests.empty());
+  sched.advance_time(1ms);
+  sched.run();
+  REQUIRE(prov->llm_requests.size() == 1);
+  auto& last = prov->llm_requests[0].back();
+  CHECK(last.role == "user");
+  CHECK(last.content == "(The caller pressed 1 2 3 on the keypad.)");
+}
+
+TEST_CASE_METHOD(fixture, "a key pressed during the reply interrupts it like speech") {
+  start();
+  said("what are my options");
+  reply("Press one for sales.");
+  tell(sb::tts_audio{prov->tts, sb::audio_bytes(800, 0x7f)});
+  REQUIRE(tel->has("play"));
+  tell(sb::tel_dtmf{"1"});
+  CHECK(tel->has("clear"));
+  sched.advance_time(1s);
+  sched.run();
+  REQUIRE(prov->llm_requests.size() == 2);
+  CHECK(prov->llm_requests[1].back().content == "(The caller pressed 1 on the keypad.)");
+}

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <csignal>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -32,6 +33,13 @@ bool sim_idle(uint16_t sim_port) {
         return false;
   }
   return true;
+}
+
+// Chat completions the simulator has accepted so far.
+int llm_requests(uint16_t sim_port) {
+  auto s = get_json(sim_port, "/sim/stats");
+  auto k = s.value("llm", json::object()).value("test-oa", json::object());
+  return k.is_object() ? k.value("total", 0) : 0;
 }
 
 bool node_idle(uint16_t node_port) {
@@ -113,7 +121,6 @@ TEST_CASE("a caller sending garbage is closed with a reason; other calls carry o
     const char* reason_part;
   };
   std::vector<bad_case> bad{{misbehaviour::invalid_json, 1007, "JSON"},
-                            {misbehaviour::unknown_event, 1007, "bogus"},
                             {misbehaviour::bad_base64, 1007, "base64"},
                             {misbehaviour::huge_frame, 1009, "too big"},
                             {misbehaviour::binary_frame, 1003, "binary"},
@@ -143,8 +150,78 @@ TEST_CASE("a caller sending garbage is closed with a reason; other calls carry o
   CHECK(sb::test::wait_until([&] { return sim_idle(st.sim_port); }));
 }
 
+TEST_CASE("an event of an unknown type is skipped and counted; the call goes on") {
+  sb::test::stack st(fast_sim, {});
+  script s;
+  s.turns = 2;
+  s.misbehave = misbehaviour::unknown_event;  // {"event":"bogus"} right after start
+  auto r = run_calls(st.node_port, {s}).at(0);
+  INFO(st.node_log());
+  CHECK(r.turns_answered == 2);
+  CHECK(r.close_code == 0);  // the caller hung up itself
+  auto metrics = sb::test::http_request(st.node_port, "GET", "/metrics").body;
+  CHECK(metrics.find("sb_net_events_total{kind=\"unknown_events\"} 1") != std::string::npos);
+  CHECK(metrics.find("sb_net_events_total{kind=\"protocol_errors\"} 0") != std::string::npos);
+}
+
+TEST_CASE("an STT stream lost mid-call is reopened on the same lease; the call goes on") {
+  sb::test::stack st(fast_sim, {});
+  script s;
+  s.turns = 3;
+  sb::caller::engine e("127.0.0.1", st.node_port);
+  e.add(s);
+  // Once the first reply has been asked for, the provider cuts the stream (1011).
+  std::thread cutter([&] {
+    if (sb::test::wait_until([&] { return llm_requests(st.sim_port) >= 1; }, 30s))
+      sb::test::http_request(st.sim_port, "POST", "/sim/stt/drop");
+  });
+  bool finished = e.run(60s);
+  cutter.join();
+  REQUIRE(finished);
+  auto& r = e.results().at(0);
+  INFO(st.node_log());
+  CHECK(r.turns_answered == 3);
+  CHECK(r.close_code == 0);  // the caller hung up itself
+  auto sim = get_json(st.sim_port, "/sim/stats");
+  CHECK(sim["stt"]["test-dg"]["total"] == 2);  // one stream, opened twice
+  CHECK(sim["stt"]["test-dg"]["refused"] == 0);
+  auto metrics = sb::test::http_request(st.node_port, "GET", "/metrics").body;
+  CHECK(metrics.find("sb_net_events_total{kind=\"stt_reconnects\"} 1") != std::string::npos);
+  auto pools = get_json(st.node_port, "/api/v1/stats")["pools"]["stt"];
+  CHECK(pools["total_acquired"] == 1);  // the same lease throughout
+  CHECK(sb::test::wait_until([&] { return node_idle(st.node_port); }));
+  CHECK(sb::test::wait_until([&] { return sim_idle(st.sim_port); }));
+}
+
+TEST_CASE("an STT stream that cannot be reopened ends the call after its tries") {
+  sb::test::stack st(fast_sim, {"stt.reconnect_attempts=2"});
+  script s;
+  s.turns = 3;
+  sb::caller::engine e("127.0.0.1", st.node_port);
+  e.add(s);
+  std::thread cutter([&] {
+    if (sb::test::wait_until([&] { return llm_requests(st.sim_port) >= 1; }, 30s)) {
+      // From now on every new stream is refused (500), and the open one is cut.
+      sb::test::http_request(st.sim_port, "POST", "/sim/faults", R"({"stt":"http500"})");
+      sb::test::http_request(st.sim_port, "POST", "/sim/stt/drop");
+    }
+  });
+  bool finished = e.run(60s);
+  cutter.join();
+  REQUIRE(finished);
+  auto& r = e.results().at(0);
+  INFO(st.node_log());
+  CHECK(r.close_code == 1011);
+  CHECK(r.close_reason.find("speech-to-text") != std::string::npos);
+  auto metrics = sb::test::http_request(st.node_port, "GET", "/metrics").body;
+  CHECK(metrics.find("sb_net_events_total{kind=\"stt_reconnects\"} 2") != std::string::npos);
+  CHECK(sb::test::wait_until([&] { return node_idle(st.node_port); }));
+}
+
 TEST_CASE("an STT refusal (429) ends only that call, with the reason") {
-  sb::test::stack st({"--tts-ms-per-char", "5", "--stt-limit", "1"}, {});
+  // No reopening: the refusal is final at once (the reconnect test covers the retries).
+  sb::test::stack st({"--tts-ms-per-char", "5", "--stt-limit", "1"},
+                     {"stt.reconnect_attempts=0"});
   script first;
   first.turns = 2;
   script second = first;

@@ -83,6 +83,17 @@ stt_event parse_results(const json& j) {
       return wrong_type(key, "a boolean");
     *flag = v->get<bool>();
   }
+  // The audio the result covers: [start, start + duration) seconds of the stream.
+  double span[2] = {0, 0};
+  for (auto [key, slot] : {std::pair{"start", &span[0]}, std::pair{"duration", &span[1]}}) {
+    const json* v = member(j, key);
+    if (v == nullptr || v->is_null())
+      continue;
+    if (!v->is_number())
+      return wrong_type(key, "a number");
+    *slot = v->get<double>();
+  }
+  out.end_s = span[0] + span[1];
   return out;
 }
 

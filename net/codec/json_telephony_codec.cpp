@@ -149,7 +149,7 @@ json_telephony_codec::decode(std::string_view text) {
     }
 
     if (ev != "media" && ev != "mark" && ev != "dtmf")
-      return decode_error{"unknown event '" + ev + "'"};
+      return inbound_event{tel_unknown{ev}};
 
     if (auto err = check_stream(ev, sid, sid_key()))
       return *err;

@@ -16,14 +16,22 @@
 
 namespace sb::codec {
 
+// An event of a type this codec does not know (the dialects add events over time): the
+// edge counts and skips it. Never reaches a call actor.
+struct tel_unknown {
+  std::string event;
+};
+
 using inbound_event =
-  std::variant<tel_connected, tel_start, tel_media, tel_mark, tel_dtmf, tel_stop>;
+  std::variant<tel_connected, tel_start, tel_media, tel_mark, tel_dtmf, tel_stop, tel_unknown>;
 
 // One codec per connection: it is stateful (the stream sid of `start`). Not thread-safe;
 // no exception escapes any member.
 //
 // decode() rules, both dialects:
 // - `connected` is accepted any time and carries nothing.
+// - An event of an unknown type is returned as tel_unknown (not an error), whatever it
+//   carries; a frame that is not a JSON object with a string `event` is still an error.
 // - `start` must come once; the stream sid is `start.<sid>` (falling back to the top-level
 //   sid); if both are present they must agree. Only 8000 Hz streams are accepted (the
 //   whole pipeline is 8 kHz): any other sample rate is a decode_error.

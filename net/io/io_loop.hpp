@@ -95,6 +95,7 @@ public:
   http_routes& routes() { return *routes_; }
   void run_posted();
   void on_tick();
+  bool stopping() const { return stopping_; }
   std::atomic<size_t> active_sessions_{0};
 
 private:

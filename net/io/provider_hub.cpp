@@ -130,8 +130,9 @@ void provider_hub::on_tick() {
   if (++tick_count_ % 5 != 0)  // every 100 ms is precise enough for deadlines
     return;
   auto now = steady::now();
+  stt_reconnect_due(now);
   for (auto& [id, s] : stt_) {
-    if (s->done)
+    if (s->done || s->reconnecting)
       continue;
     if (!s->open && now > s->deadline) {
       fail(s->owner, id, provider_kind::stt, failure_kind::timeout, 0, -1,

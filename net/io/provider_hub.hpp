@@ -46,6 +46,19 @@ struct stt_stream {
   std::string close_reason;
   steady::time_point last_sent{};
   steady::time_point deadline{};  // connect deadline while not open
+  // A stream lost mid-call is reopened under the same id and lease. The audio sent and
+  // not yet covered by a final result is sent again (at most replay_window of it), then
+  // what queued up while reconnecting.
+  struct sent_audio {
+    audio_bytes bytes;
+    uint64_t end_bytes = 0;  // stream offset of its end, in bytes of this connection
+  };
+  std::deque<sent_audio> replay;
+  size_t replay_bytes = 0;
+  uint64_t sent_bytes = 0;        // audio bytes sent on this connection
+  uint32_t reconnects = 0;        // since the last result on a connection
+  bool reconnecting = false;      // waiting for reconnect_at
+  steady::time_point reconnect_at{};
 };
 
 struct http_stream {
@@ -104,6 +117,11 @@ private:
   bool stt_write_front(stt_stream& s);
   static constexpr size_t max_stt_message_bytes = 16 * 1024;
   void stt_closed(stt_stream& s, bool connection_error, const std::string& why, lws* wsi);
+  // Whether the lost stream is reopened; if so, schedules it.
+  bool stt_reconnect(stt_stream& s, int status, int close_code, const std::string& why);
+  void stt_reconnect_due(steady::time_point now);
+  void stt_result_seen(stt_stream& s, double end_s);
+  static constexpr auto replay_window = std::chrono::seconds{2};
   void stt_queue(stt_stream& s, audio_bytes bytes, bool binary);
   void stt_queue_text(stt_stream& s, const std::string& text);
   // HTTP client pieces (http_client.cpp).

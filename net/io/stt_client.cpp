@@ -1,4 +1,5 @@
 // Deepgram live STT over a WebSocket client connection (see protocols.md section 3).
+#include <algorithm>
 #include <cstring>
 
 #include <caf/send.hpp>
@@ -129,11 +130,84 @@ void provider_hub::stt_receive(stt_stream& s, const char* data, size_t len, bool
       } else if constexpr (std::is_same_v<T, codec::stt_ignored>) {
         // Metadata and types we do not use.
       } else {
+        if constexpr (std::is_same_v<T, stt_transcript>)
+          stt_result_seen(s, e.is_final ? e.end_s : -1.0);
         e.id = s.id;
         caf::anon_send(s.owner, std::move(e));
       }
     },
     ev);
+}
+
+void provider_hub::stt_result_seen(stt_stream& s, double end_s) {
+  s.reconnects = 0;  // this connection works
+  if (end_s < 0)
+    return;
+  // Audio up to end_s has its final result: it need not be sent again after a loss.
+  auto per_s = s.encoding == audio_encoding::pcm16le ? 16000.0 : 8000.0;
+  auto covered = static_cast<uint64_t>(end_s * per_s);
+  while (!s.replay.empty() && s.replay.front().end_bytes <= covered) {
+    s.replay_bytes -= s.replay.front().bytes.size();
+    s.replay.pop_front();
+  }
+}
+
+bool provider_hub::stt_reconnect(stt_stream& s, int status, int close_code,
+                                 const std::string& why) {
+  const auto& o = loop_.options();
+  // Retry what a retry can cure: no connection, a 429 or 5xx, a stream cut by the
+  // provider or the network. A refused key or a request the provider rejects stays
+  // refused; a stream we were closing is not reopened.
+  bool curable = status == 0 || status == 429 || status >= 500;
+  bool bad_request_close = close_code == 1002 || close_code == 1003 ||
+                           close_code == 1007 || close_code == 1008 || close_code == 1009;
+  if (s.cancelled || s.done || s.finishing || !curable || bad_request_close ||
+      s.reconnects >= o.stt.reconnect_attempts || loop_.stopping())
+    return false;
+  ++s.reconnects;
+  ++loop_.probe().stt_reconnects;
+  auto backoff = std::chrono::milliseconds{200} * (1 << std::min(s.reconnects - 1, 5u));
+  spdlog::warn("stt stream {}: lost ({}), reopening in {} ms (try {} of {}), resending "
+               "{} ms of audio not yet transcribed",
+               s.id, why, backoff.count(), s.reconnects, o.stt.reconnect_attempts,
+               s.replay_bytes / (s.encoding == audio_encoding::pcm16le ? 16 : 8));
+  // What the lost connection had not transcribed goes first, then what queued since.
+  for (auto i = s.replay.rbegin(); i != s.replay.rend(); ++i)
+    s.out.push_front({std::move(i->bytes), true});
+  s.replay.clear();
+  s.replay_bytes = 0;
+  s.sent_bytes = 0;
+  s.buffered_audio = 0;
+  auto per_ms = s.encoding == audio_encoding::pcm16le ? 2 : 1;
+  for (auto& f : s.out)
+    if (f.binary)
+      s.buffered_audio += f.bytes.size() / per_ms;
+  // KeepAlive and the like were for the old connection.
+  s.out.erase(std::remove_if(s.out.begin(), s.out.end(), [](auto& f) { return !f.binary; }),
+              s.out.end());
+  s.open = false;
+  s.wsi = nullptr;
+  s.rx.clear();
+  s.close_code = 0;
+  s.close_reason.clear();
+  s.reconnecting = true;
+  s.reconnect_at = steady::now() + backoff;
+  s.deadline = s.reconnect_at + std::chrono::seconds{10};
+  return true;
+}
+
+void provider_hub::stt_reconnect_due(steady::time_point now) {
+  std::vector<stream_id> due;
+  for (auto& [id, s] : stt_)
+    if (s->reconnecting && now >= s->reconnect_at)
+      due.push_back(id);
+  for (auto id : due) {
+    auto i = stt_.find(id);
+    if (i == stt_.end())
+      continue;
+    i->second->reconnecting = false;
+    stt_connect(*i->second);  // may fail at once: then the owner hears of it
+  }
 }
 
 int provider_hub::stt_writeable(stt_stream& s) {
@@ -161,14 +235,24 @@ bool provider_hub::stt_write_front(stt_stream& s) {
       bytes += i->bytes.size();
   write_buf_.resize(LWS_PRE + bytes);
   auto* p = write_buf_.data() + LWS_PRE;
+  bool binary = first.binary;
   for (size_t k = 0; k < frames; ++k) {
-    std::memcpy(p, s.out.front().bytes.data(), s.out.front().bytes.size());
-    p += s.out.front().bytes.size();
-    if (k + 1 < frames)
-      s.out.pop_front();
+    auto& f = s.out.front();
+    std::memcpy(p, f.bytes.data(), f.bytes.size());
+    p += f.bytes.size();
+    if (binary) {  // kept until a final result covers it, to resend after a loss
+      s.sent_bytes += f.bytes.size();
+      s.replay_bytes += f.bytes.size();
+      s.replay.push_back({std::move(f.bytes), s.sent_bytes});
+    }
+    s.out.pop_front();
   }
-  bool binary = s.out.front().binary;
-  s.out.pop_front();
+  auto window = static_cast<size_t>(replay_window.count()) *
+                (s.encoding == audio_encoding::pcm16le ? 16000 : 8000);
+  while (s.replay_bytes > window && !s.replay.empty()) {
+    s.replay_bytes -= s.replay.front().bytes.size();
+    s.replay.pop_front();
+  }
   auto n = lws_write(s.wsi, reinterpret_cast<unsigned char*>(write_buf_.data() + LWS_PRE),
                      bytes, binary ? LWS_WRITE_BINARY : LWS_WRITE_TEXT);
   if (n < static_cast<int>(bytes))
@@ -180,11 +264,21 @@ bool provider_hub::stt_write_front(stt_stream& s) {
 void provider_hub::stt_closed(stt_stream& s, bool connection_error, const std::string& why,
                               lws* wsi) {
   auto id = s.id;
+  int status = connection_error && wsi ? static_cast<int>(lws_http_client_http_response(wsi))
+                                       : 0;
+  if (!s.cancelled && !s.done && s.owner &&
+      stt_reconnect(s, status, connection_error ? 0 : s.close_code,
+                    connection_error ? (status ? "HTTP " + std::to_string(status) : why)
+                                     : codec::close_reason_detail(s.close_code,
+                                                                  s.close_reason))) {
+    if (wsi)
+      lws_set_wsi_user(wsi, nullptr);
+    return;
+  }
   if (s.cancelled && s.owner) {
     caf::anon_send(s.owner, provider_closed{id, s.close_code ? s.close_code : 1000});
   } else if (!s.done && s.owner) {
     if (connection_error) {
-      int status = wsi ? static_cast<int>(lws_http_client_http_response(wsi)) : 0;
       auto dg_error = wsi ? custom_header(wsi, "dg-error:") : std::string{};
       auto kind = status == 429 ? failure_kind::rate_limited
                   : status > 0  ? failure_kind::http_status

@@ -173,15 +173,23 @@ void telephony_server::receive(session& s, const char* data, size_t len, bool bi
   std::visit(
     [&](auto& ev) {
       using T = std::decay_t<decltype(ev)>;
-      if constexpr (std::is_same_v<T, tel_media>) {
-        if (ev.audio.empty())
-          return;  // not the caller's track
-        if (s.route != route_state::to_actor) {
-          route_media(s, std::move(ev.audio));
-          return;
+      if constexpr (std::is_same_v<T, codec::tel_unknown>) {
+        // Twilio and Exotel add event types: skipped and counted, never a close.
+        if (loop_.probe().unknown_events++ % 1000 == 0)
+          spdlog::info("session {}: skipping event of unknown type '{}' (counted in "
+                       "sb_net_events_total{{kind=\"unknown_events\"}})",
+                       s.sid, ev.event.substr(0, 64));
+      } else {
+        if constexpr (std::is_same_v<T, tel_media>) {
+          if (ev.audio.empty())
+            return;  // not the caller's track
+          if (s.route != route_state::to_actor) {
+            route_media(s, std::move(ev.audio));
+            return;
+          }
         }
+        caf::anon_send(s.call, std::move(ev));
       }
-      caf::anon_send(s.call, std::move(ev));
     },
     std::get<codec::inbound_event>(result));
 }

@@ -236,6 +236,7 @@ std::vector<section_spec> build_schema() {
         text_key("model", &nc::stt, &stt_section::model, non_empty),
         text_key("language", &nc::stt, &stt_section::language, non_empty),
         dur_key("endpointing", &nc::stt, &stt_section::endpointing, 10ms, 60000ms),
+        u32_key("reconnect_attempts", &nc::stt, &stt_section::reconnect_attempts, 0, 20),
         dur_key("utterance_end", &nc::stt, &stt_section::utterance_end, 1000ms,
                 60000ms)}},
       {"llm",

@@ -72,6 +72,14 @@ TEST_CASE("deepgram stt: auth header and control frames") {
   CHECK(deepgram_finalize == R"({"type":"Finalize"})");
 }
 
+TEST_CASE("deepgram stt: a result's start and duration must be numbers") {
+  CHECK(expect_error(R"({"type":"Results","start":"0","channel":{"alternatives":)"
+                     R"([{"transcript":"a"}]}})") == "field 'start' is not a number");
+  auto t = expect<stt_transcript>(R"({"type":"Results","start":2.5,"duration":0.5,)"
+                                  R"("channel":{"alternatives":[{"transcript":"a"}]}})");
+  CHECK(t.end_s == Approx(3.0));
+}
+
 TEST_CASE("deepgram stt: the documented server messages") {
   auto t = expect<stt_transcript>(results);
   CHECK(t.id == 0);
@@ -79,6 +87,7 @@ TEST_CASE("deepgram stt: the documented server messages") {
   CHECK(t.confidence == Approx(0.96));
   CHECK(t.is_final);
   CHECK(t.speech_final);
+  CHECK(t.end_s == Approx(1.04));  // start 0.0 + duration 1.04
 
   expect<stt_speech_started>(R"({"type":"SpeechStarted","channel":[0,1],"timestamp":9.54})");
   expect<stt_utterance_end>(R"({"type":"UtteranceEnd","channel":[0,1],"last_word_end":2.395})");

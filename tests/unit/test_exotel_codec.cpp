@@ -119,7 +119,12 @@ TEST_CASE("exotel: errors") {
   CHECK_THAT(expect_error(*c, "{oops"), Contains("invalid JSON at byte 1"));
   CHECK(expect_error(*c, "42") == "frame is not a JSON object");
   CHECK(expect_error(*c, R"({"stream_sid":"MZ1"})") == "missing field 'event'");
-  CHECK(expect_error(*c, R"({"event":"bar","stream_sid":"MZ1"})") == "unknown event 'bar'");
+  // A new event type is not an error: it comes back as tel_unknown, to be skipped.
+  auto unknown = c->decode(R"({"event":"bar","stream_sid":"MZ1","bar":{"x":1}})");
+  REQUIRE(std::holds_alternative<sb::codec::inbound_event>(unknown));
+  auto& ue = std::get<sb::codec::inbound_event>(unknown);
+  REQUIRE(std::holds_alternative<sb::codec::tel_unknown>(ue));
+  CHECK(std::get<sb::codec::tel_unknown>(ue).event == "bar");
   CHECK(expect_error(*c, R"({"event":"media","stream_sid":"MZ1","media":{"payload":"%%%%"}})") ==
         "media payload is not valid base64");
   CHECK(expect_error(*c, R"({"event":"media","stream_sid":"MZ1","media":{"chunk":"1"}})") ==

@@ -119,7 +119,12 @@ TEST_CASE("twilio: malformed frames are decode errors") {
   CHECK(expect_error(*c, "\"media\"") == "frame is not a JSON object");
   CHECK(expect_error(*c, R"({"streamSid":"MZ1"})") == "missing field 'event'");
   CHECK(expect_error(*c, R"({"event":7})") == "field 'event' is not a string");
-  CHECK(expect_error(*c, R"({"event":"foo","streamSid":"MZ1"})") == "unknown event 'foo'");
+  // A new event type is not an error: it comes back as tel_unknown, to be skipped.
+  auto unknown = c->decode(R"({"event":"foo","streamSid":"MZ1","foo":{"x":1}})");
+  REQUIRE(std::holds_alternative<sb::codec::inbound_event>(unknown));
+  auto& ue = std::get<sb::codec::inbound_event>(unknown);
+  REQUIRE(std::holds_alternative<sb::codec::tel_unknown>(ue));
+  CHECK(std::get<sb::codec::tel_unknown>(ue).event == "foo");
   CHECK(expect_error(*c, R"({"event":"media","streamSid":"MZ1","media":{"payload":"A"}})") ==
         "media payload is not valid base64");
   CHECK(expect_error(*c, R"({"event":"media","streamSid":"MZ1","media":{"payload":"AA AA"}})") ==

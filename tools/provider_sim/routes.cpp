@@ -68,6 +68,13 @@ route_result route_http(sim_services& s, const http_request& req, int64_t now) {
   }
   if (req.path == "/sim/faults")
     return post || get ? sim_faults(s, req) : plain(method_not_allowed(req));
+  if (req.path == "/sim/stt/drop") {
+    // What a provider-side failure looks like to the client: every open STT stream is
+    // closed with 1011 on the next tick.
+    if (!post) return plain(method_not_allowed(req));
+    s.drop_stt = true;
+    return plain(json_reply(200, {{"dropping", true}}));
+  }
   if (req.path == "/sim/health") return plain(json_reply(200, {{"status", "ok"}}));
   return plain(not_found_reply(req.method, req.path));
 }

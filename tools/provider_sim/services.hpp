@@ -43,6 +43,7 @@ struct sim_services {
   usage_counters counters;
   fault_table faults;
   id_source ids;
+  bool drop_stt = false;  // POST /sim/stt/drop: cut every open STT stream (1011) next tick
 };
 
 } // namespace sb::sim

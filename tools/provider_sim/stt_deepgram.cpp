@@ -158,6 +158,12 @@ void stt_stream::on_tick(int64_t now) {
   push_close(now, 1011, "NET-0001");
 }
 
+void stt_stream::drop(int64_t now) {
+  if (closing_) return;
+  out_.clear();
+  push_close(now, 1011, "NET-0000");
+}
+
 void stt_stream::shutdown(int64_t now) {
   out_.clear();
   push_close(now, 1001, "server shutdown");

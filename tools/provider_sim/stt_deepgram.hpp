@@ -56,6 +56,7 @@ class stt_stream {
   void on_text(std::string_view text, int64_t now);
   void on_tick(int64_t now);  // idle timeout
   void shutdown(int64_t now); // server stopping: close with 1001
+  void drop(int64_t now);     // a failure on the provider's side: close with 1011 at once
 
   bool has_due(int64_t now) const { return !out_.empty() && out_.front().due_us <= now; }
   ws_message pop();

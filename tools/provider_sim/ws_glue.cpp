@@ -225,9 +225,12 @@ void stt_drain(sim_app& app, int64_t now) {
 }
 
 void stt_tick(sim_app& app, int64_t now) {
+  bool drop = app.services.drop_stt;
+  app.services.drop_stt = false;
   for (lws* wsi : app.stt_active) {
     auto* ps = static_cast<ws_session*>(lws_wsi_user(wsi));
     if (!ps || !ps->conn) continue;
+    if (drop) ps->conn->stream.drop(now);
     ps->conn->stream.on_tick(now);
     if (ps->conn->stream.has_due(now)) lws_callback_on_writable(wsi);
   }
