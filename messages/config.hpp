@@ -55,6 +55,7 @@ struct stt_section {
   millis endpointing{300};      // Deepgram `endpointing` (silence before speech_final)
   millis utterance_end{1000};   // Deepgram `utterance_end_ms` (>= 1000)
   uint32_t reconnect_attempts = 3;  // a stream lost mid-call is reopened this often
+  std::string ca_file;  // PEM bundle that verifies the provider's TLS certificate; "" = system
 };
 
 struct llm_section {
@@ -67,6 +68,7 @@ struct llm_section {
   uint32_t max_history = 20;   // messages kept besides the system prompt
   uint32_t max_tokens = 200;
   millis timeout{15000};       // whole reply
+  std::string ca_file;  // PEM bundle that verifies the provider's TLS certificate; "" = system
 };
 
 struct tts_section {
@@ -76,6 +78,7 @@ struct tts_section {
   std::string voice = "21m00Tcm4TlvDq8ikWAM";
   std::string model = "eleven_flash_v2_5";
   millis timeout{10000};       // one sentence
+  std::string ca_file;  // PEM bundle that verifies the provider's TLS certificate; "" = system
 };
 
 struct pool_section {

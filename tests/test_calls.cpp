@@ -158,7 +158,8 @@ TEST_CASE("an event of an unknown type is skipped and counted; the call goes on"
   auto r = run_calls(st.node_port, {s}).at(0);
   INFO(st.node_log());
   CHECK(r.turns_answered == 2);
-  CHECK(r.close_code == 0);  // the caller hung up itself
+  // The caller hung up itself (the node may answer its stop with 1000 first).
+  CHECK((r.close_code == 0 || r.close_code == 1000));
   auto metrics = sb::test::http_request(st.node_port, "GET", "/metrics").body;
   CHECK(metrics.find("sb_net_events_total{kind=\"unknown_events\"} 1") != std::string::npos);
   CHECK(metrics.find("sb_net_events_total{kind=\"protocol_errors\"} 0") != std::string::npos);
@@ -181,7 +182,8 @@ TEST_CASE("an STT stream lost mid-call is reopened on the same lease; the call g
   auto& r = e.results().at(0);
   INFO(st.node_log());
   CHECK(r.turns_answered == 3);
-  CHECK(r.close_code == 0);  // the caller hung up itself
+  // The caller hung up itself (the node may answer its stop with 1000 first).
+  CHECK((r.close_code == 0 || r.close_code == 1000));
   auto sim = get_json(st.sim_port, "/sim/stats");
   CHECK(sim["stt"]["test-dg"]["total"] == 2);  // one stream, opened twice
   CHECK(sim["stt"]["test-dg"]["refused"] == 0);

@@ -471,3 +471,38 @@ TEST_CASE("[pool.*] local_share: a part of max_active, reported where it was set
   REQUIRE(bad.size() == 1);
   CHECK(bad[0].rfind("c.ini:2: [pool.llm] local_share:", 0) == 0);
 }
+
+TEST_CASE("[stt|llm|tts] ca_file: a readable PEM bundle, or empty for the system store") {
+  temp_dir dir;
+  auto pem = dir.write("ca.pem", "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
+  auto junk = dir.write("junk.pem", "not a certificate\n");
+  auto ok = load_config("", {"stt.ca_file=" + pem, "llm.ca_file=" + pem, "tts.ca_file="});
+  CHECK(messages(ok) == strings{});
+  CHECK(ok.config.stt.ca_file == pem);
+  CHECK(ok.config.tts.ca_file.empty());
+  auto bad = errors_of("[tts]\nca_file = " + junk + "\n\n[llm]\nca_file = " + dir.path.string() +
+                       "/missing.pem\n");
+  REQUIRE(bad.size() == 2);
+  CHECK(bad[0] == "c.ini:2: [tts] ca_file: '" + junk +
+                    "' holds no PEM certificate (-----BEGIN CERTIFICATE-----) ('" + junk + "')");
+  CHECK(bad[1].rfind("c.ini:5: [llm] ca_file: cannot read", 0) == 0);
+}
+
+TEST_CASE("[call] stt_buffer_silence must still end an utterance at the provider") {
+  CHECK(messages(load_config("", {"call.stt_buffer=120s", "call.stt_buffer_silence=300ms"})) ==
+        strings{});
+  CHECK(errors_of("[stt]\nendpointing = 500ms\n\n[call]\nstt_buffer_silence = 400ms\n") ==
+        strings{"c.ini:5: [call] stt_buffer_silence: 400ms is shorter than [stt] endpointing "
+                "(500ms), so no pause in the kept audio would end an utterance"});
+}
+
+TEST_CASE("[stt] reconnect_attempts and [pool.*] reuse_delay take their ranges") {
+  auto r = load_config("", {"stt.reconnect_attempts=0", "pool.stt.reuse_delay=1s"});
+  CHECK(messages(r) == strings{});
+  CHECK(r.config.stt.reconnect_attempts == 0);
+  CHECK(r.config.pool_stt.reuse_delay == 1s);
+  CHECK(sb::node_config{}.pool_llm.reuse_delay == 0ms);
+  CHECK(sb::node_config{}.pool_tts.reuse_delay == 250ms);
+  CHECK(errors_of("[stt]\nreconnect_attempts = 21\n").size() == 1);
+  CHECK(errors_of("[pool.tts]\nreuse_delay = 2m\n").size() == 1);
+}

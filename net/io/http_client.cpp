@@ -11,6 +11,7 @@
 #include "net/codec/tts_codec.hpp"
 #include "net/io/io_loop.hpp"
 #include "net/io/provider_hub.hpp"
+#include "net/io/tls_detail.hpp"
 
 namespace sb::net {
 
@@ -91,6 +92,7 @@ void provider_hub::http_connect(std::unique_ptr<http_stream> hp) {
   lws_client_connect_info ci;
   std::memset(&ci, 0, sizeof ci);
   ci.context = loop_.context();
+  ci.vhost = loop_.client_vhost(h.kind);
   ci.address = h.url.host.c_str();
   ci.port = h.url.port;
   ci.path = h.path.c_str();
@@ -166,9 +168,14 @@ int provider_hub::http_callback(lws* wsi, lws_callback_reasons reason, void* use
     case LWS_CALLBACK_COMPLETED_CLIENT_HTTP:
       http_completed(*h);
       return 0;
-    case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
-      http_closed(*h, in ? static_cast<const char*>(in) : "connection error");
+    case LWS_CALLBACK_CLIENT_CONNECTION_ERROR: {
+      std::string why = in ? static_cast<const char*>(in) : "connection error";
+      const auto& o = loop_.options();
+      auto tls = tls_failure_detail(wsi, why, h->kind == provider_kind::llm ? o.llm.ca_file
+                                                                            : o.tts.ca_file);
+      http_closed(*h, tls.empty() ? why : tls);
       return 0;
+    }
     case LWS_CALLBACK_CLOSED_CLIENT_HTTP:
       http_closed(*h, "connection closed before the reply was complete");
       return 0;

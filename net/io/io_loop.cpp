@@ -109,12 +109,45 @@ bool io_loop::start(std::string& error) {
     return false;
   }
   port_ = static_cast<uint16_t>(lws_get_vhost_listen_port(lws_get_vhost_by_name(ctx_, "default")));
+  if (!create_client_vhosts(error)) {
+    lws_context_destroy(ctx_);
+    ctx_ = nullptr;
+    return false;
+  }
   {
     std::lock_guard<std::mutex> g{mutex_};
     accepting_posts_ = true;
   }
   lws_sul_schedule(ctx_, 0, &tick_->sul, &tick_timer::fire, tick_us);
   thread_ = std::thread([this] { run(); });
+  return true;
+}
+
+bool io_loop::create_client_vhosts(std::string& error) {
+  // One client vhost per provider, so each verifies its servers against its own CA
+  // bundle (or the system's trust store when it has none). Certificates and host names
+  // are always verified: no connection is ever made unverified.
+  const std::pair<const char*, const std::string*> which[3] = {
+    {"stt-client", &opts_.stt.ca_file},
+    {"llm-client", &opts_.llm.ca_file},
+    {"tts-client", &opts_.tts.ca_file}};
+  for (int k = 0; k < 3; ++k) {
+    lws_context_creation_info vi;
+    std::memset(&vi, 0, sizeof vi);
+    vi.port = CONTEXT_PORT_NO_LISTEN;
+    vi.vhost_name = which[k].first;
+    vi.protocols = protocols;
+    // A provider's own CA bundle replaces the system's store, it does not add to it.
+    vi.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT |
+                 (which[k].second->empty() ? 0 : LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS);
+    vi.client_ssl_ca_filepath = which[k].second->empty() ? nullptr : which[k].second->c_str();
+    client_vhosts_[k] = lws_create_vhost(ctx_, &vi);
+    if (!client_vhosts_[k]) {
+      error = std::string("cannot set up TLS for the ") + which[k].first +
+              (which[k].second->empty() ? "" : " with ca_file '" + *which[k].second + "'");
+      return false;
+    }
+  }
   return true;
 }
 

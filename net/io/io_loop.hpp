@@ -90,6 +90,9 @@ public:
 
   // Used by the lws callbacks (I/O thread only).
   lws_context* context() const { return ctx_; }
+  // The client vhost of a provider: its TLS trust is that provider's `ca_file`, or the
+  // system's trust store.
+  lws_vhost* client_vhost(provider_kind k) const { return client_vhosts_[static_cast<int>(k)]; }
   telephony_server& telephony() { return *telephony_; }
   provider_hub& providers() { return *providers_; }
   http_routes& routes() { return *routes_; }
@@ -105,6 +108,8 @@ private:
   net_probe own_probe_;
   net_probe* probe_;
   lws_context* ctx_ = nullptr;
+  lws_vhost* client_vhosts_[3] = {nullptr, nullptr, nullptr};
+  bool create_client_vhosts(std::string& error);
   std::unique_ptr<lwsloop::event_loop> uv_;
   uint16_t port_ = 0;
   std::thread thread_;

@@ -58,6 +58,7 @@ struct stt_stream {
   uint64_t sent_bytes = 0;        // audio bytes sent on this connection
   uint32_t reconnects = 0;        // since the last result on a connection
   bool reconnecting = false;      // waiting for reconnect_at
+  bool tls_failed = false;        // the certificate was refused: no retry
   steady::time_point reconnect_at{};
 };
 

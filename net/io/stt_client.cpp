@@ -8,6 +8,7 @@
 #include "net/codec/deepgram_stt_codec.hpp"
 #include "net/io/io_loop.hpp"
 #include "net/io/provider_hub.hpp"
+#include "net/io/tls_detail.hpp"
 
 namespace sb::net {
 
@@ -40,6 +41,7 @@ void provider_hub::stt_connect(stt_stream& s) {
   lws_client_connect_info ci;
   std::memset(&ci, 0, sizeof ci);
   ci.context = loop_.context();
+  ci.vhost = loop_.client_vhost(provider_kind::stt);
   ci.address = o.stt.url.host.c_str();
   ci.port = o.stt.url.port;
   ci.path = path.c_str();
@@ -101,10 +103,14 @@ int provider_hub::stt_callback(lws* wsi, lws_callback_reasons reason, void* user
         s->close_reason.assign(reinterpret_cast<const char*>(b) + 2, len - 2);
       }
       return 0;
-    case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
-      stt_closed(*s, true, in ? std::string(static_cast<const char*>(in)) : "connection error",
-                 wsi);
+    case LWS_CALLBACK_CLIENT_CONNECTION_ERROR: {
+      std::string why = in ? static_cast<const char*>(in) : "connection error";
+      auto tls = tls_failure_detail(wsi, why, loop_.options().stt.ca_file);
+      if (!tls.empty())
+        s->tls_failed = true;  // a retry meets the same certificate
+      stt_closed(*s, true, tls.empty() ? why : tls, wsi);
       return 0;
+    }
     case LWS_CALLBACK_CLIENT_CLOSED:
       stt_closed(*s, false, "", wsi);
       return 0;
@@ -161,7 +167,7 @@ bool provider_hub::stt_reconnect(stt_stream& s, int status, int close_code,
   bool curable = status == 0 || status == 429 || status >= 500;
   bool bad_request_close = close_code == 1002 || close_code == 1003 ||
                            close_code == 1007 || close_code == 1008 || close_code == 1009;
-  if (s.cancelled || s.done || s.finishing || !curable || bad_request_close ||
+  if (s.cancelled || s.done || s.finishing || !curable || bad_request_close || s.tls_failed ||
       s.reconnects >= o.stt.reconnect_attempts || loop_.stopping())
     return false;
   ++s.reconnects;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <fstream>
 
 #include "runtime/config/values.hpp"
 
@@ -115,6 +116,17 @@ std::string node_name(const std::string& v) {
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-' && c != '_')
       return "may contain only letters, digits, '.', '-' and '_'";
   return "";
+}
+
+// A PEM bundle of CA certificates: "" (the system's trust store) or a readable file.
+std::string pem_bundle(const std::string& v) {
+  if (v.empty()) return "";
+  std::ifstream f(v);
+  if (!f) return "cannot read '" + v + "'";
+  std::string line;
+  while (std::getline(f, line))
+    if (line.rfind("-----BEGIN CERTIFICATE-----", 0) == 0) return "";
+  return "'" + v + "' holds no PEM certificate (-----BEGIN CERTIFICATE-----)";
 }
 
 std::string transcripts_store(const std::string& v) {
@@ -238,7 +250,8 @@ std::vector<section_spec> build_schema() {
         dur_key("endpointing", &nc::stt, &stt_section::endpointing, 10ms, 60000ms),
         u32_key("reconnect_attempts", &nc::stt, &stt_section::reconnect_attempts, 0, 20),
         dur_key("utterance_end", &nc::stt, &stt_section::utterance_end, 1000ms,
-                60000ms)}},
+                60000ms),
+        text_key("ca_file", &nc::stt, &stt_section::ca_file, pem_bundle)}},
       {"llm",
        {text_key("provider", &nc::llm, &llm_section::provider, one_of({"openai"})),
         url_key(&nc::llm, "http,https", {"/chat/completions"}), api_key_env_key(&nc::llm),
@@ -246,7 +259,8 @@ std::vector<section_spec> build_schema() {
         text_key("system_prompt", &nc::llm, &llm_section::system_prompt, any_text),
         u32_key("max_history", &nc::llm, &llm_section::max_history, 0, 1000),
         u32_key("max_tokens", &nc::llm, &llm_section::max_tokens, 1, 1000000),
-        dur_key("timeout", &nc::llm, &llm_section::timeout, 100ms, minutes(10))}},
+        dur_key("timeout", &nc::llm, &llm_section::timeout, 100ms, minutes(10)),
+        text_key("ca_file", &nc::llm, &llm_section::ca_file, pem_bundle)}},
       {"tts",
        {text_key("provider", &nc::tts, &tts_section::provider,
                  one_of({"elevenlabs", "deepgram"})),
@@ -254,7 +268,8 @@ std::vector<section_spec> build_schema() {
         api_key_env_key(&nc::tts),
         text_key("voice", &nc::tts, &tts_section::voice, non_empty),
         text_key("model", &nc::tts, &tts_section::model, non_empty),
-        dur_key("timeout", &nc::tts, &tts_section::timeout, 100ms, minutes(10))}},
+        dur_key("timeout", &nc::tts, &tts_section::timeout, 100ms, minutes(10)),
+        text_key("ca_file", &nc::tts, &tts_section::ca_file, pem_bundle)}},
       pool("pool.stt", &nc::pool_stt, false),
       pool("pool.llm", &nc::pool_llm, true),
       pool("pool.tts", &nc::pool_tts, false),

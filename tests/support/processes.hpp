@@ -61,7 +61,8 @@ struct stack {
   child node;
   uint16_t sim_port = 0;
   uint16_t node_port = 0;
-  // Extra simulator flags and node --set overrides.
+  // Extra simulator flags and node --set overrides ("{sim_port}" in an override becomes
+  // the simulator's port).
   stack(const std::vector<std::string>& sim_flags, const std::vector<std::string>& sets,
         const std::vector<std::string>& extra_env = {});
   std::string node_log() const;

@@ -27,6 +27,8 @@ struct sim_config {
   unsigned tts_chunk_ms = 100;
 
   unsigned release_lag_ms = 0;          // a closed stream still counts this long
+  std::string tls_cert;                 // PEM: serve https:// and wss:// only
+  std::string tls_key;
 
   double vad_threshold = 500; // RMS on the 16-bit scale
   bool require_key = true;

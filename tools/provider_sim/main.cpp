@@ -99,6 +99,13 @@ void add_options(CLI::App& app, sim_config& cfg, std::string& listen,
          "STT energy VAD: RMS on the 16-bit scale above which a 20 ms block is speech")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
+  auto cert = app.add_option("--tls-cert", cfg.tls_cert,
+                             "serve TLS (https://, wss://) with this PEM certificate chain")
+                  ->check(CLI::ExistingFile);
+  app.add_option("--tls-key", cfg.tls_key, "the PEM private key of --tls-cert")
+      ->check(CLI::ExistingFile)
+      ->needs(cert);
+  cert->needs("--tls-key");
   app.add_flag("--require-key,!--no-require-key", cfg.require_key,
                "reject requests without an API key with 401 (default on; "
                "--require-key=false or --no-require-key to turn off)");

@@ -68,6 +68,11 @@ bool sim_server::start(std::string& error) {
   info.pvo = &pvo;
   info.user = app_.get();
   info.keepalive_timeout = 60;
+  if (!cfg.tls_cert.empty()) {
+    info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+    info.ssl_cert_filepath = cfg.tls_cert.c_str();
+    info.ssl_private_key_filepath = cfg.tls_key.c_str();
+  }
   info.max_http_header_data = 8192;
   loop_.configure(info);
   lws_context* ctx = lws_create_context(&info);
