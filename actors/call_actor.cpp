@@ -60,9 +60,15 @@ protected:
     // caller speech is barge-in.
     auto replying = reply_handlers();
     thinking_ = replying.or_else(common_);
-    responding_ =
-      caf::message_handler{[this](tel_mark& m) { on_mark(m); }}.or_else(replying).or_else(
-        common_);
+    responding_ = caf::message_handler{
+      [this](tel_mark& m) { on_mark(m); },
+      [this](stt_speech_started& e) {
+        // call.barge_in = vad: the caller's voice stops the reply before any word of it
+        // is transcribed.
+        if (e.id == d_.stt && d_.deps.settings.barge_in_on_vad)
+          barge_in();
+      },
+    }.or_else(replying).or_else(common_);
     // ENDED: waiting for provider connections to close so their leases go back.
     ending_ = caf::message_handler{
       [this](provider_closed& c) { stream_ended(c.id, lease_outcome::unused); },

@@ -51,6 +51,9 @@ struct call_settings {
   std::string system_prompt;
   uint32_t max_history = 20;
   std::string greeting;
+  // Barge-in on the provider's voice activity event (SpeechStarted) while the reply
+  // plays, instead of on the first transcribed words.
+  bool barge_in_on_vad = false;
   std::chrono::milliseconds max_duration{3600000};
   std::chrono::milliseconds start_timeout{10000};  // connected -> start
   // Said when the LLM fails, so the caller is never left in silence.

@@ -122,6 +122,7 @@ struct sessions_section {
 
 struct call_section {
   std::string greeting;              // spoken when the call starts; empty = none
+  std::string barge_in = "transcript";  // transcript | vad: what interrupts a reply
   millis max_duration{3600000};      // hard cap per call
   millis stt_buffer{60000};          // caller audio kept while waiting for STT
   millis stt_buffer_silence{1500};   // longest silence kept in it

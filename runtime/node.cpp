@@ -58,6 +58,7 @@ call_settings make_settings(const node_config& cfg, const node_pools& pools) {
   s.system_prompt = cfg.llm.system_prompt;
   s.max_history = cfg.llm.max_history;
   s.greeting = cfg.call.greeting;
+  s.barge_in_on_vad = cfg.call.barge_in == "vad";
   s.max_duration = cfg.call.max_duration;
   s.start_timeout = cfg.call.start_timeout;
   s.max_tokens = cfg.llm.max_tokens;

@@ -261,3 +261,42 @@ TEST_CASE_METHOD(fixture, "a key pressed during the reply interrupts it like spe
   REQUIRE(prov->llm_requests.size() == 2);
   CHECK(prov->llm_requests[1].back().content == "(The caller pressed 1 on the keypad.)");
 }
+
+namespace {
+
+struct vad_fixture : fixture {
+  vad_fixture() {
+    caf::anon_send_exit(call, caf::exit_reason::kill);
+    sched.run();
+    sb::call_deps d;
+    d.info = {2, sb::dialect::twilio, "", "127.0.0.1"};
+    d.telephony = tel;
+    d.providers = prov;
+    d.settings.barge_in_on_vad = true;
+    call = sb::spawn_call(sys, d);
+    sched.run();
+  }
+};
+
+} // namespace
+
+TEST_CASE_METHOD(vad_fixture, "barge_in = vad: the voice event stops the playing reply") {
+  start();
+  said("tell me a story");
+  reply("Once upon a time.");
+  tell(sb::tts_audio{prov->tts, sb::audio_bytes(800, 0x7f)});
+  REQUIRE_FALSE(tel->has("clear"));
+  tell(sb::stt_speech_started{prov->stt});
+  CHECK(tel->has("clear"));
+}
+
+TEST_CASE_METHOD(fixture, "barge_in = transcript: the voice event alone does not interrupt") {
+  start();
+  said("tell me a story");
+  reply("Once upon a time.");
+  tell(sb::tts_audio{prov->tts, sb::audio_bytes(800, 0x7f)});
+  tell(sb::stt_speech_started{prov->stt});
+  CHECK_FALSE(tel->has("clear"));
+  tell(sb::stt_transcript{prov->stt, "wait", false, false, 0.9});
+  CHECK(tel->has("clear"));
+}

@@ -505,4 +505,7 @@ TEST_CASE("[stt] reconnect_attempts and [pool.*] reuse_delay take their ranges")
   CHECK(sb::node_config{}.pool_tts.reuse_delay == 250ms);
   CHECK(errors_of("[stt]\nreconnect_attempts = 21\n").size() == 1);
   CHECK(errors_of("[pool.tts]\nreuse_delay = 2m\n").size() == 1);
+  CHECK(load_config("", {"call.barge_in=vad"}).config.call.barge_in == "vad");
+  CHECK(errors_of("[call]\nbarge_in = sometimes\n") ==
+        strings{"c.ini:2: [call] barge_in: must be one of: transcript, vad ('sometimes')"});
 }
