@@ -165,21 +165,29 @@ TEST_CASE("an event of an unknown type is skipped and counted; the call goes on"
   CHECK(metrics.find("sb_net_events_total{kind=\"protocol_errors\"} 0") != std::string::npos);
 }
 
-TEST_CASE("an STT stream lost mid-call is reopened on the same lease; the call goes on") {
-  sb::test::stack st(fast_sim, {});
+// One caller of three turns; once its first reply has been asked for, the simulated
+// provider cuts its STT stream (1011), after setting `faults` when not empty.
+sb::caller::result call_with_stt_cut(const sb::test::stack& st, const std::string& faults) {
   script s;
   s.turns = 3;
   sb::caller::engine e("127.0.0.1", st.node_port);
   e.add(s);
-  // Once the first reply has been asked for, the provider cuts the stream (1011).
   std::thread cutter([&] {
-    if (sb::test::wait_until([&] { return llm_requests(st.sim_port) >= 1; }, 30s))
-      sb::test::http_request(st.sim_port, "POST", "/sim/stt/drop");
+    if (!sb::test::wait_until([&] { return llm_requests(st.sim_port) >= 1; }, 30s))
+      return;
+    if (!faults.empty())
+      sb::test::http_request(st.sim_port, "POST", "/sim/faults", faults);
+    sb::test::http_request(st.sim_port, "POST", "/sim/stt/drop");
   });
   bool finished = e.run(60s);
   cutter.join();
   REQUIRE(finished);
-  auto& r = e.results().at(0);
+  return e.results().at(0);
+}
+
+TEST_CASE("an STT stream lost mid-call is reopened on the same lease; the call goes on") {
+  sb::test::stack st(fast_sim, {});
+  auto r = call_with_stt_cut(st, "");
   INFO(st.node_log());
   CHECK(r.turns_answered == 3);
   // The caller hung up itself (the node may answer its stop with 1000 first).
@@ -197,21 +205,8 @@ TEST_CASE("an STT stream lost mid-call is reopened on the same lease; the call g
 
 TEST_CASE("an STT stream that cannot be reopened ends the call after its tries") {
   sb::test::stack st(fast_sim, {"stt.reconnect_attempts=2"});
-  script s;
-  s.turns = 3;
-  sb::caller::engine e("127.0.0.1", st.node_port);
-  e.add(s);
-  std::thread cutter([&] {
-    if (sb::test::wait_until([&] { return llm_requests(st.sim_port) >= 1; }, 30s)) {
-      // From now on every new stream is refused (500), and the open one is cut.
-      sb::test::http_request(st.sim_port, "POST", "/sim/faults", R"({"stt":"http500"})");
-      sb::test::http_request(st.sim_port, "POST", "/sim/stt/drop");
-    }
-  });
-  bool finished = e.run(60s);
-  cutter.join();
-  REQUIRE(finished);
-  auto& r = e.results().at(0);
+  // From the cut on, every new stream is refused (500).
+  auto r = call_with_stt_cut(st, R"({"stt":"http500"})");
   INFO(st.node_log());
   CHECK(r.close_code == 1011);
   CHECK(r.close_reason.find("speech-to-text") != std::string::npos);

@@ -55,6 +55,12 @@ std::vector<std::string> tls_sets(const std::string& ca) {
           "tts.ca_file=" + ca};
 }
 
+// The simulator serving TLS with `cert`, a node trusting `ca` for every provider.
+sb::test::stack tls_stack(const tls_files& f, const std::string& cert, const std::string& ca) {
+  return sb::test::stack({"--tts-ms-per-char", "5", "--tls-cert", cert, "--tls-key", f.key},
+                         tls_sets(ca));
+}
+
 sb::caller::result one_call(uint16_t port, int turns) {
   sb::caller::engine e("127.0.0.1", port);
   sb::caller::script s;
@@ -68,8 +74,7 @@ sb::caller::result one_call(uint16_t port, int turns) {
 
 TEST_CASE("a whole call over TLS to every provider, verified against ca_file") {
   tls_files f;
-  sb::test::stack st({"--tts-ms-per-char", "5", "--tls-cert", f.cert, "--tls-key", f.key},
-                     tls_sets(f.ca));
+  auto st = tls_stack(f, f.cert, f.ca);
   auto r = one_call(st.node_port, 2);
   INFO(st.node_log());
   CHECK(r.turns_answered == 2);
@@ -79,8 +84,7 @@ TEST_CASE("a whole call over TLS to every provider, verified against ca_file") {
 
 TEST_CASE("a provider certificate from another CA fails the stream with the reason") {
   tls_files f;
-  sb::test::stack st({"--tts-ms-per-char", "5", "--tls-cert", f.cert, "--tls-key", f.key},
-                     tls_sets(f.other_ca));
+  auto st = tls_stack(f, f.cert, f.other_ca);
   auto r = one_call(st.node_port, 1);
   INFO(st.node_log());
   CHECK(r.turns_answered == 0);
@@ -95,9 +99,7 @@ TEST_CASE("a provider certificate from another CA fails the stream with the reas
 
 TEST_CASE("a provider certificate for another host name fails the stream") {
   tls_files f;
-  sb::test::stack st(
-    {"--tts-ms-per-char", "5", "--tls-cert", f.wrong_host_cert, "--tls-key", f.key},
-    tls_sets(f.ca));
+  auto st = tls_stack(f, f.wrong_host_cert, f.ca);
   auto r = one_call(st.node_port, 1);
   INFO(st.node_log());
   CHECK(r.close_code == 1011);
