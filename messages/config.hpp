@@ -100,8 +100,8 @@ struct admission_section {
   uint32_t per_agent_per_minute = 0;
   std::vector<std::string> trusted_ips;      // CIDR; exempt from the per-IP limits
   std::vector<std::string> trusted_proxies;  // CIDR; X-Forwarded-For believed from these
-  uint32_t pending_per_ip = 20;   // connections without start, per client address
-  uint32_t pending_max = 500;     // connections without start, on the node
+  uint32_t pending_per_ip = 100;  // connections without start, per client address
+  uint32_t pending_max = 1000;    // connections without start, on the node
   uint32_t max_message_bytes = 65536;   // one inbound WebSocket message
   uint32_t max_frames_per_second = 200; // inbound frames per connection (burst: as many)
 };

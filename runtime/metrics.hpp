@@ -69,6 +69,7 @@ private:
   prometheus::Family<prometheus::Counter>* failures_;
   prometheus::Family<prometheus::Counter>* fallbacks_;
   prometheus::Counter* backlog_dropped_;
+  prometheus::Gauge* pending_ = nullptr;  // connections without start
   prometheus::Family<prometheus::Gauge>* pool_gauges_;
   prometheus::Family<prometheus::Counter>* pool_totals_;
   std::mutex pool_mutex_;

@@ -474,8 +474,8 @@ TEST_CASE("[pool.*] local_share: a part of max_active, reported where it was set
 
 TEST_CASE("[admission] edge limits: defaults, ranges and CIDR lists") {
   sb::node_config d;
-  CHECK(d.admission.pending_per_ip == 20);
-  CHECK(d.admission.pending_max == 500);
+  CHECK(d.admission.pending_per_ip == 100);
+  CHECK(d.admission.pending_max == 1000);
   CHECK(d.admission.max_message_bytes == 65536);
   CHECK(d.admission.max_frames_per_second == 200);
   CHECK(d.admission.trusted_proxies.empty());

@@ -27,8 +27,8 @@ struct admission_limits {
   uint32_t calls_per_minute = 0;      // 0 = unlimited
   uint32_t per_ip_per_minute = 0;     // 0 = unlimited
   uint32_t per_agent_per_minute = 0;  // 0 = unlimited
-  uint32_t pending_per_ip = 20;
-  uint32_t pending_max = 500;
+  uint32_t pending_per_ip = 100;
+  uint32_t pending_max = 1000;
   uint32_t max_calls = 2000;
   std::vector<std::string> trusted_ips;  // CIDR; exempt from the per-IP limits
   std::chrono::milliseconds start_timeout{2000};

@@ -67,7 +67,10 @@ private:
 
 } // namespace
 
-telephony_server::telephony_server(io_loop& loop) : loop_(loop) {
+telephony_server::telephony_server(io_loop& loop)
+  : loop_(loop),
+    gate_(loop.options().admission, loop.options().max_calls, loop.options().start_timeout,
+          loop.probe()) {
   port_ = std::make_shared<port_impl>(loop, *this);
 }
 
@@ -84,11 +87,18 @@ int telephony_server::confirm_upgrade(lws* wsi) {
   };
   if (!parse_path(uri, kind, route))
     return refuse(404, "not_found", "WebSocket paths are /ws/twilio and /ws/exotel");
-  if (loop_.draining())
-    return refuse(503, "unavailable", "draining");
-  if (sessions_.size() >= loop_.options().max_calls)
-    return refuse(503, "unavailable", "at capacity");
-  return 0;
+  drop_confirmed();
+  auto caller = gate_.caller(wsi, route);
+  int r = gate_.upgrade(wsi, caller, loop_.active_sessions(), loop_.draining());
+  if (r == 0)
+    confirmed_ = confirmed{wsi, std::move(caller)};
+  return r;
+}
+
+void telephony_server::drop_confirmed() {
+  if (confirmed_)
+    gate_.abandon(confirmed_->caller);
+  confirmed_.reset();
 }
 
 int telephony_server::callback(lws* wsi, lws_callback_reasons reason, void* user, void* in,
@@ -101,9 +111,11 @@ int telephony_server::callback(lws* wsi, lws_callback_reasons reason, void* user
       established(wsi, user);
       return 0;
     case LWS_CALLBACK_RECEIVE:
-      if (s)
+      if (s) {
+        auto remaining = lws_remaining_packet_payload(wsi);
         receive(*s, static_cast<const char*>(in), len, lws_frame_is_binary(wsi),
-                lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0);
+                lws_is_final_fragment(wsi) && remaining == 0, remaining);
+      }
       return 0;
     case LWS_CALLBACK_SERVER_WRITEABLE:
       return s ? writeable(*s) : 0;
@@ -126,34 +138,91 @@ void telephony_server::established(lws* wsi, void* user) {
   auto s = std::make_unique<session>();
   s->sid = next_sid_++;
   s->wsi = wsi;
-  call_spawn_info info;
-  info.session = s->sid;
-  parse_path(request_uri(wsi), info.kind, info.route);
-  char ip[64] = {0};
-  lws_get_peer_simple(wsi, ip, sizeof ip);
-  info.remote_ip = ip;
-  s->codec = codec::make_telephony_codec(info.kind);
+  std::string route;
+  parse_path(request_uri(wsi), s->kind, route);
+  if (confirmed_ && confirmed_->wsi == wsi) {
+    s->caller = std::move(confirmed_->caller);
+    confirmed_.reset();
+  } else {
+    // Not seen in HTTP_CONFIRM_UPGRADE just before (lws did not call it): admit it now.
+    drop_confirmed();
+    s->caller = gate_.caller(wsi, route);
+    auto v = gate_.admit(s->caller, loop_.active_sessions(), loop_.draining());
+    if (!v.admitted)
+      s->state = phase::refused;
+  }
+  s->codec = codec::make_telephony_codec(s->kind);
+  const auto fps = loop_.options().admission.max_frames_per_second;
+  auto now = clock::now();
+  s->frames = admission::token_bucket(fps, fps, now);
   *static_cast<session**>(user) = s.get();
   auto& ref = *s;
   sessions_.emplace(s->sid, std::move(s));
-  ++loop_.active_sessions_;
   ++loop_.probe().sessions_accepted;
-  ref.call = loop_.options().spawn_call(info);
-  if (!ref.call)
-    close(ref.sid, 1011, "no call actor");
+  if (ref.state == phase::refused) {
+    close(ref.sid, 4503, "refused by admission");
+    return;
+  }
+  start_deadlines_.emplace_back(now + loop_.options().start_timeout, ref.sid);
+}
+
+void telephony_server::begin_call(session& s, tel_start start) {
+  auto v = gate_.start(s.caller, loop_.active_sessions(), loop_.draining());
+  if (!v.admitted) {
+    s.state = phase::refused;
+    close(s.sid, 4503, v.reason);  // like HTTP 503: try again later
+    return;
+  }
+  s.state = phase::call;
+  ++loop_.active_sessions_;
+  call_spawn_info info;
+  info.session = s.sid;
+  info.kind = s.kind;
+  info.route = s.caller.agent;
+  info.remote_ip = s.caller.ip;
+  s.call = loop_.options().spawn_call(info);
+  if (!s.call) {
+    close(s.sid, 1011, "no call actor");
+    return;
+  }
+  // Sent before any media the caller sends next: the actor sees them in order.
+  caf::anon_send(s.call, std::move(start));
+}
+
+void telephony_server::expire_pending(clock::time_point now) {
+  while (!start_deadlines_.empty() && start_deadlines_.front().first <= now) {
+    auto sid = start_deadlines_.front().second;
+    start_deadlines_.pop_front();
+    auto* s = find(sid);
+    if (!s || s->state != phase::pending || s->closing)
+      continue;
+    ++loop_.probe().closed_no_start;
+    close(sid, 1008,
+          "no start event within " +
+            std::to_string(loop_.options().start_timeout.count()) + " ms");
+  }
 }
 
 void telephony_server::receive(session& s, const char* data, size_t len, bool binary,
-                               bool final) {
+                               bool final, size_t remaining) {
   if (s.closing)
     return;
   if (binary) {
     protocol_error(s, 1003, "binary frames are not part of the protocol: send JSON text");
     return;
   }
-  if (s.rx.size() + len > max_frame_bytes) {
-    protocol_error(s, 1009, "message too big (limit " + std::to_string(max_frame_bytes) +
-                              " bytes)");
+  const size_t max_bytes = loop_.options().admission.max_message_bytes;
+  // The frame header says how much is coming: refuse before it has arrived.
+  if (s.rx.size() + len + remaining > max_bytes) {
+    ++loop_.probe().closed_message_size;
+    protocol_error(s, 1009, "message too big (limit " + std::to_string(max_bytes) + " bytes)");
+    return;
+  }
+  if (remaining == 0 && !s.frames.take(clock::now())) {
+    ++loop_.probe().closed_frame_rate;
+    protocol_error(s, 1008, "too many frames (limit " +
+                              std::to_string(loop_.options().admission.max_frames_per_second) +
+                              " per second)");
     return;
   }
   if (!final) {
@@ -173,6 +242,13 @@ void telephony_server::receive(session& s, const char* data, size_t len, bool bi
   std::visit(
     [&](auto& ev) {
       using T = std::decay_t<decltype(ev)>;
+      if (s.state != phase::call) {
+        // Before start the codec lets through only connected and start.
+        if constexpr (std::is_same_v<T, tel_start>)
+          if (s.state == phase::pending)
+            begin_call(s, std::move(ev));
+        return;
+      }
       if constexpr (std::is_same_v<T, tel_media>) {
         if (ev.audio.empty())
           return;  // not the caller's track
@@ -241,11 +317,15 @@ void telephony_server::closed(lws* wsi, void* user) {
   if (!s)
     return;
   *static_cast<session**>(user) = nullptr;
-  if (s->call && !s->told_call)
-    caf::anon_send(s->call, tel_closed{s->close_code, s->close_reason});
+  if (s->state == phase::pending)
+    gate_.abandon(s->caller);
+  if (s->state == phase::call) {
+    if (s->call && !s->told_call)
+      caf::anon_send(s->call, tel_closed{s->close_code, s->close_reason});
+    --loop_.active_sessions_;
+  }
   playing_.erase(s->sid);
   sessions_.erase(s->sid);
-  --loop_.active_sessions_;
 }
 
 void telephony_server::route_audio(session_id sid, stream_id stt) {
@@ -323,9 +403,12 @@ void telephony_server::pump(session& s, clock::time_point now) {
 }
 
 void telephony_server::on_tick() {
+  auto now = clock::now();
+  drop_confirmed();  // a handshake that failed after its upgrade was admitted
+  gate_.on_tick(now);
+  expire_pending(now);
   if (playing_.empty())
     return;
-  auto now = clock::now();
   for (auto it = playing_.begin(); it != playing_.end();) {
     auto* s = find(*it);
     if (s)
@@ -373,6 +456,12 @@ void telephony_server::close(session_id sid, uint16_t code, std::string reason) 
   auto* s = find(sid);
   if (!s || s->closing)
     return;
+  if (s->state == phase::pending) {
+    // Its place among the connections without start is free now, not only once the
+    // caller has acknowledged the close (which a flooder may never do).
+    gate_.abandon(s->caller);
+    s->state = phase::refused;
+  }
   s->pending.clear();
   playing_.erase(sid);
   s->closing = true;
