@@ -500,6 +500,9 @@ TEST_CASE("[admission] edge limits: defaults, ranges and CIDR lists") {
   CHECK(errors_of("[admission]\nmax_message_bytes = 100\n") ==
         strings{"c.ini:2: [admission] max_message_bytes: must be from 1024 to 16777216 "
                 "('100')"});
+  CHECK(errors_of("[admission]\npending_max = 10\npending_per_ip = 11\n") ==
+        strings{"c.ini:3: [admission] pending_per_ip: 11 is more than pending_max (10); "
+                "one address could then take every place"});
   CHECK(errors_of("[admission]\nmax_frames_per_second = 50\n") ==
         strings{"c.ini:2: [admission] max_frames_per_second: must be from 60 to 100000 "
                 "('50')"});
