@@ -44,6 +44,7 @@ void telephony_server::established(lws* wsi, void* user) {
   s->sid = next_sid_++;
   s->wsi = wsi;
   std::string route;
+  std::string refused;  // why admission refused it here
   parse_path(request_uri(wsi), s->kind, route);
   if (confirmed_ && confirmed_->wsi == wsi) {
     s->caller = std::move(confirmed_->caller);
@@ -53,8 +54,10 @@ void telephony_server::established(lws* wsi, void* user) {
     drop_confirmed();
     s->caller = gate_.caller(wsi, route);
     auto v = gate_.admit(s->caller, loop_.active_sessions(), loop_.draining());
-    if (!v.admitted)
+    if (!v.admitted) {
       s->state = phase::refused;
+      refused = v.reason;
+    }
   }
   s->codec = codec::make_telephony_codec(s->kind);
   const auto fps = loop_.options().admission.max_frames_per_second;
@@ -65,7 +68,7 @@ void telephony_server::established(lws* wsi, void* user) {
   sessions_.emplace(s->sid, std::move(s));
   ++loop_.probe().sessions_accepted;
   if (ref.state == phase::refused) {
-    close(ref.sid, 4503, "refused by admission");
+    close(ref.sid, 4503, refused);
     return;
   }
   start_deadlines_.emplace_back(now + loop_.options().start_timeout, ref.sid);
