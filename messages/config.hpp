@@ -103,7 +103,12 @@ struct admission_section {
   uint32_t calls_per_minute = 0;      // 0 = unlimited
   uint32_t per_ip_per_minute = 0;
   uint32_t per_agent_per_minute = 0;
-  std::vector<std::string> trusted_ips;
+  std::vector<std::string> trusted_ips;      // CIDR; exempt from the per-IP limits
+  std::vector<std::string> trusted_proxies;  // CIDR; X-Forwarded-For believed from these
+  uint32_t pending_per_ip = 100;  // connections without start, per client address
+  uint32_t pending_max = 1000;    // connections without start, on the node
+  uint32_t max_message_bytes = 65536;   // one inbound WebSocket message
+  uint32_t max_frames_per_second = 200; // inbound frames per connection (burst: as many)
 };
 
 struct batcher_section {
@@ -126,7 +131,7 @@ struct call_section {
   millis max_duration{3600000};      // hard cap per call
   millis stt_buffer{60000};          // caller audio kept while waiting for STT
   millis stt_buffer_silence{1500};   // longest silence kept in it
-  millis start_timeout{10000};       // connection -> start event
+  millis start_timeout{2000};        // connection -> start event
 };
 
 struct log_section {

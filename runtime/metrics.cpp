@@ -4,6 +4,8 @@
 
 #include <prometheus/text_serializer.h>
 
+#include "net/admission/admission_control.hpp"
+
 namespace sb {
 
 void latency_window::add(double ms) {
@@ -90,6 +92,21 @@ node_metrics::node_metrics() : registry_(std::make_shared<prometheus::Registry>(
   add("stt_audio_dropped_bytes", net_.stt_audio_dropped);
   add("stt_reconnects", net_.stt_reconnects);
   add("unknown_events", net_.unknown_events);
+  add("closed_no_start", net_.closed_no_start);
+  add("closed_message_size", net_.closed_message_size);
+  add("closed_frame_rate", net_.closed_frame_rate);
+  auto& refusals = BuildCounter().Name("sb_admission_refusals_total")
+                     .Help("Telephony connections refused, by reason: at the upgrade "
+                           "(429/503) or at start (closed 4503).")
+                     .Register(*registry_);
+  for (size_t i = 0; i < admission::refusal_kinds; ++i) {
+    net_map_.emplace_back(&net_.refused[i], &refusals.Add({{"reason",
+      admission::to_string(static_cast<admission::refusal>(i))}}));
+    net_seen_.push_back(0);
+  }
+  pending_ = &BuildGauge().Name("sb_admission_pending")
+                .Help("Telephony connections that have not sent start yet.")
+                .Register(*registry_).Add({});
 }
 
 void node_metrics::call_started() {
@@ -171,6 +188,7 @@ void node_metrics::sync_net_counters() {
 
 std::string node_metrics::prometheus_text() {
   sync_net_counters();
+  pending_->Set(static_cast<double>(net_.pending.load()));
   return prometheus::TextSerializer{}.Serialize(registry_->Collect());
 }
 

@@ -71,6 +71,7 @@ private:
   prometheus::Family<prometheus::Counter>* fallbacks_;
   prometheus::Counter* backlog_dropped_;
   prometheus::Counter* backlog_trimmed_;
+  prometheus::Gauge* pending_ = nullptr;  // connections without start
   prometheus::Family<prometheus::Gauge>* pool_gauges_;
   prometheus::Family<prometheus::Counter>* pool_totals_;
   std::mutex pool_mutex_;

@@ -20,6 +20,7 @@
 #include "actors/pool_actor.hpp"
 #include "actors/pool_front.hpp"
 #include "messages/register.hpp"
+#include "net/admission/admission_control.hpp"
 #include "net/io/io_loop.hpp"
 #include "net/codec/audio_codec.hpp"
 #include "runtime/cluster/cluster_node.hpp"
@@ -71,6 +72,19 @@ call_settings make_settings(const node_config& cfg, const node_pools& pools) {
   return s;
 }
 
+// Connections waiting for start, refusals by reason, and the edge's protective closes.
+nlohmann::json admission_json(net::net_probe& p) {
+  nlohmann::json refused = nlohmann::json::object();
+  for (size_t i = 0; i < admission::refusal_kinds; ++i)
+    refused[admission::to_string(static_cast<admission::refusal>(i))] = p.refused[i].load();
+  return {{"pending", p.pending.load()},
+          {"refused", refused},
+          {"closed",
+           {{"no_start", p.closed_no_start.load()},
+            {"message_size", p.closed_message_size.load()},
+            {"frame_rate", p.closed_frame_rate.load()}}}};
+}
+
 std::string stats_json(const node_config& cfg, node_metrics& m, net::io_loop& loop,
                        const pool_board& board, const cluster::cluster_board& members,
                        steady::time_point started) {
@@ -82,6 +96,7 @@ std::string stats_json(const node_config& cfg, node_metrics& m, net::io_loop& lo
     {"max_calls", cfg.node.max_calls},
     {"sessions", loop.active_sessions()},
     {"draining", loop.draining()},
+    {"admission", admission_json(loop.probe())},
     {"uptime_s", uptime},
     {"turn_latency_ms",
      {{"count", lat.count}, {"p50", lat.p50}, {"p90", lat.p90}, {"p99", lat.p99},
@@ -180,6 +195,8 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
   io.node_name = cfg.node.name;
   io.listen = cfg.node.listen;
   io.max_calls = cfg.node.max_calls;
+  io.admission = cfg.admission;
+  io.start_timeout = cfg.call.start_timeout;
   io.stt = cfg.stt;
   io.llm = cfg.llm;
   io.tts = cfg.tts;

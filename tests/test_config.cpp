@@ -509,3 +509,39 @@ TEST_CASE("[stt] reconnect_attempts and [pool.*] reuse_delay take their ranges")
   CHECK(errors_of("[call]\nbarge_in = sometimes\n") ==
         strings{"c.ini:2: [call] barge_in: must be one of: transcript, vad ('sometimes')"});
 }
+
+TEST_CASE("[admission] edge limits: defaults, ranges and CIDR lists") {
+  sb::node_config d;
+  CHECK(d.admission.pending_per_ip == 100);
+  CHECK(d.admission.pending_max == 1000);
+  CHECK(d.admission.max_message_bytes == 65536);
+  CHECK(d.admission.max_frames_per_second == 200);
+  CHECK(d.admission.trusted_proxies.empty());
+  CHECK(d.call.start_timeout == 2000ms);
+  auto r = load_config("", {"admission.trusted_proxies=10.0.0.0/8, fd00::/8",
+                            "admission.pending_per_ip=3", "admission.pending_max=40",
+                            "admission.max_message_bytes=2048",
+                            "admission.max_frames_per_second=60"});
+  REQUIRE(messages(r) == strings{});
+  CHECK(r.config.admission.trusted_proxies == strings{"10.0.0.0/8", "fd00::/8"});
+  CHECK(r.config.admission.pending_per_ip == 3);
+  CHECK(r.config.admission.pending_max == 40);
+  CHECK(r.config.admission.max_message_bytes == 2048);
+  CHECK(r.config.admission.max_frames_per_second == 60);
+  CHECK(errors_of("[admission]\ntrusted_proxies = 10.0.0.0/40\n") ==
+        strings{"c.ini:2: [admission] trusted_proxies: '10.0.0.0/40' has a bad prefix "
+                "length (0 to 32) ('10.0.0.0/40')"});
+  CHECK(errors_of("[admission]\npending_per_ip = 0\n") ==
+        strings{"c.ini:2: [admission] pending_per_ip: must be from 1 to 1000000 ('0')"});
+  CHECK(errors_of("[admission]\npending_max = 0\n") ==
+        strings{"c.ini:2: [admission] pending_max: must be from 1 to 10000000 ('0')"});
+  CHECK(errors_of("[admission]\nmax_message_bytes = 100\n") ==
+        strings{"c.ini:2: [admission] max_message_bytes: must be from 1024 to 16777216 "
+                "('100')"});
+  CHECK(errors_of("[admission]\npending_max = 10\npending_per_ip = 11\n") ==
+        strings{"c.ini:3: [admission] pending_per_ip: 11 is more than pending_max (10); "
+                "one address could then take every place"});
+  CHECK(errors_of("[admission]\nmax_frames_per_second = 50\n") ==
+        strings{"c.ini:2: [admission] max_frames_per_second: must be from 60 to 100000 "
+                "('50')"});
+}

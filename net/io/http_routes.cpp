@@ -28,7 +28,7 @@ int send_headers(lws* wsi, unsigned status, const char* ctype, size_t length) {
 } // namespace
 
 int reject_with_json(lws* wsi, unsigned status, const std::string& error,
-                     const std::string& reason) {
+                     const std::string& reason, unsigned retry_after_s) {
   auto body = nlohmann::json{{"error", error}, {"reason", reason}}.dump();
   unsigned char buf[LWS_PRE + 2048];
   unsigned char* start = buf + LWS_PRE;
@@ -36,10 +36,11 @@ int reject_with_json(lws* wsi, unsigned status, const std::string& error,
   unsigned char* end = buf + sizeof buf - 1;
   if (lws_add_http_common_headers(wsi, status, "application/json", body.size(), &p, end))
     return -1;
-  if (status == 429 || status == 503) {
-    const char retry[] = "2";
+  if (retry_after_s > 0) {
+    auto retry = std::to_string(retry_after_s);
     if (lws_add_http_header_by_name(wsi, reinterpret_cast<const unsigned char*>("retry-after:"),
-                                    reinterpret_cast<const unsigned char*>(retry), 1, &p, end))
+                                    reinterpret_cast<const unsigned char*>(retry.data()),
+                                    static_cast<int>(retry.size()), &p, end))
       return -1;
   }
   if (lws_finalize_http_header(wsi, &p, end) || body.size() > size_t(end - p))

@@ -9,10 +9,10 @@ namespace sb::net {
 
 class io_loop;
 
-// Answers a refused WebSocket upgrade: status, JSON {"error","reason"}, retry-after.
-// Returns what HTTP_CONFIRM_UPGRADE must return.
+// Answers a refused WebSocket upgrade: status, JSON {"error","reason"}, and Retry-After
+// (seconds) when retry_after_s is not 0. Returns what HTTP_CONFIRM_UPGRADE must return.
 int reject_with_json(lws* wsi, unsigned status, const std::string& error,
-                     const std::string& reason);
+                     const std::string& reason, unsigned retry_after_s = 0);
 
 class http_routes {
 public:

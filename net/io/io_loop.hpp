@@ -43,6 +43,8 @@ struct io_options {
   std::string node_name = "node-1";
   host_port listen{"127.0.0.1", 8080};
   uint32_t max_calls = 2000;
+  admission_section admission;               // limits of the telephony edge
+  millis start_timeout{2000};                // upgrade -> start event, else closed 1008
   stt_section stt;
   llm_section llm;
   tts_section tts;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 
 namespace sb::net {
@@ -17,6 +18,17 @@ struct net_probe {
   std::atomic<uint64_t> stt_audio_dropped{0}; // bytes dropped while STT was connecting
   std::atomic<uint64_t> stt_reconnects{0};    // STT streams reopened after a loss
   std::atomic<uint64_t> unknown_events{0};    // caller events of a type we do not know
+
+  // Admission: refusals by reason (sb::admission::refusal order: draining, capacity,
+  // calls_per_minute, per_ip_per_minute, per_agent_per_minute, pending_per_ip,
+  // pending_max), at the upgrade or at start.
+  static constexpr size_t refusal_kinds = 7;
+  std::atomic<uint64_t> refused[refusal_kinds]{};
+  // Connections the edge closed to protect itself.
+  std::atomic<uint64_t> closed_no_start{0};       // no start within call.start_timeout
+  std::atomic<uint64_t> closed_message_size{0};   // over admission.max_message_bytes
+  std::atomic<uint64_t> closed_frame_rate{0};     // over admission.max_frames_per_second
+  std::atomic<uint64_t> pending{0};               // connections without start now
 };
 
 } // namespace sb::net

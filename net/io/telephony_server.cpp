@@ -9,32 +9,13 @@
 #include "net/io/http_routes.hpp"
 #include "net/io/io_loop.hpp"
 #include "net/io/provider_hub.hpp"
+#include "net/io/telephony_path.hpp"
 
 namespace sb::net {
 
 namespace {
 
 using clock = std::chrono::steady_clock;
-
-// Parses "/ws/twilio[/route...]" and "/ws/exotel[/route...]".
-bool parse_path(const std::string& uri, dialect& kind, std::string& route) {
-  auto match = [&](const char* prefix, dialect d) {
-    auto n = std::strlen(prefix);
-    if (uri.compare(0, n, prefix) != 0 || (uri.size() > n && uri[n] != '/'))
-      return false;
-    kind = d;
-    route = uri.size() > n + 1 ? uri.substr(n + 1) : std::string{};
-    return true;
-  };
-  return match("/ws/twilio", dialect::twilio) || match("/ws/exotel", dialect::exotel);
-}
-
-std::string request_uri(lws* wsi) {
-  char buf[512] = {0};
-  if (lws_hdr_copy(wsi, buf, sizeof buf, WSI_TOKEN_GET_URI) < 0)
-    return {};
-  return buf;
-}
 
 class port_impl : public telephony_port {
 public:
@@ -67,29 +48,14 @@ private:
 
 } // namespace
 
-telephony_server::telephony_server(io_loop& loop) : loop_(loop) {
+telephony_server::telephony_server(io_loop& loop)
+  : loop_(loop),
+    gate_(loop.options().admission, loop.options().max_calls, loop.options().start_timeout,
+          loop.probe()) {
   port_ = std::make_shared<port_impl>(loop, *this);
 }
 
 telephony_server::~telephony_server() = default;
-
-int telephony_server::confirm_upgrade(lws* wsi) {
-  dialect kind;
-  std::string route;
-  auto uri = request_uri(wsi);
-  auto refuse = [&](unsigned status, const char* error, const std::string& reason) {
-    ++loop_.probe().upgrades_refused;
-    spdlog::info("refused upgrade {}: {} ({})", uri, status, reason);
-    return reject_with_json(wsi, status, error, reason);
-  };
-  if (!parse_path(uri, kind, route))
-    return refuse(404, "not_found", "WebSocket paths are /ws/twilio and /ws/exotel");
-  if (loop_.draining())
-    return refuse(503, "unavailable", "draining");
-  if (sessions_.size() >= loop_.options().max_calls)
-    return refuse(503, "unavailable", "at capacity");
-  return 0;
-}
 
 int telephony_server::callback(lws* wsi, lws_callback_reasons reason, void* user, void* in,
                                size_t len) {
@@ -101,9 +67,11 @@ int telephony_server::callback(lws* wsi, lws_callback_reasons reason, void* user
       established(wsi, user);
       return 0;
     case LWS_CALLBACK_RECEIVE:
-      if (s)
+      if (s) {
+        auto remaining = lws_remaining_packet_payload(wsi);
         receive(*s, static_cast<const char*>(in), len, lws_frame_is_binary(wsi),
-                lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0);
+                lws_is_final_fragment(wsi) && remaining == 0, remaining);
+      }
       return 0;
     case LWS_CALLBACK_SERVER_WRITEABLE:
       return s ? writeable(*s) : 0;
@@ -122,38 +90,26 @@ int telephony_server::callback(lws* wsi, lws_callback_reasons reason, void* user
   }
 }
 
-void telephony_server::established(lws* wsi, void* user) {
-  auto s = std::make_unique<session>();
-  s->sid = next_sid_++;
-  s->wsi = wsi;
-  call_spawn_info info;
-  info.session = s->sid;
-  parse_path(request_uri(wsi), info.kind, info.route);
-  char ip[64] = {0};
-  lws_get_peer_simple(wsi, ip, sizeof ip);
-  info.remote_ip = ip;
-  s->codec = codec::make_telephony_codec(info.kind);
-  *static_cast<session**>(user) = s.get();
-  auto& ref = *s;
-  sessions_.emplace(s->sid, std::move(s));
-  ++loop_.active_sessions_;
-  ++loop_.probe().sessions_accepted;
-  ref.call = loop_.options().spawn_call(info);
-  if (!ref.call)
-    close(ref.sid, 1011, "no call actor");
-}
-
 void telephony_server::receive(session& s, const char* data, size_t len, bool binary,
-                               bool final) {
+                               bool final, size_t remaining) {
   if (s.closing)
     return;
   if (binary) {
     protocol_error(s, 1003, "binary frames are not part of the protocol: send JSON text");
     return;
   }
-  if (s.rx.size() + len > max_frame_bytes) {
-    protocol_error(s, 1009, "message too big (limit " + std::to_string(max_frame_bytes) +
-                              " bytes)");
+  const size_t max_bytes = loop_.options().admission.max_message_bytes;
+  // The frame header says how much is coming: refuse before it has arrived.
+  if (s.rx.size() + len + remaining > max_bytes) {
+    ++loop_.probe().closed_message_size;
+    protocol_error(s, 1009, "message too big (limit " + std::to_string(max_bytes) + " bytes)");
+    return;
+  }
+  if (remaining == 0 && !s.frames.take(clock::now())) {
+    ++loop_.probe().closed_frame_rate;
+    protocol_error(s, 1008, "too many frames (limit " +
+                              std::to_string(loop_.options().admission.max_frames_per_second) +
+                              " per second)");
     return;
   }
   if (!final) {
@@ -180,6 +136,13 @@ void telephony_server::receive(session& s, const char* data, size_t len, bool bi
                        "sb_net_events_total{{kind=\"unknown_events\"}})",
                        s.sid, ev.event.substr(0, 64));
       } else {
+        if (s.state != phase::call) {
+          // Before start the codec lets through only connected and start.
+          if constexpr (std::is_same_v<T, tel_start>)
+            if (s.state == phase::pending)
+              begin_call(s, std::move(ev));
+          return;
+        }
         if constexpr (std::is_same_v<T, tel_media>) {
           if (ev.audio.empty())
             return;  // not the caller's track
@@ -249,11 +212,15 @@ void telephony_server::closed(lws* wsi, void* user) {
   if (!s)
     return;
   *static_cast<session**>(user) = nullptr;
-  if (s->call && !s->told_call)
-    caf::anon_send(s->call, tel_closed{s->close_code, s->close_reason});
+  if (s->state == phase::pending)
+    gate_.abandon(s->caller);
+  if (s->state == phase::call) {
+    if (s->call && !s->told_call)
+      caf::anon_send(s->call, tel_closed{s->close_code, s->close_reason});
+    --loop_.active_sessions_;
+  }
   playing_.erase(s->sid);
   sessions_.erase(s->sid);
-  --loop_.active_sessions_;
 }
 
 void telephony_server::route_audio(session_id sid, stream_id stt) {
@@ -331,9 +298,12 @@ void telephony_server::pump(session& s, clock::time_point now) {
 }
 
 void telephony_server::on_tick() {
+  auto now = clock::now();
+  drop_confirmed();  // a handshake that failed after its upgrade was admitted
+  gate_.on_tick(now);
+  expire_pending(now);
   if (playing_.empty())
     return;
-  auto now = clock::now();
   for (auto it = playing_.begin(); it != playing_.end();) {
     auto* s = find(*it);
     if (s)
@@ -381,6 +351,12 @@ void telephony_server::close(session_id sid, uint16_t code, std::string reason) 
   auto* s = find(sid);
   if (!s || s->closing)
     return;
+  if (s->state == phase::pending) {
+    // Its place among the connections without start is free now, not only once the
+    // caller has acknowledged the close (which a flooder may never do).
+    gate_.abandon(s->caller);
+    s->state = phase::refused;
+  }
   s->pending.clear();
   playing_.erase(sid);
   s->closing = true;

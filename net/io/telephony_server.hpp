@@ -1,12 +1,17 @@
 // Telephony WebSocket sessions (/ws/twilio, /ws/exotel) on the I/O thread: decodes each
 // text frame with the dialect codec into typed events for the session's call actor, and
 // plays the call's audio back in the dialect's framing, paced in real time.
+// A connection is admitted by admission_gate and is "pending" until it sends a valid
+// start: no call actor and no call slot before that, closed after call.start_timeout.
+// Messages over admission.max_message_bytes close it with 1009, more frames than
+// admission.max_frames_per_second with 1008.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -14,7 +19,9 @@
 #include <libwebsockets.h>
 
 #include "messages/ports.hpp"
+#include "net/admission/token_bucket.hpp"
 #include "net/codec/telephony_codec.hpp"
+#include "net/io/admission_gate.hpp"
 
 namespace sb::net {
 
@@ -41,9 +48,6 @@ public:
   void route_audio(session_id s, stream_id stt);
   void open_route(session_id s);
 
-  // Largest text frame a caller may send; larger ones close the session (1009).
-  static constexpr size_t max_frame_bytes = 64 * 1024;
-
 private:
   struct out_item {
     audio_bytes audio;  // mu-law; empty for a mark
@@ -54,9 +58,15 @@ private:
   enum class route_state : uint8_t { to_actor, holding, direct };
   static constexpr size_t max_held_frames = 500;  // 10 s of Twilio frames
 
+  enum class phase : uint8_t { pending, call, refused };
+
   struct session {
     session_id sid = 0;
     lws* wsi = nullptr;
+    phase state = phase::pending;
+    admission::caller_key caller;
+    dialect kind = dialect::twilio;
+    admission::token_bucket frames;  // inbound frame rate
     caf::actor call;
     std::unique_ptr<codec::telephony_codec> codec;
     std::string rx;
@@ -75,7 +85,11 @@ private:
 
   session* find(session_id s);
   void established(lws* wsi, void* user);
-  void receive(session& s, const char* data, size_t len, bool binary, bool final);
+  // `remaining`: bytes of this WebSocket frame still to come (lws_remaining_packet_payload).
+  void receive(session& s, const char* data, size_t len, bool binary, bool final,
+               size_t remaining);
+  void begin_call(session& s, tel_start start);
+  void expire_pending(std::chrono::steady_clock::time_point now);
   int writeable(session& s);
   bool write_front(session& s);  // sends s.ready's first frame; false on error
   void flush(session& s);        // sends what is ready now, or asks for WRITEABLE
@@ -87,6 +101,16 @@ private:
   void route_media(session& s, audio_bytes audio);
 
   io_loop& loop_;
+  admission_gate gate_;
+  // An upgrade admitted in HTTP_CONFIRM_UPGRADE, until its ESTABLISHED (lws calls both in
+  // one go; a handshake that fails in between leaves it here, and it is given back).
+  struct confirmed {
+    lws* wsi = nullptr;
+    admission::caller_key caller;
+  };
+  std::optional<confirmed> confirmed_;
+  void drop_confirmed();
+  std::deque<std::pair<std::chrono::steady_clock::time_point, session_id>> start_deadlines_;
   session_id next_sid_ = 1;
   std::unordered_map<session_id, std::unique_ptr<session>> sessions_;
   std::unordered_set<session_id> playing_;

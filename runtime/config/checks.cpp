@@ -152,10 +152,21 @@ void check_stt_buffer(load_state& st) {
                "), so no pause in the kept audio would end an utterance");
 }
 
+// A per-address cap above the node's cap would never be reached.
+void check_pending_caps(load_state& st) {
+  const auto& a = st.config.admission;
+  if (a.pending_per_ip <= a.pending_max) return;
+  st.error(where(st, {"admission.pending_per_ip", "admission.pending_max"}),
+           "[admission] pending_per_ip: " + std::to_string(a.pending_per_ip) +
+               " is more than pending_max (" + std::to_string(a.pending_max) +
+               "); one address could then take every place");
+}
+
 } // namespace
 
 void check_cross_keys(load_state& st) {
   check_stt_buffer(st);
+  check_pending_caps(st);
   check_local_shares(st);
   check_cluster_timing(st);
   check_cluster_tls(st);

@@ -183,16 +183,17 @@ key_spec secret_key() {
   return k;
 }
 
-key_spec trusted_ips_key() {
-  return {"trusted_ips",
-          [](node_config& c, const std::string& v) -> std::string {
+// A list of IP addresses or CIDR ranges.
+key_spec cidr_list_key(const char* name, std::vector<std::string> admission_section::*f) {
+  return {name,
+          [=](node_config& c, const std::string& v) -> std::string {
             auto items = split_list(v);
             for (auto& item : items)
               if (auto e = check_ip_or_cidr(item); !e.empty()) return e;
-            c.admission.trusted_ips = items;
+            c.admission.*f = items;
             return "";
           },
-          [](const node_config& c) { return join_list(c.admission.trusted_ips); }};
+          [=](const node_config& c) { return join_list(c.admission.*f); }};
 }
 
 section_spec pool(const char* name, sec_ptr<pool_section> p, bool llm) {
@@ -283,7 +284,16 @@ std::vector<section_spec> build_schema() {
                 &admission_section::per_ip_per_minute, 0, 10000000),
         u32_key("per_agent_per_minute", &nc::admission,
                 &admission_section::per_agent_per_minute, 0, 10000000),
-        trusted_ips_key()}},
+        cidr_list_key("trusted_ips", &admission_section::trusted_ips),
+        cidr_list_key("trusted_proxies", &admission_section::trusted_proxies),
+        u32_key("pending_per_ip", &nc::admission, &admission_section::pending_per_ip, 1,
+                1000000),
+        u32_key("pending_max", &nc::admission, &admission_section::pending_max, 1, 10000000),
+        u32_key("max_message_bytes", &nc::admission, &admission_section::max_message_bytes,
+                1024, 16777216),
+        // Twilio sends 50 media frames a second: less than 60 would cut every call.
+        u32_key("max_frames_per_second", &nc::admission,
+                &admission_section::max_frames_per_second, 60, 100000)}},
       {"batcher",
        {u32_key("max_entries", &nc::batcher, &batcher_section::max_entries, 1, 100000),
         dur_key("max_delay", &nc::batcher, &batcher_section::max_delay, 1ms, 60000ms)}},

@@ -1,0 +1,41 @@
+#include "net/admission/client_address.hpp"
+
+namespace sb::admission {
+
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+    s.remove_suffix(1);
+  return s;
+}
+
+} // namespace
+
+std::string client_address(std::string_view peer, std::string_view forwarded_for,
+                           const cidr_list& trusted_proxies) {
+  auto peer_ip = parse_ip(peer);
+  if (!peer_ip)
+    return std::string(peer);
+  ip_address client = *peer_ip;
+  if (trusted_proxies.empty() || !trusted_proxies.contains(client))
+    return to_string(client);
+  while (!forwarded_for.empty()) {
+    auto comma = forwarded_for.rfind(',');
+    auto item = trim(comma == std::string_view::npos ? forwarded_for
+                                                     : forwarded_for.substr(comma + 1));
+    forwarded_for = comma == std::string_view::npos ? std::string_view{}
+                                                    : forwarded_for.substr(0, comma);
+    auto hop = parse_ip(item);
+    if (!hop)
+      break;
+    client = *hop;
+    if (!trusted_proxies.contains(client))
+      break;
+  }
+  return to_string(client);
+}
+
+} // namespace sb::admission

@@ -1,0 +1,114 @@
+// The telephony server's admission side: the upgrade, the pending connection, its start
+// (the call actor is spawned here) and its start timeout. See telephony_server.hpp.
+#include "net/io/telephony_server.hpp"
+
+#include <caf/send.hpp>
+#include <spdlog/spdlog.h>
+
+#include "net/io/http_routes.hpp"
+#include "net/io/io_loop.hpp"
+#include "net/io/telephony_path.hpp"
+
+namespace sb::net {
+
+namespace {
+using clock = std::chrono::steady_clock;
+} // namespace
+
+int telephony_server::confirm_upgrade(lws* wsi) {
+  dialect kind;
+  std::string route;
+  auto uri = request_uri(wsi);
+  if (!parse_path(uri, kind, route)) {
+    ++loop_.probe().upgrades_refused;
+    spdlog::info("refused upgrade {}: 404", uri);
+    return reject_with_json(wsi, 404, "not_found",
+                            "WebSocket paths are /ws/twilio and /ws/exotel");
+  }
+  drop_confirmed();
+  auto caller = gate_.caller(wsi, route);
+  int r = gate_.upgrade(wsi, caller, loop_.active_sessions(), loop_.draining());
+  if (r == 0)
+    confirmed_ = confirmed{wsi, std::move(caller)};
+  return r;
+}
+
+void telephony_server::drop_confirmed() {
+  if (confirmed_)
+    gate_.abandon(confirmed_->caller);
+  confirmed_.reset();
+}
+
+void telephony_server::established(lws* wsi, void* user) {
+  auto s = std::make_unique<session>();
+  s->sid = next_sid_++;
+  s->wsi = wsi;
+  std::string route;
+  std::string refused;  // why admission refused it here
+  parse_path(request_uri(wsi), s->kind, route);
+  if (confirmed_ && confirmed_->wsi == wsi) {
+    s->caller = std::move(confirmed_->caller);
+    confirmed_.reset();
+  } else {
+    // Not seen in HTTP_CONFIRM_UPGRADE just before (lws did not call it): admit it now.
+    drop_confirmed();
+    s->caller = gate_.caller(wsi, route);
+    auto v = gate_.admit(s->caller, loop_.active_sessions(), loop_.draining());
+    if (!v.admitted) {
+      s->state = phase::refused;
+      refused = v.reason;
+    }
+  }
+  s->codec = codec::make_telephony_codec(s->kind);
+  const auto fps = loop_.options().admission.max_frames_per_second;
+  auto now = clock::now();
+  s->frames = admission::token_bucket(fps, fps, now);
+  *static_cast<session**>(user) = s.get();
+  auto& ref = *s;
+  sessions_.emplace(s->sid, std::move(s));
+  ++loop_.probe().sessions_accepted;
+  if (ref.state == phase::refused) {
+    close(ref.sid, 4503, refused);
+    return;
+  }
+  start_deadlines_.emplace_back(now + loop_.options().start_timeout, ref.sid);
+}
+
+void telephony_server::begin_call(session& s, tel_start start) {
+  auto v = gate_.start(s.caller, loop_.active_sessions(), loop_.draining());
+  if (!v.admitted) {
+    s.state = phase::refused;
+    close(s.sid, 4503, v.reason);  // like HTTP 503: try again later
+    return;
+  }
+  s.state = phase::call;
+  ++loop_.active_sessions_;
+  call_spawn_info info;
+  info.session = s.sid;
+  info.kind = s.kind;
+  info.route = s.caller.agent;
+  info.remote_ip = s.caller.ip;
+  s.call = loop_.options().spawn_call(info);
+  if (!s.call) {
+    close(s.sid, 1011, "no call actor");
+    return;
+  }
+  // Sent before any media the caller sends next: the actor sees them in order.
+  caf::anon_send(s.call, std::move(start));
+}
+
+void telephony_server::expire_pending(clock::time_point now) {
+  while (!start_deadlines_.empty() && start_deadlines_.front().first <= now) {
+    auto sid = start_deadlines_.front().second;
+    start_deadlines_.pop_front();
+    auto* s = find(sid);
+    if (!s || s->state != phase::pending || s->closing)
+      continue;
+    ++loop_.probe().closed_no_start;
+    close(sid, 1008,
+          "no start event within " +
+            std::to_string(loop_.options().start_timeout.count()) + " ms");
+  }
+}
+
+} // namespace sb::net

@@ -1,0 +1,63 @@
+// A bare WebSocket client over a blocking TCP socket, for admission and flood tests: binds
+// to any loopback source address (127.0.0.0/8 is all local), sends upgrades with any
+// headers, raw frames of any size, and reads the node's answer. Every read is bounded by a
+// timeout (no sleeps).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sb::test {
+
+class raw_ws {
+public:
+  // Connects from `source_ip` to 127.0.0.1:port; ok() is false when that failed.
+  raw_ws(const std::string& source_ip, uint16_t port);
+  raw_ws(raw_ws&& o) noexcept;
+  raw_ws& operator=(raw_ws&& o) noexcept;
+  raw_ws(const raw_ws&) = delete;
+  ~raw_ws();
+  bool ok() const { return fd_ >= 0; }
+  int fd() const { return fd_; }
+
+  struct reply {
+    int status = 0;                              // 101 when upgraded, 0 when no answer
+    std::map<std::string, std::string> headers;  // lower-case names
+    std::string body;
+  };
+  // Sends the upgrade request (extra headers as "Name: value") and reads the answer.
+  reply upgrade(const std::string& path, const std::vector<std::string>& headers = {},
+                std::chrono::milliseconds timeout = std::chrono::seconds{10});
+
+  bool send_text(const std::string& payload);
+  // A Twilio connected + start (call sid CA<n>), as a caller sends them on connecting.
+  bool send_twilio_start(const std::string& call_sid);
+  // One text frame of `bytes` bytes, written while reading what the node answers; stops
+  // early once the node has closed. Returns the close frame seen, if any.
+  struct close_info {
+    int code = 0;
+    std::string reason;
+  };
+  std::optional<close_info> send_huge_text(size_t bytes,
+                                           std::chrono::milliseconds timeout);
+  // Reads frames until a close frame (returned) or the connection ends / times out.
+  std::optional<close_info> read_close(std::chrono::milliseconds timeout);
+  // Closes the socket (no close frame: a caller that vanishes).
+  void drop();
+
+private:
+  bool write_all(const std::string& data);
+  // Parses frames out of in_; returns a close frame if one is complete.
+  std::optional<close_info> parse_close();
+  int fd_ = -1;
+  std::string in_;
+};
+
+// Raises this process's open-file limit to its hard limit (the nodes it starts inherit it).
+void raise_fd_limit();
+
+} // namespace sb::test
