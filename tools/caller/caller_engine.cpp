@@ -253,8 +253,10 @@ struct engine::impl {
       j["stop"] = {{"accountSid", "ACsim"}, {"callSid", "CAsim" + std::to_string(c.index)}};
     else
       j["stop"] = {{"call_sid", "CAsim" + std::to_string(c.index)}, {"reason", "callended"}};
-    send(c, j.dump());
+    // Set before sending: a stop written at once must still ask for the writeable
+    // callback that closes the connection.
     c.close_after_out = true;
+    send(c, j.dump());
   }
 
   // One 20 ms step of a connected caller.
