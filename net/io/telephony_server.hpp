@@ -40,6 +40,7 @@ public:
   void close(session_id s, uint16_t code, std::string reason);
   void route_audio(session_id s, stream_id stt);
   void open_route(session_id s);
+  void unroute_audio(session_id s);
 
   // Largest text frame a caller may send; larger ones close the session (1009).
   static constexpr size_t max_frame_bytes = 64 * 1024;
