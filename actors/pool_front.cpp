@@ -72,7 +72,9 @@ void on_granted(front_ptr self, uint64_t ticket, uint64_t epoch, caf::actor targ
   e.est_tokens = p.est_tokens;
   e.home_id = l.id;
   e.epoch = epoch;
-  e.valid_from = p.sent_at;  // the home granted it after this: counted at least as long
+  // The home counts it from its grant: at least the time in its queue after our sending
+  // (waited_ms is measured by the home from when the acquire arrived, rounded down).
+  e.valid_from = p.sent_at + milliseconds{std::max<int64_t>(0, l.waited_ms)};
   s.leases.emplace(id, e);
   s.call_leases[std::make_pair(p.caller, p.call_ticket)] = id;
   front_watch(self, p.caller);

@@ -227,6 +227,33 @@ TEST_CASE_METHOD(lease_fixture,
   CHECK(stats_of(holder).fenced == 2);
 }
 
+TEST_CASE_METHOD(lease_fixture, "a lease granted after a long wait counts from its grant") {
+  start(all);
+  for (auto& n : all)
+    view(n, all);
+  auto home = sb::pick_pool_home("test-pool", all);
+  auto holder = others(all, home)[0];
+  // The limit of 2 is held at the home; the holder's call waits longer than a TTL.
+  auto& a = client();
+  auto ha = acquire(a, f[home], 1);
+  auto la = lease_of(a, ha);
+  auto& b = client();
+  auto hb = acquire(b, f[home], 1);
+  lease_of(b, hb);
+  auto& w = client();
+  auto hw = acquire(w, f[holder], 1);
+  step(2 * ttl);
+  CHECK_FALSE(answered(w));
+  release(a, f[home], la.id);
+  auto lw = lease_of(w, hw);
+  // Valid from its grant, renewed from then on: not revoked for having waited.
+  step(2 * ttl);
+  CHECK(revoked(w).empty());
+  CHECK(stats_of(holder).fenced == 0);
+  CHECK(stats_of(home).active == 2);
+  release(w, f[holder], lw.id);
+}
+
 TEST_CASE_METHOD(lease_fixture, "a holder that wakes past its deadline revokes at once") {
   start(all);
   for (auto& n : all)
