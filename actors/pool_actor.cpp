@@ -196,7 +196,15 @@ pool_engine::behavior_type pool_impl(self_ptr self, pool_config cfg, lease_expir
     pool_release gone{0, -1, lease_outcome::unused, -1, -1};  // estimate stays charged
     for (auto i = s.leases.begin(); i != s.leases.end();) {
       auto next = std::next(i);
-      if (i->second.holder == dm.source) {
+      auto& l = i->second;
+      if (l.holder == dm.source && s.expires(l)) {
+        // Another node's link closed: its process is gone (the kernel closed its
+        // sockets), or the link was reset under a live process that revokes its leases
+        // within half the margin. Counted for lease_margin more (a lock-delay), never
+        // longer than its TTL would have kept it.
+        l.renewed_at = std::min(l.renewed_at, now - s.lease_ttl);
+        l.holder_gone = true;
+      } else if (l.holder == dm.source) {
         ++s.totals.reclaimed;
         finish_lease(self, i, gone, now);
       }
@@ -330,7 +338,7 @@ pool_engine::behavior_type pool_impl(self_ptr self, pool_config cfg, lease_expir
       out.ttl_ms = to_ms(s.lease_ttl);
       for (auto id : r.ids) {
         auto i = s.leases.find(id);
-        if (i == s.leases.end() || i->second.holder != who)
+        if (i == s.leases.end() || i->second.holder != who || i->second.holder_gone)
           out.unknown.push_back(id);
         else
           i->second.renewed_at = now;
@@ -348,7 +356,7 @@ pool_engine::behavior_type pool_impl(self_ptr self, pool_config cfg, lease_expir
         auto& l = i->second;
         if (s.expires(l) && now >= l.renewed_at + s.lease_ttl + s.lease_margin) {
           ++s.totals.reclaimed;
-          ++s.totals.expired;
+          s.totals.expired += l.holder_gone ? 0 : 1;
           finish_lease(self, i, gone, now);
           freed = true;
         }

@@ -27,9 +27,11 @@ pool_actor spawn_pool(caf::actor_system& sys, pool_config cfg);
 
 // How the engine of a cluster-wide pool counts leases held by other nodes' fronts
 // (docs/design/cluster-leases.md). A lease held by anyone but `owner` (the home front,
-// in the engine's own process) stays counted until it is released, its holder is known
-// dead (down_msg), or `ttl` + `margin` have passed since it was granted or last renewed
-// (pool_renew). ttl 0: leases never expire (node-local pools, tests of other things).
+// in the engine's own process) stays counted until it is released, `ttl` + `margin`
+// have passed since it was granted or last renewed (pool_renew), or `margin` has passed
+// since its holder's link closed (down_msg: a lock-delay, for a link reset under a live
+// holder). ttl 0: leases never expire and a holder's down_msg frees them at once
+// (node-local pools, tests of other things).
 struct lease_expiry {
   caf::actor_addr owner;
   std::string node;  // this node's name, in renewal answers

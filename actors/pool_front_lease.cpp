@@ -104,16 +104,6 @@ void front_check_fence(front_ptr self) {
   plan_fence(self);
 }
 
-void front_fence_all(front_ptr self, const char* why) {
-  auto& s = self->state;
-  for (auto i = s.leases.begin(); i != s.leases.end();) {
-    auto next = std::next(i);
-    if (s.fenceable(i->second))
-      fence(self, i, why);
-    i = next;
-  }
-}
-
 void front_renew(front_ptr self) {
   auto& s = self->state;
   if (s.cfg.lease_ttl.count() <= 0)
@@ -158,8 +148,19 @@ bool front_home_down(front_ptr self, const caf::down_msg& dm) {
   if (!s.monitored_home || dm.source != s.monitored_home.address())
     return false;
   s.monitored_home = nullptr;
-  // The link closed: the home reclaims our leases now, so our streams close now.
-  front_fence_all(self, "the link to the home closed");
+  if (s.cfg.lease_ttl.count() <= 0)
+    return true;
+  // The link closed. Usually the home's process is gone, and with it its count: a new
+  // home adopts our leases (which renews them). If instead the link was reset under a
+  // live home, that home frees them lease_margin from now (its lock-delay): unless a new
+  // home confirms them first, they are revoked after half of that.
+  auto now = self->clock().now();
+  auto t = s.ttl();
+  auto cut = now + s.cfg.lease_margin / 2 - (t - t / drift_divisor);
+  for (auto& [id, l] : s.leases)
+    if (s.fenceable(l) && l.epoch == s.epoch)
+      l.valid_from = std::min(l.valid_from, cut);
+  front_check_fence(self);
   return true;
 }
 

@@ -134,7 +134,6 @@ std::vector<pool_held> front_report(front_ptr self, std::vector<uint64_t>& ids);
 // pool_front_lease.cpp: renewal and self-fencing
 void front_renew(front_ptr self);          // the renewal timer: check, renew, re-arm
 void front_check_fence(front_ptr self);    // revokes every lease past its deadline
-void front_fence_all(front_ptr self, const char* why);  // revokes every fenceable lease
 void front_track_home(front_ptr self);     // monitors the current remote home front
 bool front_home_down(front_ptr self, const caf::down_msg& dm);  // true: it was the home
 caf::result<pool_renewed> front_on_renew(front_ptr self, pool_renew& r);  // as the home

@@ -33,6 +33,7 @@ struct pool_state {
     uint64_t probe = 0;  // breaker probe tag, 0 = not a probe
     time_point granted_at;
     time_point renewed_at;  // granted, adopted or last renewed (expiry counts from here)
+    bool holder_gone = false;  // its holder's link closed: freed after the lock-delay
   };
 
   struct waiter {

@@ -308,21 +308,83 @@ TEST_CASE_METHOD(lease_fixture, "the home answers a renewal of leases it does no
     [&](caf::error& e) { FAIL(sys.render(e)); });
 }
 
-TEST_CASE_METHOD(lease_fixture, "a closed link to the home revokes the node's leases at once") {
+TEST_CASE_METHOD(lease_fixture,
+                 "a closed link: the holder revokes after half the margin unless a new home "
+                 "confirms its leases") {
   start(all);
   for (auto& n : all)
     view(n, all);
   auto home = sb::pick_pool_home("test-pool", all);
-  auto holder = others(all, home)[0];
+  auto rest = others(all, home);
+  auto next = sb::pick_pool_home("test-pool", rest);
+  auto other = rest[0] == next ? rest[1] : rest[0];
   auto& a = client();
-  auto ha = acquire(a, f[holder], 1);
+  auto ha = acquire(a, f[other], 1);
   auto la = lease_of(a, ha);
-  // The home's front goes away (as its proxy does when the link closes): the home would
-  // reclaim our leases now, so they are revoked now, with no time passing.
+  step(1000ms);
+  // The home's front goes away, as its proxy does when the link closes. Nobody tells
+  // `other` about a new home yet: its lease is revoked half a margin later.
   self->send_exit(fronts[home], caf::exit_reason::kill);
   sched.run();
+  CHECK(revoked(a).empty());
+  auto t = until([&] { return !a->mailbox().empty(); }, 2 * ttl);
+  CHECK(t <= caf::timespan{margin / 2} + caf::timespan{50ms});
   CHECK(revoked(a) == std::vector<uint64_t>{la.id});
-  CHECK(stats_of(holder).fenced == 1);
+}
+
+TEST_CASE_METHOD(lease_fixture,
+                 "a closed link: leases a new home adopts in time are kept and renewed") {
+  start(all);
+  for (auto& n : all)
+    view(n, all);
+  auto home = sb::pick_pool_home("test-pool", all);
+  auto rest = others(all, home);
+  auto next = sb::pick_pool_home("test-pool", rest);
+  auto other = rest[0] == next ? rest[1] : rest[0];
+  auto& a = client();
+  auto ha = acquire(a, f[other], 1);
+  lease_of(a, ha);
+  self->send_exit(fronts[home], caf::exit_reason::kill);
+  sched.run();
+  // The survivors learn at once (the same link close): the new home adopts the lease.
+  view(next, rest);
+  view(other, rest);
+  step(3 * ttl);
+  CHECK(revoked(a).empty());
+  auto st = stats_of(next);
+  CHECK(st.adopted == 1);
+  CHECK(st.active == 1);
+  CHECK(st.expired == 0);
+}
+
+TEST_CASE_METHOD(lease_fixture,
+                 "a holder's closed link frees its leases at the home after the margin") {
+  start(all);
+  for (auto& n : all)
+    view(n, all);
+  auto home = sb::pick_pool_home("test-pool", all);
+  auto rest = others(all, home);
+  auto& a = client();
+  auto ha = acquire(a, f[rest[0]], 1);
+  lease_of(a, ha);
+  auto& b = client();
+  auto hb = acquire(b, f[rest[0]], 1);
+  lease_of(b, hb);
+  auto& w = client();
+  auto hw = acquire(w, f[rest[1]], 1);
+  CHECK_FALSE(answered(w));
+  // The holder node's link closes (its front's proxy goes): a lock-delay of one margin,
+  // the time a live holder behind a reset link needs to revoke (half of it).
+  self->send_exit(fronts[rest[0]], caf::exit_reason::kill);
+  sched.run();
+  CHECK_FALSE(answered(w));
+  auto t = until([&] { return answered(w); }, 2 * ttl);
+  CHECK(t >= caf::timespan{margin} - caf::timespan{50ms});
+  CHECK(t <= caf::timespan{margin} + caf::timespan{200ms});
+  lease_of(w, hw);
+  auto st = stats_of(home);
+  CHECK(st.reclaimed == 2);
+  CHECK(st.expired == 0);
 }
 
 TEST_CASE_METHOD(lease_fixture, "leases of the home's own calls never expire") {
