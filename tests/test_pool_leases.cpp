@@ -401,3 +401,15 @@ TEST_CASE_METHOD(lease_fixture, "leases of the home's own calls never expire") {
   CHECK(st.active == 1);
   CHECK(st.expired == 0);
 }
+
+TEST_CASE_METHOD(lease_fixture, "one renewal of a thousand leases is about 8 KB on the wire") {
+  sb::pool_renew r{"node-12", 3, {}};
+  for (uint64_t i = 1; i <= 1000; ++i)
+    r.ids.push_back(1000000 + i);
+  std::vector<char> buf;
+  caf::binary_serializer sink{sys, buf};
+  auto msg = caf::make_message(sb::pool_home_atom_v, r);
+  CHECK(!sink(msg));
+  WARN("pool_renew with 1000 ids: " << buf.size() << " bytes serialized");
+  CHECK(buf.size() < 8 * 1000 + 200);  // 8 bytes per lease, one message per interval
+}
