@@ -382,8 +382,16 @@ pool_engine::behavior_type pool_impl(self_ptr self, pool_config cfg, lease_expir
           if (s.keys[k].label() == h.key_label)
             key = k;
         if (s.tickets.count({who, h.ticket}) > 0) {
-          out.ids.push_back(s.tickets[{who, h.ticket}].lease);
-          continue;  // reported twice: already installed
+          auto id = s.tickets[{who, h.ticket}].lease;
+          out.ids.push_back(id);
+          // Reported twice: already installed. Reported again after its holder's link
+          // closed and came back (a reset): counted and monitored again.
+          if (auto l = s.leases.find(id); l != s.leases.end() && l->second.holder_gone) {
+            l->second.holder_gone = false;
+            l->second.renewed_at = now;
+            watch(self, who);
+          }
+          continue;
         }
         s.keys[key].on_grant(h.est_tokens, now);
         auto id = s.next_lease++;
