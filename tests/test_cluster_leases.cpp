@@ -138,7 +138,7 @@ int64_t ms_since(clock_type::time_point t) {
 
 } // namespace
 
-TEST_CASE("a frozen non-home node's leases stay counted until they expire; the limit holds") {
+TEST_CASE("a frozen non-home node's leases stay counted until they expire and the limit holds") {
   std::vector<std::string> names{cluster::name(0), cluster::name(1), cluster::name(2)};
   auto home_name = sb::pick_pool_home("stt", names);
   size_t home = 0, frozen = 0, other = 0;

@@ -177,8 +177,8 @@ TEST_CASE_METHOD(lease_fixture, "renewed leases of another node stay counted pas
 }
 
 TEST_CASE_METHOD(lease_fixture,
-                 "a silent holder fences itself before its home frees the lease; heartbeats "
-                 "alone free nothing") {
+                 "a silent holder fences itself before its home frees the lease and "
+                 "heartbeats alone free nothing") {
   start(all);
   auto home = sb::pick_pool_home("test-pool", all);
   auto rest = others(all, home);
