@@ -10,6 +10,7 @@
 #include "actors/call_leases.hpp"
 #include "actors/call_state.hpp"
 #include "messages/atoms.hpp"
+#include "messages/pool_cluster.hpp"
 
 namespace sb {
 
@@ -75,6 +76,14 @@ protected:
       [this](provider_failure& f) { stream_ended(f.id, outcome_of(f)); },
       [this](llm_done& d) { stream_ended(d.id, lease_outcome::ok); },
       [this](tts_done& d) { stream_ended(d.id, lease_outcome::ok); },
+      [this](pool_revoke_atom, uint64_t lease) {
+        auto id = leases_.revoked(caf::actor_cast<caf::actor_addr>(current_sender()), lease);
+        if (!id)
+          return;
+        d_.deps.providers->cancel(id);
+        if (!leases_.holding())
+          quit();
+      },
       [this](playback_timeout_atom, uint64_t turn) {
         if (turn == 0)
           quit();  // the connections did not close in time: the pools reclaim on exit
@@ -131,6 +140,7 @@ private:
           close_with(call_end::stt_failed, 1011, "speech-to-text stream closed");
       },
       [this](provider_failure& f) { on_failure(f); },
+      [this](pool_revoke_atom, uint64_t lease) { on_revoked(lease); },
       [this](llm_done& d) { leases_.release(d.id, lease_outcome::ok, tokens(d)); },
       [this](tts_done& d) { leases_.release(d.id, lease_outcome::ok); },
       [](llm_token&) {},
@@ -555,6 +565,34 @@ private:
       spdlog::warn("call {}: TTS failed ({}: {}), skipping a sentence", d_.deps.info.session,
                    to_string(f.kind), f.detail);
       next_sentence();
+    }
+  }
+
+  // A cluster-wide pool revoked a lease: this node could not renew it with the pool's
+  // home in time, so the home may soon grant it again. The stream closes at once (not
+  // the graceful CloseStream: the provider must stop counting it now) and the call
+  // degrades as for a lease it could not get (on_exhausted).
+  void on_revoked(uint64_t lease) {
+    auto id = leases_.revoked(caf::actor_cast<caf::actor_addr>(current_sender()), lease);
+    if (!id)
+      return;
+    d_.deps.providers->cancel(id);
+    auto err = make_error(pool_errc::lease_expired);
+    if (id == d_.stt) {
+      d_.stt = 0;
+      d_.deps.telephony->unroute_audio(d_.deps.info.session);
+      exhausted(provider_kind::stt, d_.deps.settings.stt.on_exhausted, err);
+    } else if (id == d_.llm) {
+      d_.llm = 0;
+      if (d_.tts)
+        d_.deps.providers->cancel(d_.tts);
+      d_.tts = 0;
+      leases_.cancel(d_.tts_ticket);
+      d_.tts_ticket = 0;
+      exhausted(provider_kind::llm, d_.deps.settings.llm.on_exhausted, err);
+    } else if (id == d_.tts) {
+      d_.tts = 0;
+      exhausted(provider_kind::tts, d_.deps.settings.tts.on_exhausted, err);
     }
   }
 

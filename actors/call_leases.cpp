@@ -65,6 +65,16 @@ void call_leases::release(stream_id s, lease_outcome outcome, int64_t used_token
   held_.erase(i);
 }
 
+stream_id call_leases::revoked(const caf::actor_addr& pool, uint64_t lease) {
+  for (auto i = held_.begin(); i != held_.end(); ++i)
+    if (i->second.lease == lease && i->second.pool.address() == pool) {
+      auto s = i->first;
+      held_.erase(i);
+      return s;
+    }
+  return 0;
+}
+
 lease_outcome outcome_of(const provider_failure& f) {
   switch (f.kind) {
     case failure_kind::rate_limited: return lease_outcome::rate_limited;

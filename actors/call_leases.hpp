@@ -41,6 +41,10 @@ public:
   // TTS) report how long they took, for the breaker's slow threshold.
   void release(stream_id s, lease_outcome outcome, int64_t used_tokens = -1,
                int64_t retry_after_ms = -1);
+  // `pool` revoked this lease (cluster: it could not be renewed in time): forgets it
+  // without a release and returns the stream it guards (0 when none), which the caller
+  // must close at once.
+  stream_id revoked(const caf::actor_addr& pool, uint64_t lease);
   bool holding() const { return !held_.empty(); }
   bool pending(uint64_t ticket) const { return pending_.count(ticket) != 0; }
   // For inspection (debug console): every held lease, and the acquisitions in flight.

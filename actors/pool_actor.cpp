@@ -1,5 +1,6 @@
 #include "actors/pool_actor.hpp"
 
+#include <algorithm>
 #include <optional>
 
 #include <caf/actor_cast.hpp>
@@ -43,6 +44,28 @@ void unwatch(self_ptr self, const caf::actor_addr& who) {
   }
 }
 
+// -- expiry of other nodes' leases -------------------------------------------------------
+
+// How often leases of other nodes are checked for expiry: a sweep that runs late only
+// keeps a lease counted longer (safe), never shorter.
+caf::timespan sweep_every(const pool_state& s) {
+  auto t = s.lease_ttl / 20;
+  return std::clamp(t, caf::timespan{std::chrono::milliseconds{10}},
+                    caf::timespan{std::chrono::milliseconds{500}});
+}
+
+void plan_sweep(self_ptr self) {
+  auto& s = self->state;
+  if (s.lease_ttl.count() <= 0 || s.sweep_planned)
+    return;
+  for (auto& [id, l] : s.leases)
+    if (s.expires(l)) {
+      s.sweep_planned = true;
+      self->delayed_send(self, sweep_every(s), pool_sweep_atom_v);
+      return;
+    }
+}
+
 // -- waiters and leases ----------------------------------------------------------------
 
 pool_lease grant(self_ptr self, const caf::actor_addr& who, uint64_t ticket,
@@ -51,11 +74,12 @@ pool_lease grant(self_ptr self, const caf::actor_addr& who, uint64_t ticket,
   auto probe = s.breaker.on_grant(now);
   s.keys[key].on_grant(est_tokens, now);
   auto id = s.next_lease++;
-  s.leases.emplace(id, pool_state::lease_entry{who, ticket, key, est_tokens, probe, now});
+  s.leases.emplace(id, pool_state::lease_entry{who, ticket, key, est_tokens, probe, now, now});
   s.tickets[{who, ticket}] = pool_state::ticket_ref{0, id};
   watch(self, who);
   ++s.totals.acquired;
   s.record_wait(now - since);
+  plan_sweep(self);
   return pool_lease{id, ticket, key, s.keys[key].label(), to_ms(now - since)};
 }
 
@@ -161,15 +185,27 @@ void dispatch(self_ptr self) {
 
 // -- the behaviour ---------------------------------------------------------------------
 
-pool_engine::behavior_type pool_impl(self_ptr self, pool_config cfg) {
+pool_engine::behavior_type pool_impl(self_ptr self, pool_config cfg, lease_expiry expiry) {
   self->state.init(std::move(cfg), now_of(self));
+  self->state.owner = expiry.owner;
+  self->state.node = expiry.node;
+  self->state.lease_ttl = expiry.ttl;
+  self->state.lease_margin = expiry.margin;
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& s = self->state;
     auto now = now_of(self);
     pool_release gone{0, -1, lease_outcome::unused, -1, -1};  // estimate stays charged
     for (auto i = s.leases.begin(); i != s.leases.end();) {
       auto next = std::next(i);
-      if (i->second.holder == dm.source) {
+      auto& l = i->second;
+      if (l.holder == dm.source && s.expires(l)) {
+        // Another node's link closed: its process is gone (the kernel closed its
+        // sockets), or the link was reset under a live process that revokes its leases
+        // within half the margin. Counted for lease_margin more (a lock-delay), never
+        // longer than its TTL would have kept it.
+        l.renewed_at = std::min(l.renewed_at, now - s.lease_ttl);
+        l.holder_gone = true;
+      } else if (l.holder == dm.source) {
         ++s.totals.reclaimed;
         finish_lease(self, i, gone, now);
       }
@@ -290,6 +326,47 @@ pool_engine::behavior_type pool_impl(self_ptr self, pool_config cfg) {
         s.wake_at.reset();
       dispatch(self);
     },
+    // Renewal of another node's leases (cluster-wide pools): one message for all it
+    // holds here. Only the listed leases are renewed: one the holder no longer lists
+    // (closed without a release reaching us) runs out on its own.
+    [self](pool_renew& r) -> pool_renewed {
+      auto& s = self->state;
+      auto who = caf::actor_cast<caf::actor_addr>(self->current_sender());
+      auto now = now_of(self);
+      pool_renewed out;
+      out.epoch = r.epoch;
+      out.home = s.node;
+      out.ttl_ms = to_ms(s.lease_ttl);
+      for (auto id : r.ids) {
+        auto i = s.leases.find(id);
+        if (i == s.leases.end() || i->second.holder != who || i->second.holder_gone)
+          out.unknown.push_back(id);
+        else
+          i->second.renewed_at = now;
+      }
+      return out;
+    },
+    [self](pool_sweep_atom) {
+      auto& s = self->state;
+      s.sweep_planned = false;
+      auto now = now_of(self);
+      pool_release gone{0, -1, lease_outcome::unused, -1, -1};  // estimate stays charged
+      bool freed = false;
+      for (auto i = s.leases.begin(); i != s.leases.end();) {
+        auto next = std::next(i);
+        auto& l = i->second;
+        if (s.expires(l) && now >= l.renewed_at + s.lease_ttl + s.lease_margin) {
+          ++s.totals.reclaimed;
+          s.totals.expired += l.holder_gone ? 0 : 1;
+          finish_lease(self, i, gone, now);
+          freed = true;
+        }
+        i = next;
+      }
+      if (freed)
+        dispatch(self);
+      plan_sweep(self);
+    },
     // Takeover (cluster-wide pools): leases already held on `holder`'s node are installed
     // as they are, even above the limit (they exist at the provider either way); new
     // grants then wait until enough of them come back.
@@ -306,18 +383,28 @@ pool_engine::behavior_type pool_impl(self_ptr self, pool_config cfg) {
           if (s.keys[k].label() == h.key_label)
             key = k;
         if (s.tickets.count({who, h.ticket}) > 0) {
-          out.ids.push_back(s.tickets[{who, h.ticket}].lease);
-          continue;  // reported twice: already installed
+          auto id = s.tickets[{who, h.ticket}].lease;
+          out.ids.push_back(id);
+          // Reported twice: already installed. Reported again after its holder's link
+          // closed and came back (a reset): counted and monitored again.
+          if (auto l = s.leases.find(id); l != s.leases.end() && l->second.holder_gone) {
+            l->second.holder_gone = false;
+            l->second.renewed_at = now;
+            watch(self, who);
+          }
+          continue;
         }
         s.keys[key].on_grant(h.est_tokens, now);
         auto id = s.next_lease++;
-        s.leases.emplace(id, pool_state::lease_entry{who, h.ticket, key, h.est_tokens, 0, now});
+        s.leases.emplace(id,
+                         pool_state::lease_entry{who, h.ticket, key, h.est_tokens, 0, now, now});
         s.tickets[{who, h.ticket}] = pool_state::ticket_ref{0, id};
         watch(self, who);
         ++s.totals.acquired;
         ++s.totals.adopted;
         out.ids.push_back(id);
       }
+      plan_sweep(self);
       return out;
     },
   };
@@ -360,8 +447,8 @@ std::vector<std::string> validate(const pool_config& cfg) {
   return out;
 }
 
-pool_engine spawn_pool_engine(caf::actor_system& sys, pool_config cfg) {
-  return sys.spawn(pool_impl, std::move(cfg));
+pool_engine spawn_pool_engine(caf::actor_system& sys, pool_config cfg, lease_expiry expiry) {
+  return sys.spawn(pool_impl, std::move(cfg), std::move(expiry));
 }
 
 pool_actor spawn_pool(caf::actor_system& sys, pool_config cfg) {

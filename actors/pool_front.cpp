@@ -72,6 +72,9 @@ void on_granted(front_ptr self, uint64_t ticket, uint64_t epoch, caf::actor targ
   e.est_tokens = p.est_tokens;
   e.home_id = l.id;
   e.epoch = epoch;
+  // The home counts it from its grant: at least the time in its queue after our sending
+  // (waited_ms is measured by the home from when the acquire arrived, rounded down).
+  e.valid_from = p.sent_at + milliseconds{std::max<int64_t>(0, l.waited_ms)};
   s.leases.emplace(id, e);
   s.call_leases[std::make_pair(p.caller, p.call_ticket)] = id;
   front_watch(self, p.caller);
@@ -110,6 +113,7 @@ void send_acquire(front_ptr self, uint64_t ticket) {
   auto left = i->second.deadline - now;
   auto epoch = s.epoch;
   i->second.sent_epoch = epoch;
+  i->second.sent_at = now;
   pool_acquire req{ticket, left, i->second.est_tokens};
   auto timeout = left + request_margin;
   if (s.engine) {
@@ -158,8 +162,12 @@ caf::behavior front_impl(front_ptr self, pool_front_config cfg) {
                 s.cfg.clustered};
     front_on_view(self, v);
   }
+  if (s.cfg.lease_ttl.count() > 0)
+    self->delayed_send(self, s.cfg.renew_interval, pool_renew_atom_v);
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& s = self->state;
+    if (front_home_down(self, dm))
+      return;
     pool_release gone{0, -1, lease_outcome::unused, -1, -1};  // estimate stays charged
     for (auto i = s.leases.begin(); i != s.leases.end();) {
       auto next = std::next(i);
@@ -207,7 +215,7 @@ caf::behavior front_impl(front_ptr self, pool_front_config cfg) {
       auto ticket = s.next_ticket++;
       auto rp = self->make_response_promise();
       s.pendings.emplace(ticket, pool_front_state::pending{who, req.ticket, req.est_tokens,
-                                                           now, now + wait, rp, 0});
+                                                           now, now + wait, rp, 0, now});
       s.call_pending[std::make_pair(who, req.ticket)] = ticket;
       front_watch(self, who);
       // Only for a request that is still here (no home) at its deadline.
@@ -249,11 +257,20 @@ caf::behavior front_impl(front_ptr self, pool_front_config cfg) {
       fail_pending(self, i, make_error(pool_errc::queue_timeout));
     },
     [](pool_wake_atom) {},
+    // -- lease renewal and fencing (pool_front_lease.cpp) --
+    [self](pool_renew_atom) { front_renew(self); },
+    [self](pool_fence_atom) {
+      auto& s = self->state;
+      if (s.fence_at && self->clock().now() >= *s.fence_at)
+        s.fence_at.reset();
+      front_check_fence(self);
+    },
     [self](caf::get_atom) -> caf::result<pool_stats> {
       auto& s = self->state;
       auto rp = self->make_response_promise<pool_stats>();
       auto finish = [self, rp](pool_stats st) mutable {
         st.home = self->state.home;
+        st.fenced = self->state.fenced_total;
         st.node_active = 0;
         for (auto& [id, l] : self->state.leases)
           st.node_active += l.released ? 0 : 1;
@@ -301,6 +318,7 @@ caf::behavior front_impl(front_ptr self, pool_front_config cfg) {
       if (self->state.is_home() && self->state.engine)
         self->send(self->state.engine, std::move(r));
     },
+    [self](pool_home_atom, pool_renew& r) { return front_on_renew(self, r); },
     [self](pool_home_atom, pool_cancel& c) {
       if (self->state.is_home() && self->state.engine)
         self->delegate(self->state.engine, std::move(c));

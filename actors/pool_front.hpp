@@ -9,7 +9,9 @@
 // limit. Protocol: messages/pool_cluster.hpp; behaviour and guarantees: docs/pools.md.
 #pragma once
 
+#include <chrono>
 #include <string>
+#include <vector>
 
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
@@ -23,6 +25,17 @@ struct pool_front_config {
   uint32_t local_share = 0;   // per key while alone in a cluster; 0 = max_active
   std::string node;           // this node's name
   bool clustered = false;     // seeds configured: alone at start means not joined yet
+  // Lease expiry across nodes (docs/design/cluster-leases.md); lease_ttl 0 = off.
+  // As the home: another node's lease stays counted until released, lease_ttl +
+  // lease_margin passed since it was granted or last renewed, or lease_margin passed
+  // since its holder's link closed.
+  // As a holder: all leases held at a remote home are renewed in one message every
+  // renew_interval; a lease not renewed within lease_ttl (less 1% for clock rate drift)
+  // of the renewal's sending is revoked: its call closes the stream. When the link to the
+  // home closes, leases not confirmed by a new home within lease_margin / 2 are revoked.
+  std::chrono::milliseconds lease_ttl{0};
+  std::chrono::milliseconds renew_interval{1000};
+  std::chrono::milliseconds lease_margin{2000};
 };
 
 // Spawns a front; it starts as its own home (alone) until the cluster actor sends a

@@ -32,7 +32,9 @@ void become_home(front_ptr self) {
   auto cfg = s.cfg.pool;
   if (s.share_mode && s.cfg.local_share > 0)
     cfg.max_active = std::min(cfg.max_active, s.cfg.local_share);
-  s.engine = spawn_pool_engine(self->system(), cfg);
+  auto me = caf::actor_cast<caf::actor_addr>(self);
+  s.engine = spawn_pool_engine(self->system(), cfg,
+                               lease_expiry{me, s.cfg.node, s.cfg.lease_ttl, s.cfg.lease_margin});
   s.ph = phase::rebuilding;
   for (auto& m : s.members)
     if (m.name != s.cfg.node)
@@ -44,7 +46,7 @@ void become_home(front_ptr self) {
     auto epoch = s.epoch;
     self->request(s.engine, engine_timeout,
                   pool_adopt{s.cfg.node, caf::actor_cast<caf::actor>(self), std::move(held)})
-      .then([=](pool_adopted& a) { front_apply_adopted(self, epoch, ids, a); },
+      .then([=](pool_adopted& a) { front_apply_adopted(self, epoch, ids, a, {}); },
             [](caf::error&) {});
   }
   // Every member reports to the new engine, also those that had reported to this node
@@ -63,6 +65,9 @@ void become_home(front_ptr self) {
 
 void front_on_view(front_ptr self, pool_view& v) {
   auto& s = self->state;
+  // A process that slept through its deadlines may see the new view first: no lease
+  // past its deadline is reported or used.
+  front_check_fence(self);
   s.members = std::move(v.members);
   s.share = v.share;
   bool has_self = false;
@@ -85,8 +90,15 @@ void front_on_view(front_ptr self, pool_view& v) {
     front_finish_rebuild(self);  // a member we waited for may have gone
     return;
   }
-  // A new home: what was sent to the old one is void.
+  // A new home: what was sent to the old one is void. Leases of this node's engine were
+  // counted nowhere else: from now on they need the new home (adopt report, renewals).
+  auto now = self->clock().now();
+  if (s.engine)
+    for (auto& [id, l] : s.leases)
+      if (l.epoch == s.epoch)
+        l.valid_from = now;
   ++s.epoch;
+  s.home_ttl_ms = 0;
   if (s.engine) {
     self->send_exit(s.engine, caf::exit_reason::user_shutdown);
     s.engine = nullptr;
@@ -105,9 +117,11 @@ void front_on_view(front_ptr self, pool_view& v) {
   s.home_front = nullptr;
   s.adopt_in_flight = false;
   if (self_home) {
+    front_track_home(self);
     become_home(self);
   } else {
     s.home_front = home_front;
+    front_track_home(self);
     s.ph = phase::adopting;
     front_send_adopt(self);
   }
@@ -128,6 +142,7 @@ void front_report_again(front_ptr self) {
 void front_send_adopt(front_ptr self) {
   auto& s = self->state;
   auto epoch = s.epoch;
+  auto sent_at = self->clock().now();
   std::vector<uint64_t> ids;
   auto held = front_report(self, ids);
   s.adopt_in_flight = true;
@@ -138,7 +153,7 @@ void front_send_adopt(front_ptr self) {
         if (epoch != s.epoch)
           return;
         s.adopt_in_flight = false;
-        front_apply_adopted(self, epoch, ids, a);
+        front_apply_adopted(self, epoch, ids, a, sent_at);
         s.ph = phase::ready;
         front_flush(self);
       },

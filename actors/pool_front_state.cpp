@@ -2,7 +2,11 @@
 // monitoring of calls, releases to the home, adopt reports, local stats, the home choice.
 #include "actors/pool_front_state.hpp"
 
+#include <algorithm>
+
 #include <caf/actor_system.hpp>
+#include <caf/exit_reason.hpp>
+#include <caf/send.hpp>
 
 namespace sb {
 
@@ -61,7 +65,7 @@ std::vector<pool_held> front_report(front_ptr self, std::vector<uint64_t>& ids) 
 }
 
 void front_apply_adopted(front_ptr self, uint64_t epoch, const std::vector<uint64_t>& ids,
-                         const pool_adopted& a) {
+                         const pool_adopted& a, pool_front_state::time_point sent_at) {
   auto& s = self->state;
   if (epoch != s.epoch)
     return;
@@ -71,11 +75,17 @@ void front_apply_adopted(front_ptr self, uint64_t epoch, const std::vector<uint6
       continue;
     i->second.home_id = a.ids[k];
     i->second.epoch = epoch;
+    i->second.valid_from = std::max(i->second.valid_from, sent_at);  // installed after
     if (i->second.released) {
       front_release_home(self, a.ids[k], i->second.release);
       s.leases.erase(i);
     }
   }
+}
+
+pool_front_state::~pool_front_state() {
+  if (engine)
+    caf::anon_send_exit(engine, caf::exit_reason::user_shutdown);
 }
 
 pool_stats pool_front_state::local_stats() const {

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -13,6 +14,7 @@
 #include <caf/actor.hpp>
 #include <caf/actor_addr.hpp>
 #include <caf/actor_clock.hpp>
+#include <caf/system_messages.hpp>
 #include <caf/response_promise.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
@@ -45,6 +47,7 @@ struct pool_front_state {
     time_point deadline;
     caf::response_promise rp;
     uint64_t sent_epoch = 0;  // 0 = not (or no longer) sent to a home
+    time_point sent_at;       // when it was last sent: a grant is valid from here
   };
 
   // A lease held by a call on this node. `id` (the map key) is what the call sees;
@@ -61,6 +64,9 @@ struct pool_front_state {
     uint64_t reported = 0;  // epoch of the adopt report it is in
     bool released = false;  // released while its report was in flight
     pool_release release;
+    // The home counts it at least until valid_from + the home's TTL + margin: valid_from
+    // is when the acquire, the adopt report or the last acknowledged renewal was sent.
+    time_point valid_from;
   };
 
   struct stored_adopt {
@@ -91,8 +97,24 @@ struct pool_front_state {
   bool retry_planned = false;
   bool adopt_in_flight = false;
   uint64_t adopted_total = 0;
+  // Lease renewal with a remote home (cfg.lease_ttl > 0).
+  caf::actor monitored_home;          // the home front we monitor (link loss: fence)
+  int64_t home_ttl_ms = 0;            // the home's TTL from its last renewal answer
+  std::optional<time_point> fence_at; // earliest planned fence check
+  uint64_t fenced_total = 0;          // leases revoked because they could not be renewed
+
+  // The engine goes with its front, also when the front is killed (no exit handler).
+  ~pool_front_state();
 
   bool is_home() const { return home == cfg.node; }
+  // Leases from a remote home expire unless renewed; those from this node's engine not.
+  bool fenceable(const lease& l) const {
+    return cfg.lease_ttl.count() > 0 && !l.released && !(engine && l.epoch == epoch);
+  }
+  // The TTL the holder acts on: the shorter of its own and the home's.
+  caf::timespan ttl() const;
+  // Past this (holder clock) the lease may no longer be counted at the home.
+  time_point deadline(const lease& l) const;
   // Stats when the home cannot be asked: this node's part only.
   pool_stats local_stats() const;
 };
@@ -106,8 +128,15 @@ void front_flush(front_ptr self);        // sends the waiting acquires to a read
 void front_plan_retry(front_ptr self);   // a pool_retry_atom in 100 ms (once)
 void front_release_home(front_ptr self, uint64_t home_id, const pool_release& r);
 void front_apply_adopted(front_ptr self, uint64_t epoch, const std::vector<uint64_t>& ids,
-                         const pool_adopted& a);
+                         const pool_adopted& a, pool_front_state::time_point sent_at);
 std::vector<pool_held> front_report(front_ptr self, std::vector<uint64_t>& ids);
+
+// pool_front_lease.cpp: renewal and self-fencing
+void front_renew(front_ptr self);          // the renewal timer: check, renew, re-arm
+void front_check_fence(front_ptr self);    // revokes every lease past its deadline
+void front_track_home(front_ptr self);     // monitors the current remote home front
+bool front_home_down(front_ptr self, const caf::down_msg& dm);  // true: it was the home
+caf::result<pool_renewed> front_on_renew(front_ptr self, pool_renew& r);  // as the home
 
 // pool_front_home.cpp
 void front_send_adopt(front_ptr self);  // reports our leases to the remote home

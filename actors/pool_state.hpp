@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -31,6 +32,8 @@ struct pool_state {
     uint32_t est_tokens = 0;
     uint64_t probe = 0;  // breaker probe tag, 0 = not a probe
     time_point granted_at;
+    time_point renewed_at;  // granted, adopted or last renewed (expiry counts from here)
+    bool holder_gone = false;  // its holder's link closed: freed after the lock-delay
   };
 
   struct waiter {
@@ -61,6 +64,16 @@ struct pool_state {
   uint64_t next_lease = 1;
   uint64_t next_seq = 1;
   pool_stats totals;                           // only the counters and histogram are used
+  // Expiry of leases held by other nodes' fronts (cluster-wide pools only).
+  caf::actor_addr owner;                       // never expires: the home front
+  std::string node;                            // this node (renewal answers)
+  caf::timespan lease_ttl{0};                  // 0 = leases never expire
+  caf::timespan lease_margin{0};
+  bool sweep_planned = false;
+
+  bool expires(const lease_entry& l) const {
+    return lease_ttl.count() > 0 && l.holder != owner;
+  }
 
   void init(pool_config config, time_point now);
 

@@ -40,7 +40,12 @@ struct node {
     pc.name = "stt";
     pc.keys = {"k"};
     pc.max_active = 1000;
-    front = sb::spawn_pool_front(sys, sb::pool_front_config{pc, 0, name, true});
+    // Lease renewal on, with the production defaults (cluster.lease_*).
+    sb::pool_front_config fc{pc, 0, name, true};
+    fc.lease_ttl = std::chrono::milliseconds{10000};
+    fc.renew_interval = std::chrono::milliseconds{1000};
+    fc.lease_margin = std::chrono::milliseconds{2000};
+    front = sb::spawn_pool_front(sys, fc);
   }
 };
 

@@ -50,6 +50,8 @@ struct cluster_hello {
   std::string nonce;          // hex; the member proves the secret on it
   int64_t heartbeat_ms = 0;   // must match the member's settings (role member)
   int64_t failure_timeout_ms = 0;
+  int64_t lease_ttl_ms = 0;   // must match too: a holder and its home act on them
+  int64_t lease_margin_ms = 0;
 };
 
 struct cluster_challenge {
@@ -144,7 +146,7 @@ constexpr mailbox_atom mailbox_atom_v{};
 SB_INSPECT(member_info, x.name, x.address, x.incarnation, x.state, x.down_reason,
            x.active_calls, x.capacity, x.draining, x.last_heard_ms)
 SB_INSPECT(cluster_hello, x.role, x.name, x.address, x.incarnation, x.nonce,
-           x.heartbeat_ms, x.failure_timeout_ms)
+           x.heartbeat_ms, x.failure_timeout_ms, x.lease_ttl_ms, x.lease_margin_ms)
 SB_INSPECT(cluster_challenge, x.nonce, x.proof)
 SB_INSPECT(cluster_join, x.proof, x.self)
 SB_INSPECT(cluster_welcome, x.members)

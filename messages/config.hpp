@@ -3,6 +3,7 @@
 // (docs/configuration.md); runtime/config.cpp fills and validates them.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -29,7 +30,19 @@ struct cluster_section {
   std::vector<host_port> seeds;
   std::string secret;
   millis heartbeat_interval{500};  // also CAF's middleman heartbeat (same on every node)
-  millis failure_timeout{3000};    // silent this long: down (also the link timeout)
+  millis failure_timeout{3000};    // silent this long: down (never frees a lease)
+  // Cluster-wide leases (docs/design/cluster-leases.md). The home counts another node's
+  // lease until released, its link closes, or lease_ttl + lease_margin pass without a
+  // renewal; the holder renews every lease_renew_interval and closes the streams of
+  // leases it could not renew within lease_ttl. CAF's link timeout is
+  // max(failure_timeout, lease_ttl + lease_margin), so a silent link never closes (and
+  // frees leases) before they would have expired.
+  millis lease_ttl{10000};
+  millis lease_renew_interval{1000};
+  millis lease_margin{2000};
+  millis link_timeout() const {
+    return std::max(failure_timeout, lease_ttl + lease_margin);
+  }
   std::string tls_cert;            // PEM files; all three set = mutual TLS between nodes
   std::string tls_key;
   std::string tls_ca;

@@ -166,7 +166,8 @@ struct pool_stats {
   // Totals. acquired == released + reclaimed + active.
   uint64_t acquired = 0;
   uint64_t released = 0;            // explicit releases, including cancel after grant
-  uint64_t reclaimed = 0;           // leases returned because the holder died
+  uint64_t reclaimed = 0;           // leases returned because the holder died or expired
+  uint64_t expired = 0;             // of those: another node's leases not renewed in time
   uint64_t timeouts = 0;            // waiters that reached their deadline
   uint64_t rejected = 0;            // queue_full, duplicate_ticket, anonymous acquires
   uint64_t breaker_rejected = 0;    // breaker_open answers (new and queued requests)
@@ -194,6 +195,8 @@ struct pool_stats {
   std::string home;                  // node hosting the pool ("" = node-local pool)
   uint64_t adopted = 0;              // leases installed from other nodes on a takeover
   uint32_t node_active = 0;          // leases held by calls on the answering node
+  uint64_t fenced = 0;               // leases the answering node revoked from its calls
+                                     // because it could not renew them in time
 };
 
 // -- errors ----------------------------------------------------------------------------
@@ -206,6 +209,8 @@ enum class pool_errc : uint8_t {
   duplicate_ticket = 5,  // the requester already has a live request with this ticket
   shutting_down = 6,     // the pool stopped while the request waited
   not_home = 7,          // cluster: the node asked is not (or not yet) the pool's home
+  lease_expired = 8,     // cluster: the lease could not be renewed in time; its stream
+                         // was closed (the holder fenced itself)
 };
 
 inline const char* to_string(pool_errc x) {
@@ -217,6 +222,7 @@ inline const char* to_string(pool_errc x) {
     case pool_errc::duplicate_ticket: return "duplicate_ticket";
     case pool_errc::shutting_down: return "shutting_down";
     case pool_errc::not_home: return "not_home";
+    case pool_errc::lease_expired: return "lease_expired";
     default: return "unknown";
   }
 }
@@ -270,12 +276,12 @@ SB_INSPECT(pool_key_stats, x.label, x.max_active, x.effective_limit, x.active, x
 SB_INSPECT(pool_holder, x.lease_id, x.holder, x.ticket, x.key_index, x.held_ms)
 SB_INSPECT(pool_waiter, x.ticket, x.requester, x.waiting_ms, x.remaining_ms)
 SB_INSPECT(pool_stats, x.name, x.kind, x.active, x.queued, x.capacity, x.effective_capacity,
-           x.max_queue, x.utilization, x.acquired, x.released, x.reclaimed, x.timeouts,
+           x.max_queue, x.utilization, x.acquired, x.released, x.reclaimed, x.expired, x.timeouts,
            x.rejected, x.breaker_rejected, x.abandoned, x.cancelled, x.double_releases,
            x.unknown_releases, x.failures, x.rate_limited, x.wait_bounds_ms, x.wait_counts,
            x.breaker, x.consecutive_failures, x.half_open_successes, x.breaker_open_ms,
            x.breaker_opened, x.keys, x.holders, x.waiters, x.mailbox, x.home, x.adopted,
-           x.node_active)
+           x.node_active, x.fenced)
 
 #undef SB_INSPECT
 

@@ -12,6 +12,12 @@
 //   home front -> engine     request pool_adopt{from, holder, leases} -> pool_adopted
 //   home front -> front      pool_report_atom: "I started a new engine, report again"
 //   front -> home front      request (caf::get_atom, pool_home_atom) -> pool_stats
+//   front -> home front      request (pool_home_atom, pool_renew{from, epoch, ids})
+//                              -> pool_renewed{epoch, home, unknown, ttl_ms}: one batched
+//                              renewal of every lease the front holds there, each
+//                              lease_renew_interval (docs/design/cluster-leases.md)
+//   front -> call            (pool_revoke_atom, lease id): the front could not renew in
+//                              time; the call closes that stream at once and degrades
 //   cluster -> cluster       request pool_fronts_atom -> pool_fronts (a member's fronts)
 // Every type here crosses node boundaries and is registered in register.cpp.
 #pragma once
@@ -65,6 +71,26 @@ struct pool_adopted {
   std::vector<uint64_t> ids;
 };
 
+// "I still hold these leases" (the home's ids): a front's renewal of all it holds at the
+// home, once per lease_renew_interval. `epoch` is the front's epoch for this home and is
+// echoed, so the answer of an earlier home is recognised and refused.
+struct pool_renew {
+  std::string from;
+  uint64_t epoch = 0;
+  std::vector<uint64_t> ids;
+};
+
+// The home's answer. `unknown`: ids it does not count for this front (expired, reclaimed
+// or never granted): the front must close their streams now. `home`: the home's node
+// name; `ttl_ms`: how long after this renewal the home keeps counting them (before its
+// margin); the front fences on the shorter of this and its own TTL.
+struct pool_renewed {
+  uint64_t epoch = 0;
+  std::string home;
+  std::vector<uint64_t> unknown;
+  int64_t ttl_ms = 0;
+};
+
 // A member's pool fronts by pool name (answer to pool_fronts_atom).
 struct pool_fronts {
   std::vector<std::string> names;
@@ -75,13 +101,24 @@ using pool_home_atom = caf::atom_constant<caf::atom("phome")>;
 using pool_fronts_atom = caf::atom_constant<caf::atom("pfronts")>;
 using pool_retry_atom = caf::atom_constant<caf::atom("pretry")>;
 using pool_report_atom = caf::atom_constant<caf::atom("preport")>;
+using pool_renew_atom = caf::atom_constant<caf::atom("prenew")>;    // front timer
+using pool_fence_atom = caf::atom_constant<caf::atom("pfence")>;    // front timer
+using pool_sweep_atom = caf::atom_constant<caf::atom("psweep")>;    // engine timer
+using pool_revoke_atom = caf::atom_constant<caf::atom("prevoke")>;  // front -> call
+constexpr pool_renew_atom pool_renew_atom_v{};
+constexpr pool_fence_atom pool_fence_atom_v{};
+constexpr pool_sweep_atom pool_sweep_atom_v{};
+constexpr pool_revoke_atom pool_revoke_atom_v{};
 constexpr pool_home_atom pool_home_atom_v{};
 constexpr pool_fronts_atom pool_fronts_atom_v{};
 constexpr pool_retry_atom pool_retry_atom_v{};
 constexpr pool_report_atom pool_report_atom_v{};
 
-// The pool actor as a home front drives it: the lease protocol plus adoption.
-using pool_engine = pool_actor::extend<caf::replies_to<pool_adopt>::with<pool_adopted>>;
+// The pool actor as a home front drives it: the lease protocol plus adoption, renewal and
+// the expiry sweep of leases held by other nodes' fronts (its timer, sent to itself).
+using pool_engine = pool_actor::extend<caf::replies_to<pool_adopt>::with<pool_adopted>,
+                                       caf::replies_to<pool_renew>::with<pool_renewed>,
+                                       caf::reacts_to<pool_sweep_atom>>;
 
 #define SB_INSPECT(type, ...)                                                    \
   template <class Inspector>                                                     \
@@ -95,6 +132,8 @@ SB_INSPECT(pool_held, x.ticket, x.key_label, x.key_index, x.est_tokens)
 SB_INSPECT(pool_adopt, x.from, x.holder, x.leases)
 SB_INSPECT(pool_adopted, x.ids)
 SB_INSPECT(pool_fronts, x.names, x.fronts)
+SB_INSPECT(pool_renew, x.from, x.epoch, x.ids)
+SB_INSPECT(pool_renewed, x.epoch, x.home, x.unknown, x.ttl_ms)
 
 #undef SB_INSPECT
 

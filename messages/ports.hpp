@@ -40,6 +40,9 @@ public:
   virtual void route_audio(session_id s, stream_id stt) = 0;
   // The actor has forwarded everything before audio_routed_atom: send the held audio on.
   virtual void open_route(session_id s) = 0;
+  // The STT stream was closed under the call (its lease was revoked): the caller's audio
+  // goes to the call actor again (tel_media) until the next route_audio.
+  virtual void unroute_audio(session_id s) = 0;
 };
 
 struct chat_message {

@@ -46,6 +46,8 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<pool_held>("sb::pool_held");
   cfg.add_message_type<pool_adopt>("sb::pool_adopt");
   cfg.add_message_type<pool_adopted>("sb::pool_adopted");
+  cfg.add_message_type<pool_renew>("sb::pool_renew");
+  cfg.add_message_type<pool_renewed>("sb::pool_renewed");
   cfg.add_message_type<pool_fronts>("sb::pool_fronts");
   cfg.add_message_type<call_lease_info>("sb::call_lease_info");
   cfg.add_message_type<std::vector<call_lease_info>>("sb::call_lease_infos");

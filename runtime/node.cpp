@@ -157,7 +157,9 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
                    const breaker_section& bs, const provider_key_set& keys) {
     return spawn_pool_front(
       sys, pool_front_config{make_pool_config(name, kind, ps, bs, keys.labels),
-                             ps.local_share, cfg.node.name, !cfg.cluster.seeds.empty()});
+                             ps.local_share, cfg.node.name, !cfg.cluster.seeds.empty(),
+                             cfg.cluster.lease_ttl, cfg.cluster.lease_renew_interval,
+                             cfg.cluster.lease_margin});
   };
   pool_fronts fronts{{"stt", "llm", "tts"},
                      {front("stt", provider_kind::stt, cfg.pool_stt, cfg.breaker_stt, stt_keys),

@@ -6,12 +6,16 @@
 #include <string>
 #include <vector>
 
+#include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/scheduler/test_coordinator.hpp>
+#include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 
 #include "actors/call_actor.hpp"
+#include "actors/pool_actor.hpp"
+#include "messages/pool_cluster.hpp"
 #include "messages/atoms.hpp"
 #include "tests/support/virtual_time.hpp"
 
@@ -35,6 +39,7 @@ struct fake_telephony : sb::telephony_port {
     log.push_back("route " + std::to_string(stt));
   }
   void open_route(sb::session_id) override { log.push_back("open_route"); }
+  void unroute_audio(sb::session_id) override { log.push_back("unroute"); }
   bool has(const std::string& prefix) const {
     for (auto& l : log)
       if (l.rfind(prefix, 0) == 0)
@@ -70,9 +75,18 @@ struct fixture : sb::test::virtual_time_system {
   std::shared_ptr<fake_telephony> tel = std::make_shared<fake_telephony>();
   std::shared_ptr<fake_providers> prov = std::make_shared<fake_providers>();
   caf::actor call;
+  sb::pool_actor stt_pool;
 
-  fixture() {
+  // `with_stt_pool`: the call's STT leases come from a real pool (2 leases).
+  explicit fixture(bool with_stt_pool = false) {
     sb::call_deps d;
+    if (with_stt_pool) {
+      sb::pool_config pc;
+      pc.name = "stt";
+      pc.max_active = 2;
+      stt_pool = sb::spawn_pool(sys, pc);
+      d.settings.stt.pool = stt_pool;
+    }
     d.info = {1, sb::dialect::twilio, "", "127.0.0.1"};
     d.telephony = tel;
     d.providers = prov;
@@ -83,6 +97,8 @@ struct fixture : sb::test::virtual_time_system {
   }
   ~fixture() {
     caf::anon_send_exit(call, caf::exit_reason::kill);
+    if (stt_pool)
+      caf::anon_send_exit(stt_pool, caf::exit_reason::kill);
     sched.run();
   }
   template <class T>
@@ -299,4 +315,38 @@ TEST_CASE_METHOD(fixture, "barge_in = transcript: the voice event alone does not
   CHECK_FALSE(tel->has("clear"));
   tell(sb::stt_transcript{prov->stt, "wait", false, false, 0.9});
   CHECK(tel->has("clear"));
+}
+
+namespace {
+struct pooled_fixture : fixture {
+  pooled_fixture() : fixture(true) {}
+};
+} // namespace
+
+TEST_CASE_METHOD(pooled_fixture, "a revoked STT lease closes the stream at once and the call "
+                                 "asks again") {
+  start();
+  auto first = prov->stt;
+  REQUIRE(first != 0);
+  CHECK(tel->has("route " + std::to_string(first)));
+  // The pool (a cluster front that could not renew) revokes lease 1.
+  caf::send_as(caf::actor_cast<caf::actor>(stt_pool), call, sb::pool_revoke_atom_v, uint64_t{1});
+  sched.run();
+  CHECK(std::count(prov->cancelled.begin(), prov->cancelled.end(), first) == 1);
+  CHECK(tel->has("unroute"));
+  // on_exhausted = wait: a new lease, a new stream, audio routed to it.
+  REQUIRE(prov->stt != first);
+  CHECK(tel->has("route " + std::to_string(prov->stt)));
+  // The old stream's close changes nothing: no release for the revoked lease.
+  tell(sb::provider_closed{first, 1000});
+  CHECK_FALSE(tel->has("close"));
+  caf::scoped_actor self{sys, true};
+  auto h = self->request(stt_pool, caf::infinite, caf::get_atom_v);
+  sched.run();
+  h.receive([&](sb::pool_stats& st) { CHECK(st.released == 0); },
+            [&](caf::error& e) { FAIL(sys.render(e)); });
+  // A revoke from anyone but the lease's pool is ignored.
+  caf::anon_send(call, sb::pool_revoke_atom_v, uint64_t{2});
+  sched.run();
+  CHECK(std::count(prov->cancelled.begin(), prov->cancelled.end(), prov->stt) == 0);
 }

@@ -133,6 +133,20 @@ TEST_CASE("a node with the wrong secret is refused, says why and exits") {
   CHECK(states.count("mallory") == 0);
 }
 
+TEST_CASE("a node with other lease settings is refused with both values") {
+  auto dir = sb::test::temp_dir("sb-cluster");
+  auto a = sb::test::start_cluster_node(dir, "alpha", "", 0, settings);
+  auto other = settings;
+  other.push_back("cluster.lease_margin=3s");
+  auto b = sb::test::start_cluster_node(dir, "bravo", a.cluster_address, 0, other);
+  CHECK(b.proc.wait_exit(20s) == 1);
+  INFO(b.log());
+  CHECK(b.log().find("settings_mismatch") != std::string::npos);
+  CHECK(b.log().find("lease_ttl/lease_margin 10000/3000 ms, this cluster uses 10000/2000 ms")
+        != std::string::npos);
+  CHECK(member_states(a.http_port).count("bravo") == 0);
+}
+
 TEST_CASE("a node with other heartbeat settings is refused with both values") {
   auto dir = sb::test::temp_dir("sb-cluster");
   auto a = sb::test::start_cluster_node(dir, "alpha", "", 0, settings);

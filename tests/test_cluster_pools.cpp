@@ -1,6 +1,6 @@
 // Cluster-wide pools end to end: three nodes on loopback share one provider account of 20
 // STT connections (the simulator counts them), also when a node or the pool's home is
-// killed mid-run.
+// killed mid-run. A node frozen mid-run: tests/test_cluster_leases.cpp.
 #include <catch2/catch.hpp>
 
 #include <signal.h>
@@ -92,7 +92,11 @@ TEST_CASE("a killed node's leases return to the home and waiters elsewhere get t
   auto took = std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() -
                                                                     killed_at);
   INFO("leases reclaimed " << took.count() << " ms after the kill (" << held << " held)");
-  CHECK(took < 2500ms);  // failure_timeout 1 s + the stats board's 500 ms refresh
+  // A closed link frees a node's leases after lease_margin (2 s, the lock-delay that
+  // covers a reset link under a live node), plus the expiry sweep and the stats board's
+  // 500 ms refresh.
+  CHECK(took >= 1900ms);
+  CHECK(took < 3500ms);
   int answered = runners[home]->join() + runners[other]->join();
   runners[victim]->join();
   INFO(logs(s.c));

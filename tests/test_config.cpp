@@ -439,6 +439,30 @@ TEST_CASE("[cluster] heartbeat settings: ranges, and the timeout covers two hear
   CHECK(low[0].rfind("c.ini:2: [cluster] heartbeat_interval:", 0) == 0);
 }
 
+TEST_CASE("[cluster] lease settings: defaults, ranges, renewal well under the TTL") {
+  auto d = load_config("", {});
+  CHECK(d.config.cluster.lease_ttl == 10000ms);
+  CHECK(d.config.cluster.lease_renew_interval == 1000ms);
+  CHECK(d.config.cluster.lease_margin == 2000ms);
+  // CAF drops a silent link only once the silent node's leases would have expired.
+  CHECK(d.config.cluster.link_timeout() == 12000ms);
+  auto r = load_config("", {"cluster.lease_ttl=4s", "cluster.lease_renew_interval=500ms",
+                            "cluster.lease_margin=1s", "cluster.failure_timeout=1s",
+                            "cluster.heartbeat_interval=100ms"});
+  CHECK(messages(r) == strings{});
+  CHECK(r.config.cluster.lease_ttl == 4000ms);
+  CHECK(r.config.cluster.link_timeout() == 5000ms);
+  CHECK(errors_of("[cluster]\nlease_ttl = 2s\nlease_renew_interval = 1s\n") ==
+        strings{"c.ini:3: [cluster] lease_renew_interval: 1s must be at most a third of "
+                "lease_ttl (2s)"});
+  CHECK(errors_of("[cluster]\nlease_margin = 50ms\n") ==
+        strings{"c.ini:2: [cluster] lease_margin: 50ms is too small; at least 100ms (the "
+                "holder's time to close its streams)"});
+  auto low = errors_of("[cluster]\nlease_ttl = 100ms\n");
+  REQUIRE(low.size() >= 1);
+  CHECK(low[0].rfind("c.ini:2: [cluster] lease_ttl:", 0) == 0);
+}
+
 TEST_CASE("[cluster] TLS needs cert, key and CA together, and readable files") {
   temp_dir dir;
   auto cert = dir.write("node.pem", "x");

@@ -40,6 +40,9 @@ public:
   void open_route(session_id s) override {
     loop_.post([this, s] { srv_.open_route(s); });
   }
+  void unroute_audio(session_id s) override {
+    loop_.post([this, s] { srv_.unroute_audio(s); });
+  }
 
 private:
   io_loop& loop_;
@@ -239,6 +242,17 @@ void telephony_server::open_route(session_id sid) {
   s->route = route_state::direct;
   for (auto& a : s->held)
     loop_.providers().stt_audio(s->stt, std::move(a));
+  s->held.clear();
+}
+
+void telephony_server::unroute_audio(session_id sid) {
+  auto* s = find(sid);
+  if (!s || s->route == route_state::to_actor)
+    return;
+  s->route = route_state::to_actor;
+  s->stt = 0;
+  for (auto& a : s->held)  // held for a route that will not open: back to the call
+    caf::anon_send(s->call, tel_media{0, 0, std::move(a)});
   s->held.clear();
 }
 

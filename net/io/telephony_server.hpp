@@ -47,6 +47,7 @@ public:
   void close(session_id s, uint16_t code, std::string reason);
   void route_audio(session_id s, stream_id stt);
   void open_route(session_id s);
+  void unroute_audio(session_id s);
 
 private:
   struct out_item {

@@ -21,8 +21,17 @@ constexpr milliseconds challenge_ttl{30000};
 std::string settings_mismatch(const cluster_state& s, const cluster_hello& h) {
   auto hb = s.o.settings.heartbeat_interval.count();
   auto ft = s.o.settings.failure_timeout.count();
-  if (h.heartbeat_ms == hb && h.failure_timeout_ms == ft)
+  auto ttl = s.o.settings.lease_ttl.count();
+  auto margin = s.o.settings.lease_margin.count();
+  if (h.heartbeat_ms == hb && h.failure_timeout_ms == ft && h.lease_ttl_ms == ttl
+      && h.lease_margin_ms == margin)
     return "";
+  // A holder fences on its TTL and half its margin, the home frees on its own: they must
+  // agree (docs/design/cluster-leases.md).
+  if (h.heartbeat_ms == hb && h.failure_timeout_ms == ft)
+    return "lease_ttl/lease_margin " + std::to_string(h.lease_ttl_ms) + "/" +
+           std::to_string(h.lease_margin_ms) + " ms, this cluster uses " +
+           std::to_string(ttl) + "/" + std::to_string(margin) + " ms";
   return "heartbeat_interval/failure_timeout " + std::to_string(h.heartbeat_ms) + "/" +
          std::to_string(h.failure_timeout_ms) + " ms, this cluster uses " +
          std::to_string(hb) + "/" + std::to_string(ft) + " ms";

@@ -52,7 +52,9 @@ void configure_system(caf::actor_system_config& acfg, const cluster_section& cfg
     acfg.openssl_cafile = cfg.tls_ca;
   }
   acfg.set("middleman.heartbeat-interval", caf::timespan{cfg.heartbeat_interval});
-  acfg.set("middleman.connection-timeout", caf::timespan{cfg.failure_timeout});
+  // A silent link closes only once every lease of the silent node has expired anyway:
+  // the down_msg it causes frees leases at the home (docs/design/cluster-leases.md).
+  acfg.set("middleman.connection-timeout", caf::timespan{cfg.link_timeout()});
 }
 
 bool start_cluster(caf::actor_system& sys, const node_config& cfg, cluster_deps deps,

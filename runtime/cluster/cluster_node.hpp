@@ -22,7 +22,8 @@ namespace sb::cluster {
 
 // Loads the middleman (and the TLS manager when [cluster] tls_* are set) and sets CAF's
 // link heartbeat (middleman.heartbeat-interval = heartbeat_interval,
-// middleman.connection-timeout = failure_timeout): identical on every node by config.
+// middleman.connection-timeout = max(failure_timeout, lease_ttl + lease_margin), so a
+// silent link never closes before the leases of its node expired): same on every node.
 void configure_system(caf::actor_system_config& acfg, const cluster_section& cfg);
 
 struct cluster_deps {

@@ -105,6 +105,22 @@ void check_cluster_timing(load_state& st) {
                format_duration(c.heartbeat_interval) + ")");
 }
 
+// A lease must survive a few lost renewals: the renewal interval is at most a third of
+// the TTL. The margin covers the holder closing its streams after its deadline and the
+// clocks' rates: at least 100 ms.
+void check_lease_timing(load_state& st) {
+  const auto& c = st.config.cluster;
+  if (3 * c.lease_renew_interval > c.lease_ttl)
+    st.error(where(st, {"cluster.lease_renew_interval", "cluster.lease_ttl"}),
+             "[cluster] lease_renew_interval: " + format_duration(c.lease_renew_interval) +
+                 " must be at most a third of lease_ttl (" + format_duration(c.lease_ttl) +
+                 ")");
+  if (c.lease_margin < std::chrono::milliseconds{100})
+    st.error(where(st, {"cluster.lease_margin"}),
+             "[cluster] lease_margin: " + format_duration(c.lease_margin) +
+                 " is too small; at least 100ms (the holder's time to close its streams)");
+}
+
 // TLS between nodes means certificates on both sides: all three files or none.
 void check_cluster_tls(load_state& st) {
   const auto& c = st.config.cluster;
@@ -169,6 +185,7 @@ void check_cross_keys(load_state& st) {
   check_pending_caps(st);
   check_local_shares(st);
   check_cluster_timing(st);
+  check_lease_timing(st);
   check_cluster_tls(st);
   check_listen_ports(st);
   check_token_budget(st);

@@ -1,0 +1,175 @@
+// The pool front, lease expiry: renewing the leases held at a remote home in one message
+// per interval, and fencing: a lease that cannot be renewed before its deadline is taken
+// from its call (the call closes the provider stream at once) before the home can count
+// it as free. The home side answers renewals through its engine. Design and the reasons
+// for each rule: docs/design/cluster-leases.md.
+#include <algorithm>
+
+#include <caf/actor_cast.hpp>
+#include <caf/actor_system.hpp>
+#include <spdlog/spdlog.h>
+
+#include "actors/pool_front_state.hpp"
+
+namespace sb {
+
+namespace {
+
+using time_point = pool_front_state::time_point;
+
+// Clocks of two machines may run at different rates: the holder gives up this fraction
+// of the TTL early (1%: two orders of magnitude above what NTP-disciplined or even free
+// running quartz clocks drift; see the design note).
+constexpr int64_t drift_divisor = 100;
+
+// Revokes one lease: the call is told to close the stream and drops the lease without a
+// release (the home counts it until it expires there, which is the point).
+void fence(front_ptr self, std::map<uint64_t, pool_front_state::lease>::iterator i,
+           const char* why) {
+  auto& s = self->state;
+  auto id = i->first;
+  auto l = i->second;
+  s.leases.erase(i);
+  s.call_leases.erase(std::make_pair(l.caller, l.call_ticket));
+  ++s.fenced_total;
+  if (auto call = caf::actor_cast<caf::actor>(l.caller))
+    self->send(call, pool_revoke_atom_v, id);
+  front_unwatch(self, l.caller);
+  spdlog::warn("pool {}: lease {} of a call on this node revoked: {}", s.cfg.pool.name, id,
+               why);
+}
+
+void plan_fence(front_ptr self) {
+  auto& s = self->state;
+  std::optional<time_point> first;
+  for (auto& [id, l] : s.leases)
+    if (s.fenceable(l)) {
+      auto d = s.deadline(l);
+      if (!first || d < *first)
+        first = d;
+    }
+  if (!first || (s.fence_at && *s.fence_at <= *first))
+    return;
+  s.fence_at = *first;
+  auto now = self->clock().now();
+  self->delayed_send(self, *first > now ? *first - now : caf::timespan{0}, pool_fence_atom_v);
+}
+
+void on_renewed(front_ptr self, uint64_t epoch, time_point sent_at,
+                const std::vector<uint64_t>& ids, pool_renewed& r) {
+  auto& s = self->state;
+  if (epoch != s.epoch || r.epoch != epoch || r.home != s.home)
+    return;  // the answer of an earlier home (or for an earlier view of it): refused
+  s.home_ttl_ms = r.ttl_ms;
+  std::set<uint64_t> unknown(r.unknown.begin(), r.unknown.end());
+  for (auto id : ids) {
+    auto i = s.leases.find(id);
+    if (i == s.leases.end() || i->second.epoch != epoch)
+      continue;
+    if (unknown.count(i->second.home_id)) {
+      fence(self, i, "the home does not count it any more");
+      continue;
+    }
+    i->second.valid_from = std::max(i->second.valid_from, sent_at);
+  }
+  // A renewal that came back late may already be too old for some lease.
+  front_check_fence(self);
+}
+
+} // namespace
+
+caf::timespan pool_front_state::ttl() const {
+  caf::timespan t = cfg.lease_ttl;
+  if (home_ttl_ms > 0)
+    t = std::min(t, caf::timespan{std::chrono::milliseconds{home_ttl_ms}});
+  return t;
+}
+
+pool_front_state::time_point pool_front_state::deadline(const lease& l) const {
+  auto t = ttl();
+  return l.valid_from + t - t / drift_divisor;
+}
+
+void front_check_fence(front_ptr self) {
+  auto& s = self->state;
+  if (s.cfg.lease_ttl.count() <= 0)
+    return;
+  auto now = self->clock().now();
+  for (auto i = s.leases.begin(); i != s.leases.end();) {
+    auto next = std::next(i);
+    if (s.fenceable(i->second) && now >= s.deadline(i->second))
+      fence(self, i, "not renewed with the home in time");
+    i = next;
+  }
+  plan_fence(self);
+}
+
+void front_renew(front_ptr self) {
+  auto& s = self->state;
+  if (s.cfg.lease_ttl.count() <= 0)
+    return;
+  // First: a process that was frozen wakes up here (or in the fence timer) and must not
+  // use a lease whose deadline passed while it slept.
+  front_check_fence(self);
+  self->delayed_send(self, s.cfg.renew_interval, pool_renew_atom_v);
+  if (s.engine || !s.home_front)
+    return;
+  std::vector<uint64_t> ids;
+  pool_renew msg{s.cfg.node, s.epoch, {}};
+  for (auto& [id, l] : s.leases)
+    if (l.epoch == s.epoch && !l.released) {
+      ids.push_back(id);
+      msg.ids.push_back(l.home_id);
+    }
+  if (ids.empty())
+    return;
+  auto epoch = s.epoch;
+  auto sent_at = self->clock().now();
+  self->request(s.home_front, s.ttl(), pool_home_atom_v, std::move(msg))
+    .then([=](pool_renewed& r) { on_renewed(self, epoch, sent_at, ids, r); },
+          [](caf::error&) {
+            // Lost or late: the next renewal tries again; the deadline decides.
+          });
+}
+
+void front_track_home(front_ptr self) {
+  auto& s = self->state;
+  if (s.monitored_home == s.home_front)
+    return;
+  if (s.monitored_home)
+    self->demonitor(s.monitored_home);
+  s.monitored_home = s.home_front;
+  if (s.monitored_home)
+    self->monitor(s.monitored_home);
+}
+
+bool front_home_down(front_ptr self, const caf::down_msg& dm) {
+  auto& s = self->state;
+  if (!s.monitored_home || dm.source != s.monitored_home.address())
+    return false;
+  s.monitored_home = nullptr;
+  if (s.cfg.lease_ttl.count() <= 0)
+    return true;
+  // The link closed. Usually the home's process is gone, and with it its count: a new
+  // home adopts our leases (which renews them). If instead the link was reset under a
+  // live home, that home frees them lease_margin from now (its lock-delay): unless a new
+  // home confirms them first, they are revoked after half of that.
+  auto now = self->clock().now();
+  auto t = s.ttl();
+  auto cut = now + s.cfg.lease_margin / 2 - (t - t / drift_divisor);
+  for (auto& [id, l] : s.leases)
+    if (s.fenceable(l) && l.epoch == s.epoch)
+      l.valid_from = std::min(l.valid_from, cut);
+  front_check_fence(self);
+  return true;
+}
+
+caf::result<pool_renewed> front_on_renew(front_ptr self, pool_renew& r) {
+  auto& s = self->state;
+  if (!s.is_home() || !s.engine || s.ph != pool_front_state::phase::ready)
+    return pool_errc::not_home;  // views differ for a moment: the deadline decides
+  // Delegated, so the engine sees the renewing front (the holder) as the sender.
+  return self->delegate(s.engine, std::move(r));
+}
+
+} // namespace sb

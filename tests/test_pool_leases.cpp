@@ -1,0 +1,415 @@
+// Lease expiry across nodes on virtual time (docs/design/cluster-leases.md): three nodes'
+// pool fronts in one actor system with lease_ttl 3 s, renewal every 500 ms, margin 1 s.
+// A "link" proxy between a holder and the home can blackhole everything (a frozen home
+// or a partition: messages vanish, nothing closes). Renewal keeps leases, missed
+// membership heartbeats never free them, an unrenewed lease is revoked at its holder
+// before the home frees it, and a holder that slept through its deadline revokes at once.
+#include <catch2/catch.hpp>
+
+#include <caf/actor_cast.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include "actors/pool_front.hpp"
+#include "messages/pool_cluster.hpp"
+#include "tests/support/pool_fixture.hpp"
+
+namespace {
+
+using block_atom = caf::atom_constant<caf::atom("block")>;
+using pass_atom = caf::atom_constant<caf::atom("pass")>;
+
+constexpr auto ttl = 3000ms;
+constexpr auto renew_every = 500ms;
+constexpr auto margin = 1000ms;
+
+// What a front sends to a remote home, relayed with the sender kept (delegate) while
+// passing; swallowed (requests never answered) while blocked.
+struct link_state {
+  caf::actor target;
+  bool pass = true;
+  std::vector<caf::response_promise> swallowed;
+};
+
+caf::behavior link_impl(caf::stateful_actor<link_state>* self, caf::actor target) {
+  self->state.target = target;
+  auto relay = [self](auto&&... xs) -> caf::result<caf::message> {
+    auto rp = self->make_response_promise();
+    if (self->state.pass)
+      rp.delegate(self->state.target, std::forward<decltype(xs)>(xs)...);
+    else
+      self->state.swallowed.push_back(rp);
+    return caf::delegated<caf::message>{};
+  };
+  return {
+    [=](sb::pool_home_atom a, sb::pool_acquire& r) { return relay(a, std::move(r)); },
+    [=](sb::pool_home_atom a, sb::pool_release& r) { return relay(a, std::move(r)); },
+    [=](sb::pool_home_atom a, sb::pool_cancel& r) { return relay(a, std::move(r)); },
+    [=](sb::pool_home_atom a, sb::pool_renew& r) { return relay(a, std::move(r)); },
+    [=](sb::pool_adopt& r) { return relay(std::move(r)); },
+    [=](caf::get_atom g, sb::pool_home_atom a) { return relay(g, a); },
+    [self](block_atom) { self->state.pass = false; },
+    [self](pass_atom) { self->state.pass = true; },
+  };
+}
+
+const std::vector<std::string> all_nodes{"n1", "n2", "n3"};
+
+struct lease_fixture : fixture {
+  std::map<std::string, caf::actor> fronts;
+  std::map<std::string, sb::pool_actor> f;
+  caf::timespan elapsed{0};
+  std::vector<caf::actor> links;
+
+  ~lease_fixture() {
+    for (auto& l : links)
+      self->send_exit(l, caf::exit_reason::kill);
+    sched.run();
+  }
+
+  caf::actor make_link(const std::string& to) {
+    links.push_back(sys.spawn(link_impl, fronts[to]));
+    return links.back();
+  }
+
+  sb::pool_front_config config(const std::string& node) {
+    sb::pool_front_config c{base_config(2), 0, node, true};
+    c.lease_ttl = ttl;
+    c.renew_interval = renew_every;
+    c.lease_margin = margin;
+    return c;
+  }
+
+  void start(const std::vector<std::string>& nodes) {
+    for (auto& n : nodes) {
+      auto a = sb::spawn_pool_front(sys, config(n));
+      sched.run();
+      fronts[n] = a;
+      f[n] = caf::actor_cast<sb::pool_actor>(a);
+      pools.push_back(f[n]);
+    }
+  }
+
+  // Tells `node` that `up` are live; `via` replaces a member's front (a link proxy).
+  void view(const std::string& node, const std::vector<std::string>& up,
+            std::map<std::string, caf::actor> via = {}) {
+    sb::pool_view v{node, {}, false};
+    for (auto& n : up)
+      v.members.push_back(sb::pool_member{n, via.count(n) ? via[n] : fronts[n]});
+    self->send(fronts[node], std::move(v));
+    sched.run();
+  }
+
+  sb::pool_stats stats_of(const std::string& node) {
+    return stats(f[node]);
+  }
+
+  // Advances virtual time in small steps (timers fire on time, as on a real clock).
+  void step(caf::timespan d, caf::timespan by = 50ms) {
+    for (caf::timespan t{0}; t < d; t += by) {
+      advance(by);
+      elapsed += by;
+    }
+  }
+
+  // The lease ids revoked at this client so far (pool_revoke_atom in its mailbox).
+  std::vector<uint64_t> revoked(caf::scoped_actor& who) {
+    sched.run();
+    std::vector<uint64_t> out;
+    while (!who->mailbox().empty())
+      who->receive([&](sb::pool_revoke_atom, uint64_t id) { out.push_back(id); },
+                   [&](caf::message& m) { FAIL("unexpected " << caf::to_string(m)); });
+    return out;
+  }
+
+  // Views for all three, the holder reaching the home through `link` (the home first:
+  // it waits for both reports, and the holder's goes through the link).
+  void connect(const std::string& home, const std::string& holder, caf::actor link) {
+    view(home, all_nodes);
+    for (auto& n : all_nodes)
+      if (n != home && n != holder)
+        view(n, all_nodes);
+    view(holder, all_nodes, {{home, link}});
+  }
+
+  // Steps until `pred` holds (at most `limit`); returns the time it took.
+  template <class Pred>
+  caf::timespan until(Pred pred, caf::timespan limit, caf::timespan by = 50ms) {
+    caf::timespan t{0};
+    while (!pred() && t < limit) {
+      advance(by);
+      t += by;
+    }
+    return t;
+  }
+};
+
+const std::vector<std::string> all{"n1", "n2", "n3"};
+
+std::vector<std::string> others(const std::vector<std::string>& up, const std::string& x) {
+  std::vector<std::string> out;
+  for (auto& n : up)
+    if (n != x)
+      out.push_back(n);
+  return out;
+}
+
+} // namespace
+
+TEST_CASE_METHOD(lease_fixture, "renewed leases of another node stay counted past their TTL") {
+  start(all);
+  for (auto& n : all)
+    view(n, all);
+  auto home = sb::pick_pool_home("test-pool", all);
+  auto holder = others(all, home)[0];
+  auto& a = client();
+  auto ha = acquire(a, f[holder], 1);
+  auto la = lease_of(a, ha);
+  step(4 * ttl);  // many TTLs: renewals every 500 ms keep it
+  CHECK(revoked(a).empty());
+  auto st = stats_of(home);
+  CHECK(st.active == 1);
+  CHECK(st.expired == 0);
+  CHECK(stats_of(holder).fenced == 0);
+  release(a, f[holder], la.id);
+  CHECK(stats_of(home).active == 0);
+  CHECK(stats_of(home).released == 1);
+}
+
+TEST_CASE_METHOD(lease_fixture,
+                 "a silent holder fences itself before its home frees the lease and "
+                 "heartbeats alone free nothing") {
+  start(all);
+  auto home = sb::pick_pool_home("test-pool", all);
+  auto rest = others(all, home);
+  auto holder = rest[0], other = rest[1];
+  // The holder reaches the home through a link we can cut.
+  auto link = make_link(home);
+  connect(home, holder, link);
+  auto& a = client();
+  auto ha = acquire(a, f[holder], 1);
+  auto la = lease_of(a, ha);
+  auto& b = client();
+  auto hb = acquire(b, f[holder], 1);
+  lease_of(b, hb);
+  auto& w = client();
+  auto hw = acquire(w, f[other], 1);  // the limit of 2 is full: waits
+  CHECK_FALSE(answered(w));
+  step(1000ms);  // a couple of renewals went through
+  // The holder goes silent (frozen or cut off: nothing closes).
+  self->send(link, block_atom::value);
+  sched.run();
+  // The others' membership declares it down (missed heartbeats): that frees nothing.
+  view(home, {home, other});
+  view(other, {home, other});
+  CHECK_FALSE(answered(w));
+  CHECK(stats_of(home).active == 2);
+  // The holder cannot renew: within one TTL of its last acknowledged renewal (less the
+  // drift allowance) its calls are told to close their streams.
+  auto t_fence = until([&] { return !a->mailbox().empty(); }, 2 * ttl);
+  CHECK(t_fence <= caf::timespan{ttl});
+  CHECK(revoked(a) == std::vector<uint64_t>{la.id});
+  CHECK(revoked(b).size() == 1);
+  // The home still counts them for at least the margin after the holder's deadline.
+  CHECK_FALSE(answered(w));
+  auto t_free = until([&] { return answered(w); }, 2 * ttl);
+  INFO("fenced after " << t_fence.count() / 1000000 << " ms, freed at the home "
+                       << t_free.count() / 1000000 << " ms later");
+  CHECK(t_free >= caf::timespan{margin} - caf::timespan{100ms});
+  CHECK(t_free <= caf::timespan{margin} + caf::timespan{1000ms});
+  lease_of(w, hw);
+  auto st = stats_of(home);
+  CHECK(st.expired == 2);
+  CHECK(st.reclaimed == 2);
+  CHECK(st.active == 1);
+  self->send(link, pass_atom::value);  // the holder's stats come from the home
+  sched.run();
+  CHECK(stats_of(holder).fenced == 2);
+}
+
+TEST_CASE_METHOD(lease_fixture, "a lease granted after a long wait counts from its grant") {
+  start(all);
+  for (auto& n : all)
+    view(n, all);
+  auto home = sb::pick_pool_home("test-pool", all);
+  auto holder = others(all, home)[0];
+  // The limit of 2 is held at the home; the holder's call waits longer than a TTL.
+  auto& a = client();
+  auto ha = acquire(a, f[home], 1);
+  auto la = lease_of(a, ha);
+  auto& b = client();
+  auto hb = acquire(b, f[home], 1);
+  lease_of(b, hb);
+  auto& w = client();
+  auto hw = acquire(w, f[holder], 1);
+  step(2 * ttl);
+  CHECK_FALSE(answered(w));
+  release(a, f[home], la.id);
+  auto lw = lease_of(w, hw);
+  // Valid from its grant, renewed from then on: not revoked for having waited.
+  step(2 * ttl);
+  CHECK(revoked(w).empty());
+  CHECK(stats_of(holder).fenced == 0);
+  CHECK(stats_of(home).active == 2);
+  release(w, f[holder], lw.id);
+}
+
+TEST_CASE_METHOD(lease_fixture, "a holder that wakes past its deadline revokes at once") {
+  start(all);
+  for (auto& n : all)
+    view(n, all);
+  auto home = sb::pick_pool_home("test-pool", all);
+  auto holder = others(all, home)[0];
+  auto& a = client();
+  auto ha = acquire(a, f[holder], 1);
+  auto la = lease_of(a, ha);
+  step(1000ms);
+  // A frozen process: no timer fires for 20 s, then all at once. Its first acts on waking
+  // revoke the lease (the home has let it go meanwhile) instead of renewing it.
+  sched.advance_time(20s);
+  sched.run();
+  CHECK(revoked(a) == std::vector<uint64_t>{la.id});
+  auto st = stats_of(home);
+  CHECK(st.active == 0);
+  CHECK(st.expired == 1);
+  // Its call's late release finds nothing at either side.
+  release(a, f[holder], la.id);
+  CHECK(stats_of(home).double_releases == 0);
+}
+
+TEST_CASE_METHOD(lease_fixture, "the home answers a renewal of leases it does not count") {
+  start(all);
+  auto home = sb::pick_pool_home("test-pool", all);
+  auto holder = others(all, home)[0];
+  auto link = make_link(home);
+  connect(home, holder, link);
+  auto& a = client();
+  auto ha = acquire(a, f[holder], 1);
+  auto la = lease_of(a, ha);
+  // Renewals are lost for longer than the home waits: the holder revoked by its own
+  // deadline, the home expired the lease after its margin.
+  self->send(link, block_atom::value);
+  sched.run();
+  step(ttl + margin + 200ms, 50ms);
+  CHECK(stats_of(home).expired == 1);
+  CHECK(revoked(a) == std::vector<uint64_t>{la.id});  // by its own deadline already
+  // A stale node's renewal (expired or foreign ids) is answered with every id unknown;
+  // the holder that gets this answer revokes those leases at once.
+  auto h = self->request(fronts[home], caf::infinite, sb::pool_home_atom_v,
+                         sb::pool_renew{"n-stale", 7, {la.id, 999}});
+  sched.run();
+  h.receive(
+    [&](sb::pool_renewed& r) {
+      CHECK(r.epoch == 7);
+      CHECK(r.home == home);
+      CHECK(r.unknown.size() == 2);
+      CHECK(r.ttl_ms == 3000);
+    },
+    [&](caf::error& e) { FAIL(sys.render(e)); });
+}
+
+TEST_CASE_METHOD(lease_fixture,
+                 "a closed link: the holder revokes after half the margin unless a new home "
+                 "confirms its leases") {
+  start(all);
+  for (auto& n : all)
+    view(n, all);
+  auto home = sb::pick_pool_home("test-pool", all);
+  auto rest = others(all, home);
+  auto next = sb::pick_pool_home("test-pool", rest);
+  auto other = rest[0] == next ? rest[1] : rest[0];
+  auto& a = client();
+  auto ha = acquire(a, f[other], 1);
+  auto la = lease_of(a, ha);
+  step(1000ms);
+  // The home's front goes away, as its proxy does when the link closes. Nobody tells
+  // `other` about a new home yet: its lease is revoked half a margin later.
+  self->send_exit(fronts[home], caf::exit_reason::kill);
+  sched.run();
+  CHECK(revoked(a).empty());
+  auto t = until([&] { return !a->mailbox().empty(); }, 2 * ttl);
+  CHECK(t <= caf::timespan{margin / 2} + caf::timespan{50ms});
+  CHECK(revoked(a) == std::vector<uint64_t>{la.id});
+}
+
+TEST_CASE_METHOD(lease_fixture,
+                 "a closed link: leases a new home adopts in time are kept and renewed") {
+  start(all);
+  for (auto& n : all)
+    view(n, all);
+  auto home = sb::pick_pool_home("test-pool", all);
+  auto rest = others(all, home);
+  auto next = sb::pick_pool_home("test-pool", rest);
+  auto other = rest[0] == next ? rest[1] : rest[0];
+  auto& a = client();
+  auto ha = acquire(a, f[other], 1);
+  lease_of(a, ha);
+  self->send_exit(fronts[home], caf::exit_reason::kill);
+  sched.run();
+  // The survivors learn at once (the same link close): the new home adopts the lease.
+  view(next, rest);
+  view(other, rest);
+  step(3 * ttl);
+  CHECK(revoked(a).empty());
+  auto st = stats_of(next);
+  CHECK(st.adopted == 1);
+  CHECK(st.active == 1);
+  CHECK(st.expired == 0);
+}
+
+TEST_CASE_METHOD(lease_fixture,
+                 "a holder's closed link frees its leases at the home after the margin") {
+  start(all);
+  for (auto& n : all)
+    view(n, all);
+  auto home = sb::pick_pool_home("test-pool", all);
+  auto rest = others(all, home);
+  auto& a = client();
+  auto ha = acquire(a, f[rest[0]], 1);
+  lease_of(a, ha);
+  auto& b = client();
+  auto hb = acquire(b, f[rest[0]], 1);
+  lease_of(b, hb);
+  auto& w = client();
+  auto hw = acquire(w, f[rest[1]], 1);
+  CHECK_FALSE(answered(w));
+  // The holder node's link closes (its front's proxy goes): a lock-delay of one margin,
+  // the time a live holder behind a reset link needs to revoke (half of it).
+  self->send_exit(fronts[rest[0]], caf::exit_reason::kill);
+  sched.run();
+  CHECK_FALSE(answered(w));
+  auto t = until([&] { return answered(w); }, 2 * ttl);
+  CHECK(t >= caf::timespan{margin} - caf::timespan{50ms});
+  CHECK(t <= caf::timespan{margin} + caf::timespan{200ms});
+  lease_of(w, hw);
+  auto st = stats_of(home);
+  CHECK(st.reclaimed == 2);
+  CHECK(st.expired == 0);
+}
+
+TEST_CASE_METHOD(lease_fixture, "leases of the home's own calls never expire") {
+  start({"solo"});
+  view("solo", {"solo"});
+  auto& a = client();
+  auto ha = acquire(a, f["solo"], 1);
+  lease_of(a, ha);
+  sched.advance_time(60s);
+  sched.run();
+  step(2 * ttl);
+  CHECK(revoked(a).empty());
+  auto st = stats_of("solo");
+  CHECK(st.active == 1);
+  CHECK(st.expired == 0);
+}
+
+TEST_CASE_METHOD(lease_fixture, "one renewal of a thousand leases is about 8 KB on the wire") {
+  sb::pool_renew r{"node-12", 3, {}};
+  for (uint64_t i = 1; i <= 1000; ++i)
+    r.ids.push_back(1000000 + i);
+  std::vector<char> buf;
+  caf::binary_serializer sink{sys, buf};
+  auto msg = caf::make_message(sb::pool_home_atom_v, r);
+  CHECK(!sink(msg));
+  WARN("pool_renew with 1000 ids: " << buf.size() << " bytes serialized");
+  CHECK(buf.size() < 8 * 1000 + 200);  // 8 bytes per lease, one message per interval
+}
