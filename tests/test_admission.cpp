@@ -106,7 +106,7 @@ TEST_CASE("calls_per_minute: a connection that never starts gives its call back"
   CHECK(sb::test::wait_until([&] { return calls_are(n, 1); }));
 }
 
-TEST_CASE("per_ip_per_minute limits one address; others and trusted_ips are not held back") {
+TEST_CASE("per_ip_per_minute limits one address, others and trusted_ips are not held back") {
   node n({"admission.per_ip_per_minute=2", "admission.trusted_ips=127.0.0.3/32, ::1"});
   open(n, "127.0.0.2").drop();
   open(n, "127.0.0.2").drop();  // never started: the address's budget is spent all the same
@@ -145,7 +145,7 @@ TEST_CASE("per_agent_per_minute counts each route tag apart, across dialects") {
   CHECK(n.refused("per_agent_per_minute") == 2);
 }
 
-TEST_CASE("node.max_calls: idle connections take no call slot; started calls do") {
+TEST_CASE("node.max_calls: idle connections take no call slot, started calls do") {
   node n({"node.max_calls=1", "call.start_timeout=60s"});
   std::vector<raw_ws> idle;
   for (int i = 0; i < 10; ++i)

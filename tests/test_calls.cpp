@@ -109,7 +109,7 @@ TEST_CASE("caller speech during a reply is barge-in: clear, and the old audio st
   CHECK(sb::test::wait_until([&] { return sim_idle(st.sim_port); }));
 }
 
-TEST_CASE("a caller sending garbage is closed with a reason; other calls carry on") {
+TEST_CASE("a caller sending garbage is closed with a reason, other calls carry on") {
   sb::test::stack st(fast_sim, {"call.start_timeout=1s"});
   std::vector<script> scripts;
   script good;
@@ -150,7 +150,7 @@ TEST_CASE("a caller sending garbage is closed with a reason; other calls carry o
   CHECK(sb::test::wait_until([&] { return sim_idle(st.sim_port); }));
 }
 
-TEST_CASE("an event of an unknown type is skipped and counted; the call goes on") {
+TEST_CASE("an event of an unknown type is skipped and counted, the call goes on") {
   sb::test::stack st(fast_sim, {});
   script s;
   s.turns = 2;
@@ -185,7 +185,7 @@ sb::caller::result call_with_stt_cut(const sb::test::stack& st, const std::strin
   return e.results().at(0);
 }
 
-TEST_CASE("an STT stream lost mid-call is reopened on the same lease; the call goes on") {
+TEST_CASE("an STT stream lost mid-call is reopened on the same lease, the call goes on") {
   sb::test::stack st(fast_sim, {});
   auto r = call_with_stt_cut(st, "");
   INFO(st.node_log());

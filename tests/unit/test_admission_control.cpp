@@ -74,7 +74,7 @@ TEST_CASE("a connection that never starts gives the node's and the agent's budge
   CHECK(a.upgrade(a.key("10.0.0.2", "sales"), 0, false, t0).admitted);
 }
 
-TEST_CASE("per_ip_per_minute is spent at the upgrade; trusted_ips are exempt") {
+TEST_CASE("per_ip_per_minute is spent at the upgrade, trusted_ips are exempt") {
   auto l = limits();
   l.per_ip_per_minute = 2;
   l.trusted_ips = {"192.168.0.0/16", "2001:db8::/32"};
@@ -128,7 +128,7 @@ TEST_CASE("a refusal by one budget spends none of the others") {
   CHECK(a.upgrade(a.key("10.0.0.2", "other"), 1, false, t0).admitted);
 }
 
-TEST_CASE("max_calls and draining answer 503; pending connections hold no call slot") {
+TEST_CASE("max_calls and draining answer 503, pending connections hold no call slot") {
   auto l = limits();
   l.max_calls = 2;
   admission_control a(l);
