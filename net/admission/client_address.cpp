@@ -1,16 +1,11 @@
 #include "net/admission/client_address.hpp"
+#include "net/codec/http_text.hpp"
 
 namespace sb::admission {
 
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
-}
+std::string_view trim(std::string_view s) { return codec::trim_ows(s); }
 
 } // namespace
 

@@ -1,4 +1,5 @@
 #include "net/codec/rate_limit_headers.hpp"
+#include "net/codec/http_text.hpp"
 
 #include <cmath>
 
@@ -6,13 +7,7 @@ namespace sb::codec {
 
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
-}
+std::string_view trim(std::string_view s) { return trim_ows(s); }
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
