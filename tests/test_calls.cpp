@@ -104,9 +104,29 @@ TEST_CASE("caller speech during a reply is barge-in: clear, and the old audio st
   CHECK(r.clears >= 2);
   CHECK(r.stale_frames == 0);
   CHECK(r.turns_answered == 3);
+  // On a transcript: not before the simulator's first interim result (500 ms of speech).
+  REQUIRE(r.barge_in_ms.size() >= 2);
+  for (double ms : r.barge_in_ms)
+    CHECK(ms >= 400);
   auto metrics = sb::test::http_request(st.node_port, "GET", "/metrics").body;
   CHECK(metrics.find("sb_barge_ins_total 0") == std::string::npos);
   CHECK(sb::test::wait_until([&] { return sim_idle(st.sim_port); }));
+}
+
+TEST_CASE("call.barge_in = vad: the reply stops on the voice event, before any transcript") {
+  // The simulator sends its first interim transcript after 500 ms of speech and
+  // SpeechStarted at the first speech block: only vad stops the reply before 500 ms.
+  sb::test::stack st({"--tts-ms-per-char", "60"}, {"call.barge_in=vad"});
+  script s;
+  s.turns = 3;
+  s.barge_in = true;
+  auto r = run_calls(st.node_port, {s}).at(0);
+  INFO(st.node_log());
+  CHECK(r.turns_answered == 3);
+  CHECK(r.stale_frames == 0);
+  REQUIRE(r.barge_in_ms.size() >= 2);
+  for (double ms : r.barge_in_ms)
+    CHECK(ms < 400);
 }
 
 TEST_CASE("a caller sending garbage is closed with a reason, other calls carry on") {

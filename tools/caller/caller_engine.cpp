@@ -33,6 +33,7 @@ struct caller {
   clock::time_point last_speech{};
   clock::time_point last_media{};
   bool barge_pending = false;
+  clock::time_point barged_at{};  // started speaking over the reply; cleared on `clear`
   bool cleared = false;  // a clear arrived during this utterance
   int speech_frames_left = 0;
   uint64_t seq = 0;
@@ -281,8 +282,10 @@ struct engine::impl {
       next_turn(c, now);
     } else if (c.ph == phase::replying && c.barge_pending && now >= c.phase_until) {
       c.barge_pending = false;
-      if (c.res.turns_spoken < c.sc.turns)
+      if (c.res.turns_spoken < c.sc.turns) {
+        c.barged_at = now;
         start_speaking(c, now);
+      }
     } else if (c.ph == phase::replying && !c.barge_pending && now >= c.phase_until) {
       ++c.res.turns_failed;  // reply started but never finished (no mark)
       next_turn(c, now);
@@ -339,6 +342,11 @@ struct engine::impl {
       }
     } else if (ev == "clear") {
       ++c.res.clears;
+      if (c.barged_at != clock::time_point{}) {
+        c.res.barge_in_ms.push_back(
+          std::chrono::duration<double, std::milli>(now - c.barged_at).count());
+        c.barged_at = {};
+      }
       c.cleared = true;
       c.last_media = {};
     }

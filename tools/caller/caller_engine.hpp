@@ -55,6 +55,7 @@ struct result {
   uint64_t media_frames = 0;     // reply audio frames received
   uint64_t media_bytes = 0;      // decoded audio bytes received
   uint64_t clears = 0;
+  std::vector<double> barge_in_ms;  // first frame spoken over a reply -> its clear
   uint64_t marks = 0;
   uint64_t gaps = 0;             // reply frames arriving > 3 frame periods after the previous
   uint64_t stale_frames = 0;     // reply audio received after a clear while still speaking

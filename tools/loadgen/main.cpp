@@ -31,7 +31,7 @@ double percentile(std::vector<double> v, double q) {
 }
 
 nlohmann::json summarize(const sb::caller::engine& e, double seconds) {
-  std::vector<double> lat;
+  std::vector<double> lat, barge;
   int connected = 0, finished = 0, answered = 0, failed_turns = 0, spoken = 0;
   uint64_t frames = 0, gaps = 0, clears = 0, stale = 0;
   std::map<std::string, int> refused, closed, failures;
@@ -46,6 +46,7 @@ nlohmann::json summarize(const sb::caller::engine& e, double seconds) {
     clears += r.clears;
     stale += r.stale_frames;
     lat.insert(lat.end(), r.latency_ms.begin(), r.latency_ms.end());
+    barge.insert(barge.end(), r.barge_in_ms.begin(), r.barge_in_ms.end());
     if (!r.connected)
       ++refused[r.refused_status ? std::to_string(r.refused_status) : r.connect_error];
     if (r.close_code)
@@ -74,6 +75,11 @@ nlohmann::json summarize(const sb::caller::engine& e, double seconds) {
           {"reply_frames", frames},
           {"gaps", gaps},
           {"clears", clears},
+          {"barge_in_ms",
+           {{"count", barge.size()},
+            {"p50", percentile(barge, 0.5)},
+            {"p90", percentile(barge, 0.9)},
+            {"max", barge.empty() ? 0.0 : *std::max_element(barge.begin(), barge.end())}}},
           {"stale_frames_after_clear", stale},
           {"failed_calls", e.stats().failed.load()},
           {"failures", failures},
