@@ -261,14 +261,12 @@ private:
       return;  // no start yet: the codec lets no media through before it
     // Waiting for a lease: keep every word (long silences shortened), up to stt_buffer.
     auto& b = *d_.stt_backlog;
-    auto dropped = b.dropped();
+    auto dropped = b.dropped_bytes();
     b.push(std::move(audio));
-    if (b.dropped() == dropped)
+    if (b.dropped_bytes() == dropped)
       return;
-    auto per_ms = d_.start.encoding == audio_encoding::pcm16le ? 16 : 8;
     if (d_.deps.probe)
-      d_.deps.probe->stt_backlog_dropped(
-        static_cast<size_t>((b.dropped() - dropped).count() * per_ms));
+      d_.deps.probe->stt_backlog_dropped(b.dropped_bytes() - dropped);
     if (!d_.backlog_full_logged) {
       d_.backlog_full_logged = true;
       spdlog::warn("call {}: waited so long for speech-to-text that the {} ms of audio "
@@ -580,6 +578,7 @@ private:
     auto err = make_error(pool_errc::lease_expired);
     if (id == d_.stt) {
       d_.stt = 0;
+      d_.stt_wait_started = call_clock::now();  // a new wait for STT, timed from here
       d_.deps.telephony->unroute_audio(d_.deps.info.session);
       exhausted(provider_kind::stt, d_.deps.settings.stt.on_exhausted, err);
     } else if (id == d_.llm) {

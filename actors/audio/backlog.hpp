@@ -41,6 +41,7 @@ public:
   // was speech.
   millis dropped() const { return to_ms(dropped_bytes_); }
   millis speech_dropped() const { return to_ms(dropped_speech_bytes_); }
+  size_t dropped_bytes() const { return dropped_bytes_; }
 
   // 16-bit RMS of one frame in either encoding.
   static double level(const audio_bytes& frame, audio_encoding enc);

@@ -3,12 +3,6 @@
 
 namespace sb::admission {
 
-namespace {
-
-std::string_view trim(std::string_view s) { return codec::trim_ows(s); }
-
-} // namespace
-
 std::string client_address(std::string_view peer, std::string_view forwarded_for,
                            const cidr_list& trusted_proxies) {
   auto peer_ip = parse_ip(peer);
@@ -19,7 +13,7 @@ std::string client_address(std::string_view peer, std::string_view forwarded_for
     return to_string(client);
   while (!forwarded_for.empty()) {
     auto comma = forwarded_for.rfind(',');
-    auto item = trim(comma == std::string_view::npos ? forwarded_for
+    auto item = codec::trim_ows(comma == std::string_view::npos ? forwarded_for
                                                      : forwarded_for.substr(comma + 1));
     forwarded_for = comma == std::string_view::npos ? std::string_view{}
                                                     : forwarded_for.substr(0, comma);

@@ -7,8 +7,6 @@ namespace sb::codec {
 
 namespace {
 
-std::string_view trim(std::string_view s) { return trim_ows(s); }
-
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 // Reads "DIGITS[.DIGITS]" / ".DIGITS" / "DIGITS." at the start of `s` (locale-free).
@@ -33,7 +31,7 @@ std::optional<double> read_decimal(std::string_view& s) {
 
 // A whole decimal number (nothing after it) scaled to ms, or -1.
 int64_t to_ms(std::string_view text, double ms_per_unit) {
-  std::string_view s = trim(text);
+  std::string_view s = trim_ows(text);
   auto v = read_decimal(s);
   if (!v || !s.empty())
     return -1;
@@ -56,7 +54,7 @@ int64_t parse_retry_after_ms(std::string_view retry_after,
 }
 
 std::optional<std::chrono::milliseconds> parse_go_duration(std::string_view text) {
-  std::string_view s = trim(text);
+  std::string_view s = trim_ows(text);
   if (!s.empty() && s.front() == '+')
     s.remove_prefix(1);
   if (s == "0")
