@@ -14,6 +14,11 @@ enum class audio_encoding : uint8_t {
   pcm16le = 1,  // signed 16-bit little-endian (Exotel)
 };
 
+// Bytes of one millisecond of 8 kHz mono audio in this encoding.
+constexpr unsigned bytes_per_ms(audio_encoding e) {
+  return e == audio_encoding::pcm16le ? 16 : 8;
+}
+
 inline const char* to_string(audio_encoding e) {
   return e == audio_encoding::mulaw ? "mulaw" : "pcm16le";
 }

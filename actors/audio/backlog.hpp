@@ -52,10 +52,10 @@ private:
     bool speech = false;
   };
   millis to_ms(size_t bytes) const {
-    return millis{static_cast<int64_t>(bytes / (enc_ == audio_encoding::pcm16le ? 16 : 8))};
+    return millis{static_cast<int64_t>(bytes / bytes_per_ms(enc_))};
   }
   size_t to_bytes(millis ms) const {
-    return static_cast<size_t>(ms.count()) * (enc_ == audio_encoding::pcm16le ? 16 : 8);
+    return static_cast<size_t>(ms.count()) * bytes_per_ms(enc_);
   }
 
   audio_encoding enc_;

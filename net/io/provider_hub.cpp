@@ -9,7 +9,6 @@ namespace sb::net {
 
 namespace {
 
-constexpr auto stt_connect_timeout = std::chrono::seconds{10};
 constexpr auto keepalive_every = std::chrono::seconds{4};
 
 class port_impl : public provider_port {
@@ -130,8 +129,10 @@ void provider_hub::on_tick() {
   if (++tick_count_ % 5 != 0)  // every 100 ms is precise enough for deadlines
     return;
   auto now = steady::now();
-  stt_reconnect_due(now);
+  std::vector<stream_id> reconnect;
   for (auto& [id, s] : stt_) {
+    if (s->reconnecting && now >= s->reconnect_at)
+      reconnect.push_back(id);
     if (s->done || s->reconnecting)
       continue;
     if (!s->open && now > s->deadline) {
@@ -143,6 +144,7 @@ void provider_hub::on_tick() {
       stt_queue_text(*s, R"({"type":"KeepAlive"})");
     }
   }
+  stt_reconnect_due(reconnect);  // after the loop: a connect may change stt_
   for (auto& [id, h] : http_) {
     if (!h->done && now > h->deadline) {
       fail(h->owner, id, h->kind, failure_kind::timeout, h->status, -1,

@@ -120,9 +120,11 @@ private:
   void stt_closed(stt_stream& s, bool connection_error, const std::string& why, lws* wsi);
   // Whether the lost stream is reopened; if so, schedules it.
   bool stt_reconnect(stt_stream& s, int status, int close_code, const std::string& why);
-  void stt_reconnect_due(steady::time_point now);
+  // Reopens these streams, whose back-off is over (ids collected by on_tick).
+  void stt_reconnect_due(const std::vector<stream_id>& due);
   void stt_result_seen(stt_stream& s, double end_s);
   static constexpr auto replay_window = std::chrono::seconds{2};
+  static constexpr auto stt_connect_timeout = std::chrono::seconds{10};
   void stt_queue(stt_stream& s, audio_bytes bytes, bool binary);
   void stt_queue_text(stt_stream& s, const std::string& text);
   // HTTP client pieces (http_client.cpp).

@@ -150,8 +150,7 @@ void provider_hub::stt_result_seen(stt_stream& s, double end_s) {
   if (end_s < 0)
     return;
   // Audio up to end_s has its final result: it need not be sent again after a loss.
-  auto per_s = s.encoding == audio_encoding::pcm16le ? 16000.0 : 8000.0;
-  auto covered = static_cast<uint64_t>(end_s * per_s);
+  auto covered = static_cast<uint64_t>(end_s * 1000.0 * bytes_per_ms(s.encoding));
   while (!s.replay.empty() && s.replay.front().end_bytes <= covered) {
     s.replay_bytes -= s.replay.front().bytes.size();
     s.replay.pop_front();
@@ -176,7 +175,7 @@ bool provider_hub::stt_reconnect(stt_stream& s, int status, int close_code,
   spdlog::warn("stt stream {}: lost ({}), reopening in {} ms (try {} of {}), resending "
                "{} ms of audio not yet transcribed",
                s.id, why, backoff.count(), s.reconnects, o.stt.reconnect_attempts,
-               s.replay_bytes / (s.encoding == audio_encoding::pcm16le ? 16 : 8));
+               s.replay_bytes / bytes_per_ms(s.encoding));
   // What the lost connection had not transcribed goes first, then what queued since.
   for (auto i = s.replay.rbegin(); i != s.replay.rend(); ++i)
     s.out.push_front({std::move(i->bytes), true});
@@ -198,15 +197,11 @@ bool provider_hub::stt_reconnect(stt_stream& s, int status, int close_code,
   s.close_reason.clear();
   s.reconnecting = true;
   s.reconnect_at = steady::now() + backoff;
-  s.deadline = s.reconnect_at + std::chrono::seconds{10};
+  s.deadline = s.reconnect_at + stt_connect_timeout;
   return true;
 }
 
-void provider_hub::stt_reconnect_due(steady::time_point now) {
-  std::vector<stream_id> due;
-  for (auto& [id, s] : stt_)
-    if (s->reconnecting && now >= s->reconnect_at)
-      due.push_back(id);
+void provider_hub::stt_reconnect_due(const std::vector<stream_id>& due) {
   for (auto id : due) {
     auto i = stt_.find(id);
     if (i == stt_.end())
@@ -253,8 +248,9 @@ bool provider_hub::stt_write_front(stt_stream& s) {
     }
     s.out.pop_front();
   }
-  auto window = static_cast<size_t>(replay_window.count()) *
-                (s.encoding == audio_encoding::pcm16le ? 16000 : 8000);
+  auto window = static_cast<size_t>(
+    std::chrono::duration_cast<std::chrono::milliseconds>(replay_window).count() *
+    bytes_per_ms(s.encoding));
   while (s.replay_bytes > window && !s.replay.empty()) {
     s.replay_bytes -= s.replay.front().bytes.size();
     s.replay.pop_front();
