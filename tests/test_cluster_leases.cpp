@@ -16,6 +16,7 @@
 
 #include "actors/pool_front.hpp"
 #include "tests/support/cluster.hpp"
+#include "tests/support/pool_cluster.hpp"
 #include "tests/support/wait.hpp"
 #include "tools/caller/caller_engine.hpp"
 
@@ -110,18 +111,8 @@ struct cluster {
 
   // Every node in `which` sees exactly `which` up and names `home` for stt.
   bool settled(const std::vector<size_t>& which, const std::string& home) {
-    for (auto i : which) {
-      auto stats = sb::test::get_json(nodes[i].http_port, "/api/v1/stats");
-      auto members = stats["cluster"]["members"];
-      if (!members.is_array())
-        return false;
-      size_t up = 0;
-      for (auto& m : members)
-        up += m.value("state", "") == "up" ? 1 : 0;
-      if (up != which.size() || stats["pools"]["stt"].value("home", "") != home)
-        return false;
-    }
-    return true;
+    std::string seen;
+    return sb::test::cluster_settled(nodes, which, "stt", seen) && seen == home;
   }
 
   std::string logs() const {

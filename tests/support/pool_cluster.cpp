@@ -35,6 +35,11 @@ pool_cluster::pool_cluster(size_t n, const std::vector<std::string>& sim_flags,
 
 bool pool_cluster::settled(const std::vector<size_t>& which, const std::string& pool,
                            std::string& home) {
+  return cluster_settled(nodes, which, pool, home);
+}
+
+bool cluster_settled(const std::vector<cluster_node>& nodes, const std::vector<size_t>& which,
+                     const std::string& pool, std::string& home) {
   std::string seen;
   for (auto i : which) {
     auto stats = get_json(nodes[i].http_port, "/api/v1/stats");

@@ -12,6 +12,11 @@
 
 namespace sb::test {
 
+// Every node of `nodes` listed in `which` sees exactly those up, and all name one home
+// for `pool` (returned in `home`).
+bool cluster_settled(const std::vector<cluster_node>& nodes, const std::vector<size_t>& which,
+                     const std::string& pool, std::string& home);
+
 struct pool_cluster {
   std::string dir;
   child sim;
