@@ -194,8 +194,10 @@ private:
         maybe_finish_turn();
       },
       [this](tts_audio& a) {
-        if (a.id == d_.tts)
-          play(std::move(a.audio));
+        if (a.id != d_.tts)
+          return;
+        d_.tts_audio = true;
+        play(std::move(a.audio));
       },
       [this](tts_done& done) {
         leases_.release(done.id, lease_outcome::ok);
@@ -234,20 +236,44 @@ private:
     listen();
   }
 
-  void acquire_stt() {
-    auto& use = d_.deps.settings.stt;
+  const call_pool& pool_of(const call_pool& primary, const std::optional<call_pool>& fallback,
+                           provider_route route) const {
+    return route == provider_route::fallback && fallback ? *fallback : primary;
+  }
+
+  // Whether the stage goes on with its fallback provider (and counts it).
+  bool fail_over(provider_kind kind, provider_route from, const char* reason) {
+    auto& fb = kind == provider_kind::stt ? d_.deps.settings.stt_fallback
+                                          : d_.deps.settings.tts_fallback;
+    if (from == provider_route::fallback || !fb)
+      return false;
+    spdlog::info("call {}: {} goes to its fallback provider ({})", d_.deps.info.session,
+                 to_string(kind), reason);
+    if (d_.deps.probe)
+      d_.deps.probe->failover(kind, reason);
+    return true;
+  }
+
+  void acquire_stt(provider_route route = provider_route::primary) {
+    auto& use = pool_of(d_.deps.settings.stt, d_.deps.settings.stt_fallback, route);
     d_.stt_ticket = leases_.acquire(
       use.pool, use.deadline, 0,
-      [this, use](const pool_lease& lease) {
+      [this, use, route](const pool_lease& lease) {
         d_.stt_ticket = 0;
-        d_.stt = d_.deps.providers->open_stt(self_handle(), d_.start.encoding, lease.key_index);
+        d_.stt_route = route;
+        d_.stt = d_.deps.providers->open_stt(self_handle(), d_.start.encoding, lease.key_index,
+                                             route);
         leases_.bind(d_.stt, use.pool, lease, false);
         flush_backlog();
         if (d_.stt)
           d_.deps.telephony->route_audio(d_.deps.info.session, d_.stt);
       },
-      [this](const caf::error& err) {
+      [this, route](const caf::error& err) {
         d_.stt_ticket = 0;
+        if (fail_over(provider_kind::stt, route, "no_lease")) {
+          acquire_stt(provider_route::fallback);
+          return;
+        }
         exhausted(provider_kind::stt, d_.deps.settings.stt.on_exhausted, err);
       });
   }
@@ -455,18 +481,30 @@ private:
       maybe_finish_turn();
       return;
     }
-    auto text = std::move(d_.sentences.front());
+    d_.tts_text = std::move(d_.sentences.front());
     d_.sentences.pop_front();
-    auto& use = d_.deps.settings.tts;
+    speak(provider_route::primary);
+  }
+
+  // Synthesises d_.tts_text with the stage's provider on `route`.
+  void speak(provider_route route) {
+    auto& use = pool_of(d_.deps.settings.tts, d_.deps.settings.tts_fallback, route);
     d_.tts_ticket = leases_.acquire(
       use.pool, use.deadline, 0,
-      [this, use, t = std::move(text)](const pool_lease& lease) mutable {
+      [this, use, route](const pool_lease& lease) mutable {
         d_.tts_ticket = 0;
-        d_.tts = d_.deps.providers->start_tts(self_handle(), std::move(t), lease.key_index);
+        d_.tts_route = route;
+        d_.tts_audio = false;
+        d_.tts = d_.deps.providers->start_tts(self_handle(), d_.tts_text, lease.key_index,
+                                              route);
         leases_.bind(d_.tts, use.pool, lease, true);
       },
-      [this](const caf::error& err) {
+      [this, route](const caf::error& err) {
         d_.tts_ticket = 0;
+        if (fail_over(provider_kind::tts, route, "no_lease")) {
+          speak(provider_route::fallback);
+          return;
+        }
         exhausted(provider_kind::tts, d_.deps.settings.tts.on_exhausted, err);
       });
   }
@@ -545,6 +583,16 @@ private:
       d_.deps.probe->provider_failed(f.provider, f.kind);
     if (f.id == d_.stt) {
       d_.stt = 0;
+      // Its reconnects were used up: the fallback provider listens from here on. What
+      // the caller says meanwhile is kept as while waiting for the first lease.
+      if (fail_over(provider_kind::stt, d_.stt_route, "failed")) {
+        spdlog::warn("call {}: speech-to-text failed ({}: {}), going on with the fallback",
+                     d_.deps.info.session, to_string(f.kind), f.detail);
+        d_.deps.telephony->unroute_audio(d_.deps.info.session);
+        d_.stt_wait_started = call_clock::now();
+        acquire_stt(provider_route::fallback);
+        return;
+      }
       close_with(call_end::stt_failed, 1011,
                  std::string("speech-to-text unavailable: ") + to_string(f.kind) + " " +
                    f.detail);
@@ -560,6 +608,13 @@ private:
       apologise();
     } else if (f.id == d_.tts) {
       d_.tts = 0;
+      // None of the sentence was heard yet: the fallback provider says it instead.
+      if (!d_.tts_audio && fail_over(provider_kind::tts, d_.tts_route, "failed")) {
+        spdlog::warn("call {}: TTS failed ({}: {}), saying the sentence with the fallback",
+                     d_.deps.info.session, to_string(f.kind), f.detail);
+        speak(provider_route::fallback);
+        return;
+      }
       spdlog::warn("call {}: TTS failed ({}: {}), skipping a sentence", d_.deps.info.session,
                    to_string(f.kind), f.detail);
       next_sentence();

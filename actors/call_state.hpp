@@ -25,6 +25,10 @@ struct call_data {
   stream_id stt = 0;
   stream_id llm = 0;
   stream_id tts = 0;
+  provider_route stt_route = provider_route::primary;  // the provider of each open stream
+  provider_route tts_route = provider_route::primary;
+  std::string tts_text;     // the sentence the TTS stream speaks
+  bool tts_audio = false;   // some of its audio came (a retry elsewhere would repeat it)
   uint64_t stt_ticket = 0;  // acquisitions in flight (0 = none)
   uint64_t llm_ticket = 0;
   uint64_t tts_ticket = 0;

@@ -15,10 +15,11 @@ class port_impl : public provider_port {
 public:
   port_impl(io_loop& loop, provider_hub& hub) : loop_(loop), hub_(hub) {}
 
-  stream_id open_stt(caf::actor owner, audio_encoding enc, uint32_t key) override {
+  stream_id open_stt(caf::actor owner, audio_encoding enc, uint32_t key,
+                     provider_route route) override {
     auto id = hub_.next_id++;
-    if (!loop_.post([this, id, o = std::move(owner), enc, key]() mutable {
-          hub_.open_stt(id, std::move(o), enc, key);
+    if (!loop_.post([this, id, o = std::move(owner), enc, key, route]() mutable {
+          hub_.open_stt(id, std::move(o), enc, key, route);
         }))
       return 0;
     return id;
@@ -38,10 +39,11 @@ public:
       return 0;
     return id;
   }
-  stream_id start_tts(caf::actor owner, std::string text, uint32_t key) override {
+  stream_id start_tts(caf::actor owner, std::string text, uint32_t key,
+                      provider_route route) override {
     auto id = hub_.next_id++;
-    if (!loop_.post([this, id, o = std::move(owner), t = std::move(text), key]() mutable {
-          hub_.start_tts(id, std::move(o), std::move(t), key);
+    if (!loop_.post([this, id, o = std::move(owner), t = std::move(text), key, route]() mutable {
+          hub_.start_tts(id, std::move(o), std::move(t), key, route);
         }))
       return 0;
     return id;
@@ -106,7 +108,7 @@ void provider_hub::cancel(stream_id id) {
     h.done = true;
     h.cancelled = !was_done;
     if (h.wsi) {
-      kill(h.wsi);
+      http_kill(h);
     } else {
       if (h.cancelled && h.owner)
         caf::anon_send(h.owner, provider_closed{id, 0});
@@ -146,22 +148,24 @@ void provider_hub::on_tick() {
   }
   stt_reconnect_due(reconnect);  // after the loop: a connect may change stt_
   for (auto& [id, h] : http_) {
-    if (!h->done && now > h->deadline) {
+    if (now <= h->deadline || h->killed)
+      continue;
+    if (!h->done)
       fail(h->owner, id, h->kind, failure_kind::timeout, h->status, -1,
            "no complete reply in time");
-      h->done = true;
-      kill(h->wsi);
-    }
+    h->done = true;  // or the reply was complete and the body never ended: close it
+    http_kill(*h);
   }
 }
 
 void provider_hub::open_stt(stream_id id, caf::actor owner, audio_encoding enc,
-                            uint32_t key) {
+                            uint32_t key, provider_route route) {
   auto s = std::make_unique<stt_stream>();
   s->id = id;
   s->owner = std::move(owner);
   s->encoding = enc;
-  const auto& keys = loop_.options().keys.stt;
+  s->route = route;
+  const auto& keys = loop_.options().keys_of(provider_kind::stt, route);
   s->key = key < keys.size() ? keys[key] : std::string{};
   s->deadline = steady::now() + stt_connect_timeout;
   auto& ref = *s;

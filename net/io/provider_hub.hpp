@@ -29,6 +29,7 @@ struct stt_stream {
   stream_id id = 0;
   caf::actor owner;
   lws* wsi = nullptr;
+  provider_route route = provider_route::primary;
   audio_encoding encoding = audio_encoding::mulaw;
   std::string key;
   bool open = false;
@@ -65,6 +66,7 @@ struct stt_stream {
 struct http_stream {
   stream_id id = 0;
   provider_kind kind = provider_kind::llm;
+  provider_route route = provider_route::primary;
   caf::actor owner;
   lws* wsi = nullptr;
   bool cancelled = false;      // owner gets provider_closed at the real close
@@ -81,7 +83,12 @@ struct http_stream {
   uint32_t completion_tokens = 0;
   bool body_sent = false;
   bool done = false;
+  bool complete = false;       // the reply's end arrived ([DONE]); the body ends next
+  bool killed = false;         // we are closing the connection: it is not reused
   steady::time_point deadline{};
+  int slot = -1;               // keep-alive slot (http_slots), -1 = a one-off connection
+  bool warm = false;           // sent on a connection kept open from an earlier request
+  bool retried = false;        // resent once after its kept-alive connection had closed
 };
 
 class provider_hub {
@@ -97,12 +104,14 @@ public:
   size_t open_streams() const { return stt_.size() + http_.size(); }
 
   // I/O thread side of provider_port.
-  void open_stt(stream_id id, caf::actor owner, audio_encoding enc, uint32_t key);
+  void open_stt(stream_id id, caf::actor owner, audio_encoding enc, uint32_t key,
+                provider_route route);
   void stt_audio(stream_id id, audio_bytes audio);
   void stt_finish(stream_id id);
   void start_llm(stream_id id, caf::actor owner, std::vector<chat_message> messages,
                  uint32_t key);
-  void start_tts(stream_id id, caf::actor owner, std::string text, uint32_t key);
+  void start_tts(stream_id id, caf::actor owner, std::string text, uint32_t key,
+                 provider_route route);
   void cancel(stream_id id);
 
   std::atomic<stream_id> next_id{1};
@@ -129,6 +138,12 @@ private:
   void stt_queue_text(stt_stream& s, const std::string& text);
   // HTTP client pieces (http_client.cpp).
   void http_connect(std::unique_ptr<http_stream> h);
+  // Connects h (already in http_) on a free keep-alive slot; false if lws refused at once.
+  bool http_open(http_stream& h);
+  // The request is over: its slot goes back, its connection stays open when `reusable`.
+  void http_release(http_stream& h, lws* wsi, bool reusable);
+  void http_idle_closed(lws* wsi);
+  void http_kill(http_stream& h);
   void http_established(http_stream& h, lws* wsi);
   void http_data(http_stream& h, const char* data, size_t len);
   void http_completed(http_stream& h);

@@ -25,6 +25,8 @@ struct sim_app {
   sim_services services;
   std::unordered_set<lws*> http_active; // HTTP connections with a reply in progress
   std::unordered_set<lws*> stt_active;  // established STT WebSockets
+  // HTTP connections (kept alive across requests) that carried a provider API request.
+  std::unordered_set<lws*> api_connections;
   pending_upgrade upgrade;
   bool draining = false; // stopping: refuse new streams, close open ones
 };
