@@ -191,7 +191,7 @@ private:
         if (!rest.empty())
           say(std::move(rest));
         remember("assistant", d_.reply);
-        maybe_finish_turn();
+        next_sentence();  // a reply stream is finished; otherwise the turn may end
       },
       [this](tts_audio& a) {
         if (a.id != d_.tts)
@@ -204,6 +204,7 @@ private:
         if (done.id != d_.tts)
           return;
         d_.tts = 0;
+        d_.tts_stream = false;
         next_sentence();
       },
     };
@@ -351,6 +352,8 @@ private:
         apologise();
         break;
       case provider_kind::tts:
+        if (streaming())
+          d_.sentences.clear();  // the sentences waiting for the stream are skipped
         next_sentence();  // skip this sentence
         break;
     }
@@ -405,6 +408,8 @@ private:
     d_.first_audio = false;
     d_.mark_sent = false;
     d_.audio_queued = milliseconds{0};
+    d_.tts_per_sentence = false;
+    d_.tts_sent.clear();
     become(thinking_);
   }
 
@@ -473,8 +478,16 @@ private:
     next_sentence();
   }
 
-  // One sentence at a time through TTS, so the audio stays in order.
+  // transport = websocket, and the stream has not failed over this turn.
+  bool streaming() const { return d_.deps.settings.tts_streaming && !d_.tts_per_sentence; }
+
+  // One sentence at a time through TTS, so the audio stays in order; or, streaming, every
+  // sentence into the reply's one stream as soon as it is written.
   void next_sentence() {
+    if (streaming()) {
+      stream_sentences();
+      return;
+    }
     if (d_.tts || d_.tts_ticket)
       return;
     if (d_.sentences.empty()) {
@@ -483,7 +496,54 @@ private:
     }
     d_.tts_text = std::move(d_.sentences.front());
     d_.sentences.pop_front();
-    speak(provider_route::primary);
+    speak(d_.tts_per_sentence ? provider_route::fallback : provider_route::primary);
+  }
+
+  void stream_sentences() {
+    if (d_.tts_ticket)
+      return;
+    if (!d_.tts) {
+      if (d_.sentences.empty())
+        maybe_finish_turn();
+      else
+        open_reply_stream();
+      return;
+    }
+    while (!d_.sentences.empty()) {
+      d_.tts_sent.push_back(d_.sentences.front());
+      d_.deps.providers->tts_stream_text(d_.tts, std::move(d_.sentences.front()));
+      d_.sentences.pop_front();
+    }
+    if (d_.llm_finished && !d_.tts_finishing) {
+      d_.tts_finishing = true;
+      d_.deps.providers->tts_stream_finish(d_.tts);
+    }
+  }
+
+  void open_reply_stream() {
+    auto& use = d_.deps.settings.tts;
+    d_.tts_ticket = leases_.acquire(
+      use.pool, use.deadline, 0,
+      [this, use](const pool_lease& lease) {
+        d_.tts_ticket = 0;
+        d_.tts_route = provider_route::primary;
+        d_.tts_stream = true;
+        d_.tts_audio = false;
+        d_.tts_finishing = false;
+        d_.tts_sent.clear();
+        d_.tts = d_.deps.providers->open_tts_stream(self_handle(), lease.key_index);
+        leases_.bind(d_.tts, use.pool, lease, true);
+        stream_sentences();
+      },
+      [this](const caf::error& err) {
+        d_.tts_ticket = 0;
+        if (fail_over(provider_kind::tts, provider_route::primary, "no_lease")) {
+          d_.tts_per_sentence = true;  // the rest of this turn, sentence by sentence
+          next_sentence();
+          return;
+        }
+        exhausted(provider_kind::tts, d_.deps.settings.tts.on_exhausted, err);
+      });
   }
 
   // Synthesises d_.tts_text with the stage's provider on `route`.
@@ -495,6 +555,7 @@ private:
         d_.tts_ticket = 0;
         d_.tts_route = route;
         d_.tts_audio = false;
+        d_.tts_stream = false;
         d_.tts = d_.deps.providers->start_tts(self_handle(), d_.tts_text, lease.key_index,
                                               route);
         leases_.bind(d_.tts, use.pool, lease, true);
@@ -555,6 +616,7 @@ private:
     if (d_.tts)
       d_.deps.providers->cancel(d_.tts);
     d_.llm = d_.tts = 0;
+    d_.tts_stream = false;
     d_.sentences.clear();
   }
 
@@ -606,6 +668,24 @@ private:
       leases_.cancel(d_.tts_ticket);
       d_.tts_ticket = 0;
       apologise();
+    } else if (f.id == d_.tts && d_.tts_stream) {
+      d_.tts = 0;
+      d_.tts_stream = false;
+      // Nothing of the reply was heard yet: its sentences go to the fallback one by one.
+      if (!d_.tts_audio && fail_over(provider_kind::tts, provider_route::primary, "failed")) {
+        spdlog::warn("call {}: TTS stream failed ({}: {}), the fallback says the reply",
+                     d_.deps.info.session, to_string(f.kind), f.detail);
+        for (auto i = d_.tts_sent.rbegin(); i != d_.tts_sent.rend(); ++i)
+          d_.sentences.push_front(std::move(*i));
+        d_.tts_sent.clear();
+        d_.tts_per_sentence = true;
+        next_sentence();
+        return;
+      }
+      spdlog::warn("call {}: TTS stream failed ({}: {}), {} sentence(s) of the reply unsaid",
+                   d_.deps.info.session, to_string(f.kind), f.detail, d_.tts_sent.size());
+      d_.tts_sent.clear();
+      next_sentence();  // what the LLM writes from now on goes to a new stream
     } else if (f.id == d_.tts) {
       d_.tts = 0;
       // None of the sentence was heard yet: the fallback provider says it instead.

@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
-"""Time to first reply audio with and without connection reuse to the providers over TLS.
+"""Time to first reply audio over TLS: with and without connection reuse, and with TTS
+over HTTP (a request per sentence) or one WebSocket per reply.
 
 Each run starts the provider simulator serving https:// and wss:// with a certificate from
 a CA made here (openssl), and a node trusting that CA, then places calls with
-switchboard-loadgen. The runs alternate [llm|tts] keep_alive = 30s (connections reused)
-and = 0 (a new TCP + TLS handshake for every LLM reply and TTS sentence), so both see the
-same machine load. Turn latency is the loadgen's: end of the caller's speech to the first
+switchboard-loadgen. The runs alternate three settings, so all see the same machine load:
+  reuse      [llm|tts] keep_alive = 30s (the default): connections reused
+  no-reuse   keep_alive = 0s: a new TCP + TLS handshake for every LLM reply and sentence
+  websocket  [tts] transport = websocket: one ElevenLabs stream-input per reply Turn latency is the loadgen's: end of the caller's speech to the first
 reply audio frame. The simulator reports the requests it served and the connections they
 came on.
 
@@ -40,7 +42,14 @@ def make_certs(d):
         "-out server.pem -extfile server.ext")
 
 
-def one_run(build, args, work, keep_alive):
+VARIANTS = {
+    "reuse": ["llm.keep_alive=30s", "tts.keep_alive=30s"],
+    "no-reuse": ["llm.keep_alive=0s", "tts.keep_alive=0s"],
+    "websocket": ["tts.transport=websocket"],
+}
+
+
+def one_run(build, args, work, variant):
     env = dict(os.environ, DEEPGRAM_API_KEY="bench", OPENAI_API_KEY="bench",
                ELEVENLABS_API_KEY="bench")
     sim = subprocess.Popen(
@@ -55,8 +64,7 @@ def one_run(build, args, work, keep_alive):
     sets = ["node.listen=127.0.0.1:0", "node.cluster_listen=127.0.0.1:0",
             f"stt.url=wss://127.0.0.1:{sp}", f"llm.url=https://127.0.0.1:{sp}/v1",
             f"tts.url=https://127.0.0.1:{sp}", f"stt.ca_file={ca}", f"llm.ca_file={ca}",
-            f"tts.ca_file={ca}", f"llm.keep_alive={keep_alive}",
-            f"tts.keep_alive={keep_alive}"]
+            f"tts.ca_file={ca}"] + VARIANTS[variant]
     cmd = [f"{build}/switchboard", "node", "--config", f"{ROOT}/cluster.ini",
            "--port-file", f"{work}/node.port"]
     for s in sets:
@@ -77,7 +85,7 @@ def one_run(build, args, work, keep_alive):
         sim.terminate()
         node.wait(30)
         sim.wait(30)
-    return {"keep_alive": keep_alive, "calls": args.calls, "turns": args.turns,
+    return {"variant": variant, "calls": args.calls, "turns": args.turns,
             "answered": lg["turns"]["answered"], "turn_latency_ms": lg["latency_ms"],
             "http_requests": sim_stats["http"]["requests"],
             "http_connections": sim_stats["http"]["connections"],
@@ -95,13 +103,13 @@ def main():
     p.add_argument("--out", default=f"{HERE}/results")
     args = p.parse_args()
     os.makedirs(args.out, exist_ok=True)
-    results = {"30s": [], "0": []}
+    results = {v: [] for v in VARIANTS}
     with tempfile.TemporaryDirectory(prefix="sb-ka-certs-") as certs:
         make_certs(certs)
         args.certs = certs
         with open(f"{args.out}/keep-alive.jsonl", "a") as out:
             for i in range(args.runs):
-                for ka in ("30s", "0"):
+                for ka in VARIANTS:
                     with tempfile.TemporaryDirectory(prefix="sb-ka-") as work:
                         r = one_run(args.build, args, work, ka)
                     r["run"] = i + 1
@@ -109,12 +117,12 @@ def main():
                     out.flush()
                     results[ka].append(r)
                     lat = r["turn_latency_ms"]
-                    print(f"run {i + 1} keep_alive={ka}: {r['answered']}/"
+                    print(f"run {i + 1} {ka}: {r['answered']}/"
                           f"{r['calls'] * r['turns']} turns, p50 {lat['p50']:.0f} ms p90 "
                           f"{lat['p90']:.0f} ms, {r['http_requests']} requests on "
                           f"{r['http_connections']} connections", flush=True)
     for ka, rs in results.items():
-        print(f"keep_alive={ka}: median of run p50s "
+        print(f"{ka}: median of run p50s "
               f"{statistics.median(r['turn_latency_ms']['p50'] for r in rs):.1f} ms, p90s "
               f"{statistics.median(r['turn_latency_ms']['p90'] for r in rs):.1f} ms")
     return 0

@@ -71,6 +71,9 @@ struct call_settings {
   // The stage's second provider ([stt|tts] fallback), with its own pool: used when `stt`
   // or `tts` has no lease in time or its breaker is open, and for a sentence whose TTS
   // request failed before any of its audio came.
+  // [tts] transport = websocket: one TTS stream per reply takes its sentences as they
+  // come, instead of a request per sentence.
+  bool tts_streaming = false;
   std::optional<call_pool> stt_fallback;
   std::optional<call_pool> tts_fallback;
 };

@@ -95,6 +95,7 @@ struct tts_section {
   millis timeout{10000};       // one sentence
   millis keep_alive{30000};    // an idle connection is kept for the next request; 0 = never
   std::string fallback;  // [tts] only: provider of [tts.fallback], "" = no fallback
+  std::string transport = "http";  // [tts] only: http (a request per sentence) | websocket
   std::string ca_file;  // PEM bundle that verifies the provider's TLS certificate; "" = system
 };
 

@@ -84,6 +84,13 @@ public:
   // Synthesises one piece of text to mu-law 8 kHz audio, streamed.
   virtual stream_id start_tts(caf::actor owner, std::string text, uint32_t key,
                               provider_route route = provider_route::primary) = 0;
+  // A TTS stream for a whole reply ([tts] transport = websocket): the reply's text goes in
+  // piece by piece as it is written, its audio comes back as tts_audio, and after
+  // tts_stream_finish the stream ends with tts_done once the last audio has come.
+  virtual stream_id open_tts_stream(caf::actor owner, uint32_t key,
+                                    provider_route route = provider_route::primary) = 0;
+  virtual void tts_stream_text(stream_id id, std::string text) = 0;
+  virtual void tts_stream_finish(stream_id id) = 0;
   // Closes the stream at once; no more events for it.
   virtual void cancel(stream_id id) = 0;
 };

@@ -62,6 +62,7 @@ call_settings make_settings(const node_config& cfg, const node_pools& pools) {
   s.max_history = cfg.llm.max_history;
   s.greeting = cfg.call.greeting;
   s.barge_in_on_vad = cfg.call.barge_in == "vad";
+  s.tts_streaming = cfg.tts.transport == "websocket";
   s.max_duration = cfg.call.max_duration;
   s.start_timeout = cfg.call.start_timeout;
   s.max_tokens = cfg.llm.max_tokens;

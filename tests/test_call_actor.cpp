@@ -73,6 +73,17 @@ struct fake_providers : sb::provider_port {
     tts_texts.push_back(std::move(text));
     return tts = ++next;
   }
+  // transport = websocket: one stream per reply.
+  std::vector<std::string> streamed;  // text handed to reply streams
+  int streams_opened = 0, streams_finished = 0;
+  sb::stream_id open_tts_stream(caf::actor, uint32_t, sb::provider_route) override {
+    ++streams_opened;
+    return tts = ++next;
+  }
+  void tts_stream_text(sb::stream_id, std::string text) override {
+    streamed.push_back(std::move(text));
+  }
+  void tts_stream_finish(sb::stream_id) override { ++streams_finished; }
   void cancel(sb::stream_id id) override { cancelled.push_back(id); }
 };
 
@@ -474,4 +485,88 @@ TEST_CASE_METHOD(failover_fixture, "an STT stream lost for good goes on with the
   // The call goes on with the new stream.
   said("are you there");
   CHECK(prov->llm_requests.size() == 1);
+}
+
+namespace {
+
+// [tts] transport = websocket, with a fallback TTS provider.
+struct streaming_fixture : fixture {
+  streaming_fixture() {
+    caf::anon_send_exit(call, caf::exit_reason::kill);
+    sched.run();
+    sb::call_deps d;
+    d.info = {4, sb::dialect::twilio, "", "127.0.0.1"};
+    d.telephony = tel;
+    d.providers = prov;
+    d.settings.tts_streaming = true;
+    d.settings.tts_fallback = sb::call_pool{};
+    call = sb::spawn_call(sys, d);
+    sched.run();
+  }
+};
+
+} // namespace
+
+TEST_CASE_METHOD(streaming_fixture, "transport = websocket: one TTS stream per reply takes "
+                                    "each sentence as it is written") {
+  start();
+  said("hello");
+  tell(sb::llm_token{prov->llm, "Hi there. "});
+  CHECK(prov->streams_opened == 1);
+  REQUIRE(prov->streamed.size() == 1);
+  CHECK(prov->streamed[0] == "Hi there.");
+  auto stream = prov->tts;
+  tell(sb::tts_audio{stream, sb::audio_bytes(800, 0x7f)});  // audio before the LLM is done
+  CHECK(tel->played == 800);
+  tell(sb::llm_token{prov->llm, "How can I help?"});
+  CHECK(prov->streams_finished == 0);
+  tell(sb::llm_done{prov->llm, "stop", 10, 5});
+  REQUIRE(prov->streamed.size() == 2);
+  CHECK(prov->streams_finished == 1);  // the LLM is done: the stream is told so
+  CHECK(prov->tts_texts.empty());      // no request per sentence
+  tell(sb::tts_audio{stream, sb::audio_bytes(800, 0x7f)});
+  CHECK_FALSE(tel->has("mark turn-1"));
+  tell(sb::tts_done{stream});
+  CHECK(tel->has("mark turn-1"));
+  CHECK(prov->streams_opened == 1);
+}
+
+TEST_CASE_METHOD(streaming_fixture, "a reply stream that fails before any audio: the fallback "
+                                    "says its sentences one by one") {
+  start();
+  said("hello");
+  tell(sb::llm_token{prov->llm, "One. Two. "});
+  REQUIRE(prov->streamed.size() == 2);
+  tell(sb::provider_failure{prov->tts, sb::provider_kind::tts,
+                            sb::failure_kind::rate_limited, 429, -1, "429"});
+  REQUIRE(prov->tts_texts.size() == 1);
+  CHECK(prov->tts_texts[0] == "One.");
+  CHECK(prov->tts_routes[0] == sb::provider_route::fallback);
+  speak_current_sentence();
+  REQUIRE(prov->tts_texts.size() == 2);
+  CHECK(prov->tts_texts[1] == "Two.");
+  // Later sentences of this turn go the same way.
+  tell(sb::llm_token{prov->llm, "Three."});
+  tell(sb::llm_done{prov->llm, "stop", 10, 5});
+  speak_current_sentence();
+  REQUIRE(prov->tts_texts.size() == 3);
+  CHECK(prov->tts_routes[2] == sb::provider_route::fallback);
+  speak_current_sentence();
+  CHECK(tel->has("mark turn-1"));
+  CHECK(prov->streams_opened == 1);
+}
+
+TEST_CASE_METHOD(streaming_fixture, "barge-in closes the reply stream") {
+  start();
+  said("tell me a story");
+  tell(sb::llm_token{prov->llm, "Once upon a time. "});
+  auto stream = prov->tts;
+  tell(sb::tts_audio{stream, sb::audio_bytes(800, 0x7f)});
+  tell(sb::stt_transcript{prov->stt, "stop", false, false, 0.8});
+  CHECK(tel->has("clear"));
+  CHECK(std::count(prov->cancelled.begin(), prov->cancelled.end(), stream) == 1);
+  // The next turn opens a new stream.
+  said("stop please");
+  tell(sb::llm_token{prov->llm, "Sure. "});
+  CHECK(prov->streams_opened == 2);
 }

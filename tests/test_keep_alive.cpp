@@ -70,3 +70,21 @@ TEST_CASE("keep_alive = 0 opens a connection per request") {
   CHECK(s.connections == s.requests);
   CHECK(sb::test::get_json(st.node_port, "/api/v1/stats")["provider_http"]["reused"] == 0);
 }
+
+TEST_CASE("[tts] transport = websocket: one ElevenLabs stream-input per reply, every turn "
+          "answered") {
+  sb::test::stack st({"--tts-ms-per-char", "2"}, {"tts.transport=websocket"});
+  auto r = calls(st.node_port, 2, 3);
+  INFO(st.node_log());
+  auto sim = sb::test::get_json(st.sim_port, "/sim/stats");
+  INFO(sim.dump());
+  // One stream per reply: 2 calls x 3 turns, never one per sentence.
+  CHECK(sim["tts_elevenlabs"]["test-el"]["total"] == 6);
+  CHECK(sim["tts_elevenlabs"]["test-el"]["refused"] == 0);
+  CHECK(sim["tts_elevenlabs"]["test-el"]["current"] == 0);
+  // The LLM still goes over kept-alive HTTP; TTS made no HTTP requests.
+  CHECK(sim["http"]["requests"] == 6);
+  auto pools = sb::test::get_json(st.node_port, "/api/v1/stats")["pools"]["tts"];
+  CHECK(pools["total_acquired"] == 6);
+  CHECK(pools["active"] == 0);
+}

@@ -52,6 +52,7 @@ public:
 
   uint16_t keep_warm_secs() const;
   bool enabled() const { return keep_alive_.count() > 0; }
+  lws_vhost* base() const { return base_; }  // for connections that are not kept alive
   size_t slots() const { return slots_.size(); }
   size_t idle() const;
 

@@ -53,11 +53,18 @@ int http_client_cb(lws* wsi, lws_callback_reasons reason, void* user, void* in, 
   return loop_of(wsi).providers().http_callback(wsi, reason, user, in, len);
 }
 
+int tts_ws_client_cb(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len) {
+  if (reason == LWS_CALLBACK_EVENT_WAIT_CANCELLED)
+    return 0;
+  return loop_of(wsi).providers().tts_ws_callback(wsi, reason, user, in, len);
+}
+
 const lws_protocols protocols[] = {
   {"http", http_cb, sizeof(void*), 0, 0, nullptr, 0},
   {"sb-telephony", telephony_cb, sizeof(void*), 4096, 0, nullptr, 0},
   {"sb-stt-client", stt_client_cb, 0, 4096, 0, nullptr, 0},
   {"sb-http-client", http_client_cb, 0, 4096, 0, nullptr, 0},
+  {"sb-tts-ws-client", tts_ws_client_cb, 0, 65536, 0, nullptr, 0},
   {nullptr, nullptr, 0, 0, 0, nullptr, 0},
 };
 

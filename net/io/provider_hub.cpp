@@ -48,6 +48,20 @@ public:
       return 0;
     return id;
   }
+  stream_id open_tts_stream(caf::actor owner, uint32_t key, provider_route route) override {
+    auto id = hub_.next_id++;
+    if (!loop_.post([this, id, o = std::move(owner), key, route]() mutable {
+          hub_.open_tts_stream(id, std::move(o), key, route);
+        }))
+      return 0;
+    return id;
+  }
+  void tts_stream_text(stream_id id, std::string text) override {
+    loop_.post([this, id, t = std::move(text)]() mutable { hub_.tts_stream_text(id, std::move(t)); });
+  }
+  void tts_stream_finish(stream_id id) override {
+    loop_.post([this, id] { hub_.tts_stream_finish(id); });
+  }
   void cancel(stream_id id) override {
     loop_.post([this, id] { hub_.cancel(id); });
   }
@@ -100,6 +114,21 @@ void provider_hub::cancel(stream_id id) {
     }
     return;
   }
+  if (auto i = tts_ws_.find(id); i != tts_ws_.end()) {
+    auto& t = *i->second;
+    if (t.cancelled)
+      return;
+    t.cancelled = !t.done;
+    t.done = true;
+    if (t.wsi) {
+      kill(t.wsi);
+    } else {
+      if (t.cancelled && t.owner)
+        caf::anon_send(t.owner, provider_closed{id, 1000});
+      tts_ws_.erase(i);
+    }
+    return;
+  }
   if (auto i = http_.find(id); i != http_.end()) {
     auto& h = *i->second;
     if (h.cancelled)
@@ -122,6 +151,8 @@ void provider_hub::cancel_all() {
   for (auto& kv : stt_)
     ids.push_back(kv.first);
   for (auto& kv : http_)
+    ids.push_back(kv.first);
+  for (auto& kv : tts_ws_)
     ids.push_back(kv.first);
   for (auto id : ids)
     cancel(id);
@@ -147,6 +178,7 @@ void provider_hub::on_tick() {
     }
   }
   stt_reconnect_due(reconnect);  // after the loop: a connect may change stt_
+  tts_ws_tick(now);
   for (auto& [id, h] : http_) {
     if (now <= h->deadline || h->killed)
       continue;

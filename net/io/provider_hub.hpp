@@ -63,6 +63,24 @@ struct stt_stream {
   steady::time_point reconnect_at{};
 };
 
+// An ElevenLabs stream-input WebSocket: one per reply ([tts] transport = websocket).
+struct tts_ws_stream {
+  stream_id id = 0;
+  caf::actor owner;
+  lws* wsi = nullptr;
+  provider_route route = provider_route::primary;
+  std::string key;
+  std::deque<std::string> out;  // JSON text messages not yet written
+  bool open = false;
+  bool finishing = false;       // end of stream queued
+  bool done = false;            // terminal event delivered
+  bool cancelled = false;       // owner gets provider_closed at the real close
+  std::string rx;
+  int close_code = 0;
+  std::string close_reason;
+  steady::time_point deadline{};  // no progress (text sent, audio received) by then: timeout
+};
+
 struct http_stream {
   stream_id id = 0;
   provider_kind kind = provider_kind::llm;
@@ -101,7 +119,7 @@ public:
   int http_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len);
   void on_tick();
   void cancel_all();
-  size_t open_streams() const { return stt_.size() + http_.size(); }
+  size_t open_streams() const { return stt_.size() + http_.size() + tts_ws_.size(); }
 
   // I/O thread side of provider_port.
   void open_stt(stream_id id, caf::actor owner, audio_encoding enc, uint32_t key,
@@ -113,6 +131,11 @@ public:
   void start_tts(stream_id id, caf::actor owner, std::string text, uint32_t key,
                  provider_route route);
   void cancel(stream_id id);
+  // TTS over WebSocket (tts_stream_client.cpp).
+  void open_tts_stream(stream_id id, caf::actor owner, uint32_t key, provider_route route);
+  void tts_stream_text(stream_id id, std::string text);
+  void tts_stream_finish(stream_id id);
+  int tts_ws_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len);
 
   std::atomic<stream_id> next_id{1};
 
@@ -144,6 +167,10 @@ private:
   void http_release(http_stream& h, lws* wsi, bool reusable);
   void http_idle_closed(lws* wsi);
   void http_kill(http_stream& h);
+  void tts_ws_queue(tts_ws_stream& t, std::string msg);
+  void tts_ws_receive(tts_ws_stream& t, const char* data, size_t len, bool final);
+  void tts_ws_closed(tts_ws_stream& t, bool connection_error, const std::string& why, lws* wsi);
+  void tts_ws_tick(steady::time_point now);
   void http_established(http_stream& h, lws* wsi);
   void http_data(http_stream& h, const char* data, size_t len);
   void http_completed(http_stream& h);
@@ -153,6 +180,7 @@ private:
   io_loop& loop_;
   std::unordered_map<stream_id, std::unique_ptr<stt_stream>> stt_;
   std::unordered_map<stream_id, std::unique_ptr<http_stream>> http_;
+  std::unordered_map<stream_id, std::unique_ptr<tts_ws_stream>> tts_ws_;
   size_t max_pending_audio_mulaw_ = 16000;
   unsigned tick_count_ = 0;
   std::shared_ptr<provider_port> port_;

@@ -42,7 +42,7 @@ void provider_hub::stt_connect(stt_stream& s) {
   lws_client_connect_info ci;
   std::memset(&ci, 0, sizeof ci);
   ci.context = loop_.context();
-  ci.vhost = loop_.client_slots(provider_kind::stt, s.route).take().vhost;
+  ci.vhost = loop_.client_slots(provider_kind::stt, s.route).base();
   ci.address = o.url.host.c_str();
   ci.port = o.url.port;
   ci.path = path.c_str();

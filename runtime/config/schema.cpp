@@ -264,9 +264,12 @@ std::vector<key_spec> tts_keys(sec_ptr<tts_section> sec, bool primary) {
       dur_key("timeout", sec, &tts_section::timeout, 100ms, minutes(10)),
       dur_key("keep_alive", sec, &tts_section::keep_alive, 0ms, minutes(10)),
       text_key("ca_file", sec, &tts_section::ca_file, pem_bundle)};
-  if (primary)
+  if (primary) {
     k.push_back(text_key("fallback", sec, &tts_section::fallback,
                          fallback_of({"elevenlabs", "deepgram"})));
+    k.push_back(text_key("transport", sec, &tts_section::transport,
+                         one_of({"http", "websocket"})));
+  }
   else
     k.erase(k.begin());  // the provider of a fallback is [tts] fallback
   return k;

@@ -106,7 +106,8 @@ void sim_server::run() {
       deadline = now_us() + drain_us;
       stt_drain(*app_, now_us());
     }
-    if (deadline != never && (app_->stt_active.empty() || now_us() >= deadline)) break;
+    bool idle = app_->stt_active.empty() && app_->tts_active.empty();
+    if (deadline != never && (idle || now_us() >= deadline)) break;
     loop_.run_once();
   }
   std::lock_guard<std::mutex> g{ctx_mutex_};
