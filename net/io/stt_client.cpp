@@ -10,6 +10,7 @@
 #include "net/io/io_loop.hpp"
 #include "net/io/provider_hub.hpp"
 #include "net/io/tls_detail.hpp"
+#include "net/io/ws_close.hpp"
 
 namespace sb::net {
 
@@ -98,11 +99,7 @@ int provider_hub::stt_callback(lws* wsi, lws_callback_reasons reason, void* user
     case LWS_CALLBACK_CLIENT_WRITEABLE:
       return stt_writeable(*s);
     case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
-      if (len >= 2) {
-        auto* b = static_cast<const unsigned char*>(in);
-        s->close_code = (b[0] << 8) | b[1];
-        s->close_reason.assign(reinterpret_cast<const char*>(b) + 2, len - 2);
-      }
+      read_peer_close(in, len, s->close_code, s->close_reason);
       return 0;
     case LWS_CALLBACK_CLIENT_CONNECTION_ERROR: {
       std::string why = in ? static_cast<const char*>(in) : "connection error";

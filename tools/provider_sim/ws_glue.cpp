@@ -314,40 +314,37 @@ int stt_ws_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in,
   return lws_callback_http_dummy(wsi, reason, user, in, len);
 }
 
-void stt_drain(sim_app& app, int64_t now) {
-  app.draining = true;
-  for (lws* wsi : app.tts_active) {
+namespace {
+
+// Runs fn(stream) for every open stream of `member` (conn: STT, tts: stream-input), then
+// asks for a write where one is due.
+template <class Member, class Fn>
+void each_stream(const std::unordered_set<lws*>& wsis, Member member, int64_t now, Fn fn) {
+  for (lws* wsi : wsis) {
     auto* ps = static_cast<ws_session*>(lws_wsi_user(wsi));
-    if (ps && ps->tts) {
-      ps->tts->stream.shutdown(now);
-      lws_callback_on_writable(wsi);
-    }
-  }
-  for (lws* wsi : app.stt_active) {
-    auto* ps = static_cast<ws_session*>(lws_wsi_user(wsi));
-    if (ps && ps->conn) {
-      ps->conn->stream.shutdown(now);
-      lws_callback_on_writable(wsi);
-    }
+    if (!ps || !(ps->*member)) continue;
+    auto& stream = (ps->*member)->stream;
+    fn(stream);
+    if (stream.has_due(now)) lws_callback_on_writable(wsi);
   }
 }
 
+} // namespace
+
+void stt_drain(sim_app& app, int64_t now) {
+  app.draining = true;
+  each_stream(app.tts_active, &ws_session::tts, now, [&](auto& s) { s.shutdown(now); });
+  each_stream(app.stt_active, &ws_session::conn, now, [&](auto& s) { s.shutdown(now); });
+}
+
 void stt_tick(sim_app& app, int64_t now) {
-  for (lws* wsi : app.tts_active) {
-    auto* ps = static_cast<ws_session*>(lws_wsi_user(wsi));
-    if (!ps || !ps->tts) continue;
-    ps->tts->stream.on_tick(now);
-    if (ps->tts->stream.has_due(now)) lws_callback_on_writable(wsi);
-  }
   bool drop = app.services.drop_stt;
   app.services.drop_stt = false;
-  for (lws* wsi : app.stt_active) {
-    auto* ps = static_cast<ws_session*>(lws_wsi_user(wsi));
-    if (!ps || !ps->conn) continue;
-    if (drop) ps->conn->stream.drop(now);
-    ps->conn->stream.on_tick(now);
-    if (ps->conn->stream.has_due(now)) lws_callback_on_writable(wsi);
-  }
+  each_stream(app.tts_active, &ws_session::tts, now, [&](auto& s) { s.on_tick(now); });
+  each_stream(app.stt_active, &ws_session::conn, now, [&](auto& s) {
+    if (drop) s.drop(now);
+    s.on_tick(now);
+  });
 }
 
 } // namespace sb::sim
