@@ -177,6 +177,7 @@ private:
       [this](llm_token& t) {
         if (t.id != d_.llm)
           return;
+        first_reply(d_.llm_sent, provider_kind::llm, provider_stage::first_token);
         d_.reply += t.text;
         for (auto& s : d_.splitter.feed(t.text))
           say(std::move(s));
@@ -194,8 +195,10 @@ private:
         maybe_finish_turn();
       },
       [this](tts_audio& a) {
-        if (a.id == d_.tts)
-          play(std::move(a.audio));
+        if (a.id != d_.tts)
+          return;
+        first_reply(d_.tts_sent, provider_kind::tts, provider_stage::first_audio_byte);
+        play(std::move(a.audio));
       },
       [this](tts_done& done) {
         leases_.release(done.id, lease_outcome::ok);
@@ -205,6 +208,16 @@ private:
         next_sentence();
       },
     };
+  }
+
+  // The first answer to a request sent at `sent`: the provider's latency, reported once.
+  void first_reply(call_clock::time_point& sent, provider_kind p, provider_stage stage) {
+    if (sent == call_clock::time_point{})
+      return;
+    if (d_.deps.probe)
+      d_.deps.probe->provider_latency(p, stage,
+                                      duration_cast<microseconds>(call_clock::now() - sent));
+    sent = {};
   }
 
   static int64_t tokens(const llm_done& d) {
@@ -409,6 +422,7 @@ private:
       [this, use, m = std::move(msgs)](const pool_lease& lease) mutable {
         d_.llm_ticket = 0;
         d_.llm = d_.deps.providers->start_llm(self_handle(), std::move(m), lease.key_index);
+        d_.llm_sent = call_clock::now();
         leases_.bind(d_.llm, use.pool, lease, true);
       },
       [this](const caf::error& err) {
@@ -463,6 +477,7 @@ private:
       [this, use, t = std::move(text)](const pool_lease& lease) mutable {
         d_.tts_ticket = 0;
         d_.tts = d_.deps.providers->start_tts(self_handle(), std::move(t), lease.key_index);
+        d_.tts_sent = call_clock::now();
         leases_.bind(d_.tts, use.pool, lease, true);
       },
       [this](const caf::error& err) {
@@ -610,8 +625,10 @@ private:
                  code ? " " + std::to_string(code) : "", reason.empty() ? "" : ": " + reason);
     if (why == call_end::caller_stop)
       d_.deps.telephony->close(d_.deps.info.session, 1000, "stream stopped");
-    if (d_.deps.probe)
+    if (d_.deps.probe) {
       d_.deps.probe->call_ended(why);
+      d_.deps.probe->call_duration(duration_cast<microseconds>(call_clock::now() - d_.created));
+    }
     leases_.cancel_all();
     stop_reply();
     leases_.cancel(d_.stt_ticket);

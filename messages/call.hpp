@@ -94,6 +94,21 @@ inline const char* to_string(call_end e) {
   }
 }
 
+// The stage of a provider request a latency is measured to (provider_latency).
+enum class provider_stage : uint8_t {
+  transcript = 0,        // STT: audio sent -> the final transcript that ends with it
+  first_token = 1,       // LLM: request -> first streamed token
+  first_audio_byte = 2,  // TTS: request -> first audio
+};
+
+inline const char* to_string(provider_stage s) {
+  switch (s) {
+    case provider_stage::transcript: return "transcript";
+    case provider_stage::first_token: return "first_token";
+    default: return "first_audio_byte";
+  }
+}
+
 // What a call reports as it goes. Implemented by runtime/ (metrics); thread-safe.
 class call_probe {
 public:
@@ -111,6 +126,10 @@ public:
   virtual void stt_backlog_dropped(size_t bytes) = 0;
   // Silence left out of that backlog (long pauses shortened; never speech).
   virtual void stt_backlog_trimmed(std::chrono::milliseconds silence) = 0;
+  // The call lasted this long (start event to its end); reported once, after call_ended.
+  virtual void call_duration(std::chrono::microseconds) {}
+  // A provider request reached `stage` this long after it was sent.
+  virtual void provider_latency(provider_kind, provider_stage, std::chrono::microseconds) {}
 };
 
 } // namespace sb

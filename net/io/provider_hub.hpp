@@ -52,6 +52,7 @@ struct stt_stream {
   struct sent_audio {
     audio_bytes bytes;
     uint64_t end_bytes = 0;  // stream offset of its end, in bytes of this connection
+    steady::time_point sent_at{};  // when it went out (for the provider's latency)
   };
   std::deque<sent_audio> replay;
   size_t replay_bytes = 0;
@@ -123,6 +124,7 @@ private:
   // Reopens these streams, whose back-off is over (ids collected by on_tick).
   void stt_reconnect_due(const std::vector<stream_id>& due);
   void stt_result_seen(stt_stream& s, double end_s);
+  void stt_latency_seen(const stt_stream& s, uint64_t covered);
   static constexpr auto replay_window = std::chrono::seconds{2};
   static constexpr auto stt_connect_timeout = std::chrono::seconds{10};
   void stt_queue(stt_stream& s, audio_bytes bytes, bool binary);

@@ -151,10 +151,29 @@ void provider_hub::stt_result_seen(stt_stream& s, double end_s) {
     return;
   // Audio up to end_s has its final result: it need not be sent again after a loss.
   auto covered = static_cast<uint64_t>(end_s * 1000.0 * bytes_per_ms(s.encoding));
+  stt_latency_seen(s, covered);
   while (!s.replay.empty() && s.replay.front().end_bytes <= covered) {
     s.replay_bytes -= s.replay.front().bytes.size();
     s.replay.pop_front();
   }
+}
+
+// The provider's latency: from sending the audio a final result ends with to the result.
+// The first chunk kept that reaches `covered` holds that audio; a result covering more
+// than was sent (rounding of end_s) ends with the latest chunk.
+void provider_hub::stt_latency_seen(const stt_stream& s, uint64_t covered) {
+  auto& report = loop_.probe().stt_latency;
+  if (!report || s.replay.empty())
+    return;
+  auto sent = s.replay.back().sent_at;
+  for (auto& a : s.replay)
+    if (a.end_bytes >= covered) {
+      if (a.end_bytes - a.bytes.size() > covered)
+        return;  // it ends in audio no longer kept (older than replay_window)
+      sent = a.sent_at;
+      break;
+    }
+  report(std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - sent));
 }
 
 bool provider_hub::stt_reconnect(stt_stream& s, int status, int close_code,
@@ -237,6 +256,7 @@ bool provider_hub::stt_write_front(stt_stream& s) {
   write_buf_.resize(LWS_PRE + bytes);
   auto* p = write_buf_.data() + LWS_PRE;
   bool binary = first.binary;
+  auto now = steady::now();
   for (size_t k = 0; k < frames; ++k) {
     auto& f = s.out.front();
     std::memcpy(p, f.bytes.data(), f.bytes.size());
@@ -244,7 +264,7 @@ bool provider_hub::stt_write_front(stt_stream& s) {
     if (binary) {  // kept until a final result covers it, to resend after a loss
       s.sent_bytes += f.bytes.size();
       s.replay_bytes += f.bytes.size();
-      s.replay.push_back({std::move(f.bytes), s.sent_bytes});
+      s.replay.push_back({std::move(f.bytes), s.sent_bytes, now});
     }
     s.out.pop_front();
   }
