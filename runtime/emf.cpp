@@ -1,5 +1,6 @@
 #include "runtime/emf.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -74,7 +75,8 @@ void emf_reporter::run() {
   auto next = std::chrono::steady_clock::now();
   std::unique_lock<std::mutex> lock{m_};
   for (;;) {
-    next += cfg_.emf_interval;
+    // A line that is late (a stalled machine) is not followed by a burst catching up.
+    next = std::max(next + cfg_.emf_interval, std::chrono::steady_clock::now());
     if (cv_.wait_until(lock, next, [this] { return stopping_; }))
       return;
     write_line();
