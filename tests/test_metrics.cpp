@@ -332,3 +332,17 @@ TEST_CASE("metric_names finds the metrics of a PromQL expression, not its functi
         std::set<std::string>{"a_total", "b", "c"});
   CHECK(metric_names("swichboard_active_calls").count("swichboard_active_calls") == 1);
 }
+
+TEST_CASE("an emf_file that cannot be opened stops the start with the reason") {
+  auto dir = sb::test::temp_dir("sb-it");
+  // procfs refuses writes to /proc/version, whoever asks (root included).
+  sb::test::child node({SB_NODE_BIN, "node", "--set", "node.listen=127.0.0.1:0", "--set",
+                        "node.cluster_listen=127.0.0.1:0", "--set", "metrics.emf_interval=1s",
+                        "--set", "metrics.emf_file=/proc/version"},
+                       dir + "/node.log");
+  CHECK(node.wait_exit(20s) == 1);
+  auto log = read_text(dir + "/node.log");
+  INFO(log);
+  CHECK(log.find("metrics.emf_file: cannot open '/proc/version': ") != std::string::npos);
+  CHECK(log.find("node node-1 listening") == std::string::npos);  // no telephony port
+}
