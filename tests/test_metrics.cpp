@@ -159,6 +159,36 @@ TEST_CASE("after a call, /metrics has every series a dashboard needs, and promto
   CHECK(out.empty());  // no lint remarks either
 }
 
+TEST_CASE("provider latency follows each provider's delay, stage by stage") {
+  // The simulator waits 400 ms before each final transcript, 300 ms before the first
+  // token, 200 ms before the first audio chunk.
+  sb::test::stack st({"--tts-ms-per-char", "5", "--stt-final-latency", "400",
+                      "--llm-first-token", "300", "--tts-first-byte", "200"},
+                     {});
+  sb::caller::engine e("127.0.0.1", st.node_port);
+  sb::caller::script s;
+  s.turns = 2;
+  e.add(s);
+  REQUIRE(e.run(60s));
+  REQUIRE(e.results().at(0).turns_answered == 2);
+  auto m = sb::test::parse_exposition(metrics_of(st.node_port));
+  auto mean = [&](const char* provider, const char* stage) {
+    std::string l = std::string("{provider=\"") + provider + "\",stage=\"" + stage + "\"}";
+    auto n = m["switchboard_provider_latency_seconds_count" + l];
+    return n > 0 ? m["switchboard_provider_latency_seconds_sum" + l] / n : -1.0;
+  };
+  INFO(st.node_log());
+  CHECK(mean("stt", "transcript") >= 0.4);
+  CHECK(mean("stt", "transcript") < 0.4 + 1.5);  // the simulator's endpointing at most
+  CHECK(mean("llm", "first_token") >= 0.3);
+  CHECK(mean("llm", "first_token") < 0.3 + 0.5);
+  CHECK(mean("tts", "first_audio_byte") >= 0.2);
+  CHECK(mean("tts", "first_audio_byte") < 0.2 + 0.5);
+  // A turn waits for the final transcript, then the first token and the first audio.
+  CHECK(m["switchboard_turn_latency_seconds_sum"] / m["switchboard_turn_latency_seconds_count"] >=
+        0.3 + 0.2);
+}
+
 TEST_CASE("a Prometheus server scraping a node answers how many calls are active") {
   sb::test::stack st(fast_sim, {});
   sb::test::prometheus_server prom(st.dir, st.node_port);
