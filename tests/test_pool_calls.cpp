@@ -69,6 +69,17 @@ TEST_CASE("60 concurrent calls share 20 STT connections and 10 TTS streams, no r
   CHECK(stt["total_acquired"] == 60);
   CHECK(stt["total_released"] == 60);
   CHECK(stt["capacity"] == 20);
+  // The waits are in the pool's histogram: 60 grants, at most 20 of them at once.
+  std::map<std::string, double> m;
+  CHECK(sb::test::wait_until([&] {
+    m = sb::test::parse_exposition(
+      sb::test::http_request(st.node_port, "GET", "/metrics").body);
+    return m[R"(switchboard_pool_wait_seconds_count{pool="stt"})"] == 60;
+  }));
+  CHECK(m[R"(switchboard_pool_wait_seconds_bucket{pool="stt",le="0"})"] <= 20);
+  CHECK(m[R"(switchboard_pool_wait_seconds_bucket{pool="stt",le="+Inf"})"] == 60);
+  CHECK(m[R"(switchboard_pool_wait_seconds_sum{pool="stt"})"] > 40 * 0.5);  // 40 waited a call
+  CHECK(m[R"(switchboard_pool_queued{pool="stt"})"] == 0);
 }
 
 TEST_CASE("calls that wait past the deadline get the configured fallback, with a reason") {
