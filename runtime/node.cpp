@@ -24,6 +24,7 @@
 #include "net/io/io_loop.hpp"
 #include "net/codec/audio_codec.hpp"
 #include "runtime/cluster/cluster_node.hpp"
+#include "runtime/emf.hpp"
 #include "runtime/metrics.hpp"
 #include "runtime/pools.hpp"
 
@@ -272,6 +273,12 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
       caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(poller, caf::exit_reason::user_shutdown);
   };
+  emf_reporter emf{cfg.metrics, cfg.node.name, [metrics] { return metrics->active_calls(); }};
+  if (!emf.start(err)) {
+    spdlog::error("{}", err);
+    stop_actors();
+    return 1;
+  }
   if (!loop->start(err)) {
     spdlog::error("{}", err);
     stop_actors();

@@ -38,8 +38,8 @@ TEST_CASE("TTS failover: every sentence is spoken by the fallback when the first
   }
   // The first failures went to the fallback one by one; once the breaker opened, the
   // first provider was not even tried.
-  CHECK(metric(st.node_port, R"(sb_provider_failovers_total{provider="tts",reason="failed"})") >= 2);
-  CHECK(metric(st.node_port, R"(sb_provider_failovers_total{provider="tts",reason="no_lease"})") >= 1);
+  CHECK(metric(st.node_port, R"(switchboard_provider_failovers_total{provider="tts",reason="failed"})") >= 2);
+  CHECK(metric(st.node_port, R"(switchboard_provider_failovers_total{provider="tts",reason="no_lease"})") >= 1);
   auto pools = sb::test::get_json(st.node_port, "/api/v1/stats/pool")["pools"];
   CHECK(pools["tts"]["breaker"] == "open");
   CHECK(pools["tts_fallback"]["total_acquired"].get<int>() >= 6);
@@ -58,7 +58,7 @@ TEST_CASE("STT failover: a call whose first STT provider cannot be reached is he
   auto results = sb::test::place_calls(st.node_port, 1, 2);
   INFO(st.node_log());
   CHECK(results.at(0).turns_answered == 2);
-  CHECK(metric(st.node_port, R"(sb_provider_failovers_total{provider="stt",reason="failed"})") == 1);
+  CHECK(metric(st.node_port, R"(switchboard_provider_failovers_total{provider="stt",reason="failed"})") == 1);
 }
 
 TEST_CASE("without a fallback, a TTS provider that is down leaves the turns unspoken") {
@@ -72,5 +72,5 @@ TEST_CASE("without a fallback, a TTS provider that is down leaves the turns unsp
   auto results = e.results();
   CHECK(results.at(0).media_bytes == 0);
   CHECK(results.at(0).turns_answered == 0);
-  CHECK(metric(st.node_port, R"(sb_provider_failovers_total{provider="tts",reason="failed"})") == -1);
+  CHECK(metric(st.node_port, R"(switchboard_provider_failovers_total{provider="tts",reason="failed"})") == 0);
 }

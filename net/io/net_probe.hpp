@@ -2,8 +2,10 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 
 namespace sb::net {
 
@@ -32,6 +34,10 @@ struct net_probe {
   std::atomic<uint64_t> closed_message_size{0};   // over admission.max_message_bytes
   std::atomic<uint64_t> closed_frame_rate{0};     // over admission.max_frames_per_second
   std::atomic<uint64_t> pending{0};               // connections without start now
+
+  // The STT provider's latency: audio sent -> the final transcript that ends with it.
+  // Set by the owner before the loop starts (may be empty); called on the I/O thread.
+  std::function<void(std::chrono::microseconds)> stt_latency;
 };
 
 } // namespace sb::net

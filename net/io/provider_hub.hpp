@@ -55,6 +55,14 @@ struct stt_stream {
     uint64_t end_bytes = 0;  // stream offset of its end, in bytes of this connection
   };
   std::deque<sent_audio> replay;
+  // When each write of audio went out, until a final result covers it: the provider's
+  // latency (net_probe::stt_latency). At most max_sent_marks, the oldest dropped.
+  struct sent_mark {
+    uint64_t begin_bytes = 0;
+    uint64_t end_bytes = 0;
+    steady::time_point at{};
+  };
+  std::deque<sent_mark> sent_marks;
   size_t replay_bytes = 0;
   uint64_t sent_bytes = 0;        // audio bytes sent on this connection
   uint32_t reconnects = 0;        // since the last result on a connection
@@ -155,7 +163,9 @@ private:
   // Reopens these streams, whose back-off is over (ids collected by on_tick).
   void stt_reconnect_due(const std::vector<stream_id>& due);
   void stt_result_seen(stt_stream& s, double end_s);
+  void stt_latency_seen(stt_stream& s, uint64_t covered);
   static constexpr auto replay_window = std::chrono::seconds{2};
+  static constexpr size_t max_sent_marks = 512;  // writes: 10 s of 20 ms frames, 12 KB
   static constexpr auto stt_connect_timeout = std::chrono::seconds{10};
   void stt_queue(stt_stream& s, audio_bytes bytes, bool binary);
   void stt_queue_text(stt_stream& s, const std::string& text);
