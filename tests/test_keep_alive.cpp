@@ -82,3 +82,17 @@ TEST_CASE("[tts] transport = websocket: one ElevenLabs stream-input per reply, e
   CHECK(pools["total_acquired"] == 6);
   CHECK(pools["active"] == 0);
 }
+
+TEST_CASE("[tts] transport = websocket with Deepgram: one /v1/speak stream per reply") {
+  sb::test::stack st({"--tts-ms-per-char", "2"},
+                     {"tts.transport=websocket", "tts.provider=deepgram",
+                      "tts.model=aura-2-thalia-en", "tts.api_key_env=DEEPGRAM_API_KEY"});
+  calls(st.node_port, 2, 2);
+  INFO(st.node_log());
+  auto sim = sb::test::get_json(st.sim_port, "/sim/stats");
+  INFO(sim.dump());
+  CHECK(sim["tts_deepgram"]["test-dg"]["total"] == 4);
+  CHECK(sim["tts_deepgram"]["test-dg"]["refused"] == 0);
+  CHECK(sim["tts_deepgram"]["test-dg"]["current"] == 0);
+  CHECK(sim["http"]["requests"] == 4);  // the LLM replies only
+}

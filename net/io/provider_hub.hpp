@@ -71,9 +71,11 @@ struct stt_stream {
   steady::time_point reconnect_at{};
 };
 
-// An ElevenLabs stream-input WebSocket: one per reply ([tts] transport = websocket).
+// A TTS WebSocket for one reply ([tts] transport = websocket): ElevenLabs stream-input or
+// Deepgram Aura's /v1/speak.
 struct tts_ws_stream {
   stream_id id = 0;
+  bool deepgram = false;
   caf::actor owner;
   lws* wsi = nullptr;
   provider_route route = provider_route::primary;
@@ -178,7 +180,8 @@ private:
   void http_idle_closed(lws* wsi);
   void http_kill(http_stream& h);
   void tts_ws_queue(tts_ws_stream& t, std::string msg);
-  void tts_ws_receive(tts_ws_stream& t, const char* data, size_t len, bool final);
+  void tts_ws_receive(tts_ws_stream& t, const char* data, size_t len, bool final,
+                      bool binary);
   void tts_ws_closed(tts_ws_stream& t, bool connection_error, const std::string& why, lws* wsi);
   void tts_ws_tick(steady::time_point now);
   void http_established(http_stream& h, lws* wsi);
