@@ -202,6 +202,7 @@ caf::behavior front_impl(front_ptr self, pool_front_config cfg) {
   return {
     // -- calls on this node (the pool_actor interface) --
     [self](pool_acquire& req) -> caf::result<pool_lease> {
+      front_check_authority(self);
       auto& s = self->state;
       auto who = caf::actor_cast<caf::actor_addr>(self->current_sender());
       if (!who)
@@ -271,6 +272,7 @@ caf::behavior front_impl(front_ptr self, pool_front_config cfg) {
       auto finish = [self, rp](pool_stats st) mutable {
         st.home = self->state.home;
         st.fenced = self->state.fenced_total;
+        st.authority = self->state.authority_text(self->clock().now());
         st.node_active = 0;
         for (auto& [id, l] : self->state.leases)
           st.node_active += l.released ? 0 : 1;
@@ -306,11 +308,16 @@ caf::behavior front_impl(front_ptr self, pool_front_config cfg) {
     },
     [self](pool_adopt& a) { return front_on_adopt(self, a); },
     [self](pool_report_atom) { front_report_again(self); },
+    // -- the home lease (pool_front_authority.cpp) --
+    [self](coord_status& st) { front_on_coord_status(self, st); },
+    [self](pool_authority_atom) { front_on_authority_check(self); },
     // -- other nodes' fronts, when this node is the home (delegated to the engine, so
     //    the engine sees the requesting front as the holder) --
     [self](pool_home_atom, pool_acquire& req) -> caf::result<pool_lease> {
+      front_check_authority(self);
       auto& s = self->state;
-      if (!s.is_home() || s.ph != pool_front_state::phase::ready || !s.engine)
+      if (!s.is_home() || s.ph != pool_front_state::phase::ready || !s.engine
+          || s.local_only())
         return pool_errc::not_home;
       return self->delegate(s.engine, std::move(req));
     },

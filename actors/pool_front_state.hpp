@@ -21,6 +21,7 @@
 #include <caf/typed_response_promise.hpp>
 
 #include "actors/pool_front.hpp"
+#include "messages/coordinator.hpp"
 #include "messages/pool_cluster.hpp"
 
 namespace sb {
@@ -102,11 +103,33 @@ struct pool_front_state {
   int64_t home_ttl_ms = 0;            // the home's TTL from its last renewal answer
   std::optional<time_point> fence_at; // earliest planned fence check
   uint64_t fenced_total = 0;          // leases revoked because they could not be renewed
+  // One home at a time (cfg.coordinator set): this node's home lease for the pool, as
+  // the coordinator last reported it.
+  struct authority {
+    bool held = false;
+    uint64_t epoch = 0;
+    time_point valid_until{};
+    time_point ready_at{};
+    std::string holder;
+    std::string reason;
+  };
+  authority auth;
+  bool want_home = false;                // what the coordinator was last told
+  uint64_t engine_claim = 0;             // the lease epoch the engine grants under (0: none)
+  uint64_t max_claim_seen = 0;           // highest lease epoch in a renewal answer
+  std::optional<time_point> auth_check_at;
 
   // The engine goes with its front, also when the front is killed (no exit handler).
   ~pool_front_state();
 
   bool is_home() const { return home == cfg.node; }
+  bool coordinated() const { return static_cast<bool>(cfg.coordinator); }
+  // Coordinated: this node holds the pool's home lease now.
+  bool holds_lease(time_point now) const { return auth.held && now < auth.valid_until; }
+  // Coordinated home without its lease: it serves only its own calls, from local_share.
+  bool local_only() const { return coordinated() && is_home() && share_mode; }
+  // For pool_stats::authority ("" without a coordinator).
+  std::string authority_text(time_point now) const;
   // Leases from a remote home expire unless renewed; those from this node's engine not.
   bool fenceable(const lease& l) const {
     return cfg.lease_ttl.count() > 0 && !l.released && !(engine && l.epoch == epoch);
@@ -136,6 +159,9 @@ void front_renew(front_ptr self);          // the renewal timer: check, renew, r
 void front_check_fence(front_ptr self);    // revokes every lease past its deadline
 void front_track_home(front_ptr self);     // monitors the current remote home front
 bool front_home_down(front_ptr self, const caf::down_msg& dm);  // true: it was the home
+// Takes a lease from its call (the call closes the stream at once; no release is sent).
+void front_revoke(front_ptr self, std::map<uint64_t, pool_front_state::lease>::iterator i,
+                  const char* why);
 caf::result<pool_renewed> front_on_renew(front_ptr self, pool_renew& r);  // as the home
 
 // pool_front_home.cpp
@@ -144,5 +170,13 @@ void front_report_again(front_ptr self); // the home restarted its engine
 void front_on_view(front_ptr self, pool_view& v);
 void front_finish_rebuild(front_ptr self);
 caf::result<pool_adopted> front_on_adopt(front_ptr self, pool_adopt& a);
+
+// pool_front_authority.cpp: the home lease (coordinator)
+void front_want_home(front_ptr self, bool want);  // tells the coordinator when it changes
+void front_on_coord_status(front_ptr self, coord_status& st);
+void front_on_authority_check(front_ptr self);    // the pool_authority_atom timer
+// Before anything is granted or renewed: a home lease that ran out (a process that was
+// frozen past it, its timer not run yet) is applied first.
+void front_check_authority(front_ptr self);
 
 } // namespace sb

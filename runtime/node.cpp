@@ -24,6 +24,7 @@
 #include "net/io/io_loop.hpp"
 #include "net/codec/audio_codec.hpp"
 #include "runtime/cluster/cluster_node.hpp"
+#include "runtime/cluster/coordinator_node.hpp"
 #include "runtime/metrics.hpp"
 #include "runtime/pools.hpp"
 
@@ -148,6 +149,10 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
   cluster::configure_system(acfg, cfg.cluster);
   caf::actor_system sys{acfg};
 
+  // One home per pool at a time when [cluster] coordinator is set (its health shows in
+  // the cluster object of /health and /api/v1/stats).
+  cluster::cluster_runtime crt;
+  auto coordinator = cluster::start_coordinator(sys, cfg, crt.board);
   auto stt_keys = keys_from_env(cfg.stt.api_key_env);
   auto llm_keys = keys_from_env(cfg.llm.api_key_env);
   auto tts_keys = keys_from_env(cfg.tts.api_key_env);
@@ -159,7 +164,7 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
       sys, pool_front_config{make_pool_config(name, kind, ps, bs, keys.labels),
                              ps.local_share, cfg.node.name, !cfg.cluster.seeds.empty(),
                              cfg.cluster.lease_ttl, cfg.cluster.lease_renew_interval,
-                             cfg.cluster.lease_margin});
+                             cfg.cluster.lease_margin, coordinator});
   };
   pool_fronts fronts{{"stt", "llm", "tts"},
                      {front("stt", provider_kind::stt, cfg.pool_stt, cfg.breaker_stt, stt_keys),
@@ -175,7 +180,6 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
     std::chrono::milliseconds{500});
   // The cluster: membership, load view, debug console (runtime/cluster, runtime/console).
   auto draining = std::make_shared<std::atomic<bool>>(false);
-  cluster::cluster_runtime crt;
   cluster::cluster_deps cdeps{[metrics] { return metrics->active_calls(); },
                               [draining] { return draining->load(); },
                               {pools.stt, pools.llm, pools.tts},
@@ -188,6 +192,8 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
     for (auto& p : {pools.stt, pools.llm, pools.tts})
       caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(poller, caf::exit_reason::user_shutdown);
+    if (coordinator)  // gives up the home leases it holds
+      caf::anon_send_exit(coordinator, caf::exit_reason::user_shutdown);
     return 1;
   }
   auto node_actors = sys.registry().running();  // everything but the calls
@@ -233,6 +239,8 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
     for (auto& p : {pools.stt, pools.llm, pools.tts})
       caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(poller, caf::exit_reason::user_shutdown);
+    if (coordinator)  // gives up the home leases it holds
+      caf::anon_send_exit(coordinator, caf::exit_reason::user_shutdown);
   };
   if (!loop->start(err)) {
     spdlog::error("{}", err);
