@@ -34,7 +34,7 @@ struct coordinator_state {
   static inline const char* name = "coordinator";
   coordinator_config cfg;
   std::map<std::string, claim_state> pools;
-  coordinator_health health;
+  coordinator_health health{"ok", "waiting for the first answer"};
   std::string slow;  // the last slow call, "" = none
 };
 
@@ -68,7 +68,7 @@ void update_health(coord_ptr self) {
   }
   if (h.state == s.health.state && h.reason == s.health.reason)
     return;
-  if (h.state == "ok")
+  if (h.state == "ok" && s.health.state != "ok")
     spdlog::info("coordinator {}: answering again", where);
   else if (h.state == "error")
     spdlog::error("{}", h.reason);

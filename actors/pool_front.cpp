@@ -72,6 +72,7 @@ void on_granted(front_ptr self, uint64_t ticket, uint64_t epoch, caf::actor targ
   e.est_tokens = p.est_tokens;
   e.home_id = l.id;
   e.epoch = epoch;
+  e.local = !target;  // from this node's engine
   // The home counts it from its grant: at least the time in its queue after our sending
   // (waited_ms is measured by the home from when the acquire arrived, rounded down).
   e.valid_from = p.sent_at + milliseconds{std::max<int64_t>(0, l.waited_ms)};

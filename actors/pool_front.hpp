@@ -39,7 +39,7 @@ struct pool_front_config {
   // One home at a time (actors/coordinator_actor.hpp): when set, this node grants from
   // the full limit only while it holds the pool's home lease; as a home without it, it
   // serves only its own calls, from local_share (0 = nothing).
-  caf::actor coordinator;
+  caf::actor coordinator{};
 };
 
 // Spawns a front; it starts as its own home (alone) until the cluster actor sends a

@@ -53,6 +53,8 @@ std::string pool_front_state::authority_text(time_point now) const {
   }
   if (!auth.reason.empty())
     return "no home lease: coordinator unreachable: " + auth.reason;
+  if (auth.held)
+    return "no home lease: it ran out without a renewal";
   if (!auth.holder.empty())
     return "no home lease: held by " + auth.holder;
   return "no home lease yet";

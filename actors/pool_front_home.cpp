@@ -27,6 +27,23 @@ void install(front_ptr self, pool_adopt msg, caf::typed_response_promise<pool_ad
           [rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
 }
 
+// Installs this node's own calls' leases in the new engine (all, or `only_local`: those
+// of this node's former engine); returns how many.
+size_t adopt_own(front_ptr self, bool only_local) {
+  auto& s = self->state;
+  std::vector<uint64_t> ids;
+  auto held = front_report(self, ids, only_local);
+  if (held.empty())
+    return 0;
+  // Sent before any acquire: the engine installs them first (mailbox order).
+  auto epoch = s.epoch;
+  self->request(s.engine, engine_timeout,
+                pool_adopt{s.cfg.node, caf::actor_cast<caf::actor>(self), std::move(held)})
+    .then([=](pool_adopted& a) { front_apply_adopted(self, epoch, ids, a, {}); },
+          [](caf::error&) {});
+  return ids.size();
+}
+
 void become_home(front_ptr self) {
   auto& s = self->state;
   auto cfg = s.cfg.pool;
@@ -36,19 +53,24 @@ void become_home(front_ptr self) {
   if (s.local_only()) {
     // Coordinated, without the home lease: whoever holds it counts the other nodes'
     // leases, and ours from it until they run out (they stay fenceable: not adopted).
+    // Those of this node's former engine are counted nowhere else: adopted.
+    // Not worth a warning while the first claim is on its way.
+    auto level = s.auth.reason.empty() && s.auth.holder.empty() ? spdlog::level::info
+                                                                : spdlog::level::warn;
     if (s.cfg.local_share == 0) {
-      spdlog::warn("pool {}: this node ({}) is the home by the view but {}: it grants "
-                   "nothing (local_share 0)",
-                   cfg.name, s.cfg.node, s.authority_text(self->clock().now()));
+      spdlog::log(level, "pool {}: this node ({}) is the home by the view but {}: it grants "
+                  "nothing (local_share 0)",
+                  cfg.name, s.cfg.node, s.authority_text(self->clock().now()));
       return;  // acquires wait in the front until their deadline or the lease
     }
     auto me = caf::actor_cast<caf::actor_addr>(self);
     s.engine = spawn_pool_engine(self->system(), cfg,
                                  lease_expiry{me, s.cfg.node, s.cfg.lease_ttl,
                                               s.cfg.lease_margin, 0});
-    spdlog::warn("pool {}: this node ({}) is the home by the view but {}: it grants only "
-                 "its local share ({}) to its own calls",
-                 cfg.name, s.cfg.node, s.authority_text(self->clock().now()), cfg.max_active);
+    spdlog::log(level, "pool {}: this node ({}) is the home by the view but {}: it grants "
+                "only its local share ({}) to its own calls",
+                cfg.name, s.cfg.node, s.authority_text(self->clock().now()), cfg.max_active);
+    adopt_own(self, true);
     front_finish_rebuild(self);
     return;
   }
@@ -59,16 +81,9 @@ void become_home(front_ptr self) {
   for (auto& m : s.members)
     if (m.name != s.cfg.node)
       s.waiting_for.insert(m.name);
-  std::vector<uint64_t> ids;
-  auto held = front_report(self, ids);
-  if (!held.empty()) {
-    // Sent before any acquire: the engine installs them first (mailbox order).
-    auto epoch = s.epoch;
-    self->request(s.engine, engine_timeout,
-                  pool_adopt{s.cfg.node, caf::actor_cast<caf::actor>(self), std::move(held)})
-      .then([=](pool_adopted& a) { front_apply_adopted(self, epoch, ids, a, {}); },
-            [](caf::error&) {});
-  }
+  // Alone (share mode): a remote home it took leases from may be alive on the other side
+  // of a split, counting them until they expire; they run out here too (fenced).
+  auto n = adopt_own(self, s.share_mode);
   // Every member reports to the new engine, also those that had reported to this node
   // before (when it was home alone) and those refused while it did not know yet.
   for (auto& m : s.members)
@@ -77,7 +92,7 @@ void become_home(front_ptr self) {
   spdlog::info("pool {}: this node ({}) is the home{}; {} lease(s) held here, waiting for "
                "{} member(s)",
                cfg.name, s.cfg.node, s.share_mode ? " with its local share" : "",
-               ids.size(), s.waiting_for.size());
+               n, s.waiting_for.size());
   front_finish_rebuild(self);
 }
 

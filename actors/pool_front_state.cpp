@@ -47,13 +47,18 @@ void front_release_home(front_ptr self, uint64_t home_id, const pool_release& r)
     self->send(s.home_front, pool_home_atom_v, out);
 }
 
-std::vector<pool_held> front_report(front_ptr self, std::vector<uint64_t>& ids) {
+std::vector<pool_held> front_report(front_ptr self, std::vector<uint64_t>& ids,
+                                    bool only_local) {
   auto& s = self->state;
   std::vector<pool_held> out;
   for (auto i = s.leases.begin(); i != s.leases.end();) {
     auto& l = i->second;
     if (l.released && l.reported != s.epoch) {
       i = s.leases.erase(i);  // released while not reportable: gone with its home
+      continue;
+    }
+    if (only_local && !l.local) {
+      ++i;  // stays with its remote home: renewed nowhere now, it runs out (fenced)
       continue;
     }
     l.reported = s.epoch;
@@ -75,6 +80,7 @@ void front_apply_adopted(front_ptr self, uint64_t epoch, const std::vector<uint6
       continue;
     i->second.home_id = a.ids[k];
     i->second.epoch = epoch;
+    i->second.local = static_cast<bool>(s.engine);  // installed in this node's engine
     i->second.valid_from = std::max(i->second.valid_from, sent_at);  // installed after
     if (i->second.released) {
       front_release_home(self, a.ids[k], i->second.release);

@@ -68,6 +68,10 @@ struct pool_front_state {
     // The home counts it at least until valid_from + the home's TTL + margin: valid_from
     // is when the acquire, the adopt report or the last acknowledged renewal was sent.
     time_point valid_from;
+    // Granted or installed by this node's own engine: counted nowhere else. A lease from
+    // a remote home is not, and a home alone does not adopt it (that home may be alive
+    // on the other side of a split and count it until it expires: it runs out here too).
+    bool local = false;
   };
 
   struct stored_adopt {
@@ -152,7 +156,9 @@ void front_plan_retry(front_ptr self);   // a pool_retry_atom in 100 ms (once)
 void front_release_home(front_ptr self, uint64_t home_id, const pool_release& r);
 void front_apply_adopted(front_ptr self, uint64_t epoch, const std::vector<uint64_t>& ids,
                          const pool_adopted& a, pool_front_state::time_point sent_at);
-std::vector<pool_held> front_report(front_ptr self, std::vector<uint64_t>& ids);
+// `only_local`: only the leases of this node's own former engine (a home alone).
+std::vector<pool_held> front_report(front_ptr self, std::vector<uint64_t>& ids,
+                                    bool only_local = false);
 
 // pool_front_lease.cpp: renewal and self-fencing
 void front_renew(front_ptr self);          // the renewal timer: check, renew, re-arm

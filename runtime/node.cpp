@@ -196,7 +196,9 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
       caf::anon_send_exit(coordinator, caf::exit_reason::user_shutdown);
     return 1;
   }
-  auto node_actors = sys.registry().running();  // everything but the calls
+  // Call actors alive (until their last stream closed); the pool fronts start and stop
+  // engines at any time, so counting all actors would not tell.
+  auto live_calls = std::make_shared<std::atomic<int64_t>>(0);
 
   std::unique_ptr<net::io_loop> loop;
   net::io_options io;
@@ -212,11 +214,13 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
   io.stt_buffer = cfg.call.stt_buffer;
   io.probe = &metrics->net();
   auto settings = make_settings(cfg, pools);
-  io.spawn_call = [&sys, &loop, metrics, settings,
+  io.spawn_call = [&sys, &loop, metrics, settings, live_calls,
                    calls = crt.calls](const call_spawn_info& info) {
     auto call = spawn_call(sys, call_deps{info, loop->telephony_port_handle(),
                                           loop->provider_port_handle(), metrics, settings});
     caf::anon_send(calls, caf::put_atom_v, info.session, call);  // for the console
+    ++*live_calls;
+    call->attach_functor([live_calls] { --*live_calls; });
     return call;
   };
   io.stats_json = [&cfg, &loop, metrics, board, members = crt.board, started] {
@@ -271,7 +275,7 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
   // Calls end (their sessions and provider streams are closed) before the pools they
   // return leases to.
   auto calls_deadline = steady::now() + std::chrono::seconds{10};
-  while (sys.registry().running() > node_actors && steady::now() < calls_deadline)
+  while (live_calls->load() > 0 && steady::now() < calls_deadline)
     wait_signal(sigs, std::chrono::milliseconds{50});
   stop_actors();
   sys.await_all_actors_done();

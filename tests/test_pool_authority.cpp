@@ -114,6 +114,13 @@ struct authority_fixture : fixture {
     sched.run();
   }
 
+  // Advances virtual time in small steps, so that timers fire on time (one big jump is a
+  // frozen process: every lease runs out).
+  void step(caf::timespan d, caf::timespan by = 50ms) {
+    for (caf::timespan t{0}; t < d; t += by)
+      advance(by);
+  }
+
   // Steps until `pred` holds (at most `limit`); returns the time it took.
   template <class Pred>
   caf::timespan until(Pred pred, caf::timespan limit, caf::timespan by = 50ms) {
@@ -152,7 +159,7 @@ TEST_CASE_METHOD(authority_fixture,
   lease_of(a, ha);
   CHECK(stats(f["n1"]).authority == "home lease, epoch 1");
   // Renewed every 500 ms: it keeps granting for many TTLs.
-  advance(4 * ttl);
+  step(4 * ttl);
   auto& b = client();
   auto hb = acquire(b, f["n1"], 2);
   lease_of(b, hb);
@@ -170,7 +177,7 @@ TEST_CASE_METHOD(authority_fixture,
   auto la = lease_of(a, ha);
   store->down = true;
   // Degraded while the lease is still valid...
-  advance(renew_every);
+  step(renew_every);
   CHECK(health["n1"].state == "degraded");
   CHECK(revoked(a).empty());
   // ...and at its end (lease_ttl less 1% after the last renewal's sending) the call's
@@ -178,7 +185,7 @@ TEST_CASE_METHOD(authority_fixture,
   auto t = until([&] { return !a->mailbox().empty(); }, 2 * ttl);
   CHECK(t <= caf::timespan{ttl});
   CHECK(revoked(a) == std::vector<uint64_t>{la.id});
-  advance(renew_every);  // the coordinator's next attempt
+  step(renew_every);  // the coordinator's next attempt
   CHECK(health["n1"].state == "error");
   CHECK(health["n1"].reason.find("coordinator memory://test unreachable: cannot connect") == 0);
   auto st = stats(f["n1"]);
@@ -190,7 +197,7 @@ TEST_CASE_METHOD(authority_fixture,
   lease_of(b, hb);
   auto& c = client();
   acquire(c, f["n1"], 3);
-  advance(2 * ttl);
+  step(2 * ttl);
   CHECK_FALSE(answered(c));  // beyond the local share: waits
 }
 
@@ -215,14 +222,14 @@ TEST_CASE_METHOD(authority_fixture,
   view(other, {other});
   auto& w = client();
   auto hw = acquire(w, f[other], 2);
-  advance(renew_every);
+  step(renew_every);
   auto st = stats(f[other]);
   CHECK(st.authority == "no home lease: held by " + std::string(home) + "/1");
   // Its lease from the home cannot be renewed (the home front is not in its view any
   // more): revoked by its deadline; its new request is not granted.
   until([&] { return !a->mailbox().empty(); }, 2 * ttl);
   CHECK(revoked(a) == std::vector<uint64_t>{la.id});
-  advance(2 * ttl);
+  step(2 * ttl);
   CHECK_FALSE(answered(w));
   // The home keeps granting the limit.
   auto& b = client();

@@ -48,7 +48,8 @@ nlohmann::json lease_cluster::stt_pool(size_t i) {
 }
 
 nlohmann::json lease_cluster::sim_stt() {
-  return get_json(sim_port, "/sim/stats")["stt"]["test-dg"];
+  auto j = get_json(sim_port, "/sim/stats")["stt"]["test-dg"];
+  return j.is_object() ? j : nlohmann::json::object();  // no stream opened yet
 }
 
 bool lease_cluster::settled(const std::vector<size_t>& which, const std::string& home) {
