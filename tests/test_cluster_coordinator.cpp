@@ -245,3 +245,19 @@ TEST_CASE("a link flapping every 2 s under a coordinator never lets two homes gr
        << " of 12 on the flapping node");
   CHECK(healthy == 24);
 }
+
+TEST_CASE("a node without the cluster's coordinator is refused with both values") {
+  std::string dir = sb::test::temp_dir("sb-redis");
+  sb::test::redis_server redis(dir);
+  auto sets = node_sets(redis.url(), 0);
+  auto a = sb::test::start_cluster_node(dir, "alpha", "", 0, sets);
+  auto other = sets;
+  other.push_back("cluster.coordinator=");
+  auto b = sb::test::start_cluster_node(dir, "bravo", a.cluster_address, 0, other);
+  CHECK(b.proc.wait_exit(20s) == 1);
+  INFO(b.log());
+  CHECK(b.log().find("settings_mismatch") != std::string::npos);
+  CHECK(b.log().find("coordinator '', this cluster uses '" + redis.url() + "'")
+        != std::string::npos);
+  CHECK(sb::test::member_states(a.http_port).count("bravo") == 0);
+}
