@@ -282,13 +282,32 @@ caf::behavior front_impl(front_ptr self, pool_front_config cfg) {
       auto fallback = [self, finish](caf::error&) mutable {
         finish(self->state.local_stats());
       };
+      // The pool's totals as the home keeps them (its engine's plus what it carried over
+      // from former homes), remembered here for when this node becomes the home.
+      auto epoch = s.epoch;
+      auto seen = [self, epoch](const pool_stats& st) {
+        if (self->state.epoch == epoch)
+          self->state.last_totals = st;
+      };
       if (s.engine)
         self->request(s.engine, std::chrono::milliseconds{500}, caf::get_atom_v)
-          .then([=](pool_stats& st) mutable { finish(std::move(st)); }, fallback);
+          .then(
+            [=](pool_stats& st) mutable {
+              if (self->state.epoch == epoch)
+                add_totals(st, self->state.carried);
+              seen(st);
+              finish(std::move(st));
+            },
+            fallback);
       else if (s.home_front)
         self->request(s.home_front, std::chrono::milliseconds{500}, caf::get_atom_v,
                       pool_home_atom_v)
-          .then([=](pool_stats& st) mutable { finish(std::move(st)); }, fallback);
+          .then(
+            [=](pool_stats& st) mutable {
+              seen(st);
+              finish(std::move(st));
+            },
+            fallback);
       else
         finish(s.local_stats());
       return rp;
@@ -335,7 +354,17 @@ caf::behavior front_impl(front_ptr self, pool_front_config cfg) {
       auto& s = self->state;
       if (!s.is_home() || !s.engine)
         return pool_errc::not_home;
-      return self->delegate(s.engine, caf::get_atom_v);
+      auto rp = self->make_response_promise<pool_stats>();
+      auto epoch = s.epoch;
+      self->request(s.engine, std::chrono::milliseconds{500}, caf::get_atom_v)
+        .then(
+          [=](pool_stats& st) mutable {
+            if (self->state.epoch == epoch)
+              add_totals(st, self->state.carried);
+            rp.deliver(std::move(st));
+          },
+          [=](caf::error& e) mutable { rp.deliver(std::move(e)); });
+      return rp;
     },
   };
 }

@@ -46,6 +46,11 @@ size_t adopt_own(front_ptr self, bool only_local) {
 
 void become_home(front_ptr self) {
   auto& s = self->state;
+  // The totals so far (the former home's, as last seen here: at most one stats poll
+  // old) go on in the new engine; unseen since the last hand-over: those carried then.
+  if (s.last_totals)
+    s.carried = *s.last_totals;
+  s.last_totals.reset();
   auto cfg = s.cfg.pool;
   if (s.share_mode && s.cfg.local_share > 0)
     cfg.max_active = std::min(cfg.max_active, s.cfg.local_share);

@@ -94,6 +94,33 @@ pool_front_state::~pool_front_state() {
     caf::anon_send_exit(engine, caf::exit_reason::user_shutdown);
 }
 
+void add_totals(pool_stats& st, const pool_stats& base) {
+  st.acquired += base.acquired;
+  st.released += base.released;
+  st.reclaimed += base.reclaimed;
+  st.expired += base.expired;
+  st.timeouts += base.timeouts;
+  st.rejected += base.rejected;
+  st.breaker_rejected += base.breaker_rejected;
+  st.abandoned += base.abandoned;
+  st.cancelled += base.cancelled;
+  st.double_releases += base.double_releases;
+  st.unknown_releases += base.unknown_releases;
+  st.failures += base.failures;
+  st.rate_limited += base.rate_limited;
+  st.breaker_opened += base.breaker_opened;
+  st.adopted += base.adopted;
+  if (st.wait_counts.size() == base.wait_counts.size())
+    for (size_t i = 0; i < st.wait_counts.size(); ++i)
+      st.wait_counts[i] += base.wait_counts[i];
+  for (auto& k : st.keys)
+    for (auto& b : base.keys)
+      if (b.label == k.label) {
+        k.acquired += b.acquired;
+        k.rate_limited += b.rate_limited;
+      }
+}
+
 pool_stats pool_front_state::local_stats() const {
   pool_stats st;
   st.name = cfg.pool.name;

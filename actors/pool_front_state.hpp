@@ -122,6 +122,11 @@ struct pool_front_state {
   uint64_t engine_claim = 0;             // the lease epoch the engine grants under (0: none)
   uint64_t max_claim_seen = 0;           // highest lease epoch in a renewal answer
   std::optional<time_point> auth_check_at;
+  // Statistics across hand-overs: the totals of the former homes, carried into this
+  // node's engine when it became the home, and the latest totals this front saw from
+  // the home (its stats are polled every 500 ms).
+  pool_stats carried;
+  std::optional<pool_stats> last_totals;
 
   // The engine goes with its front, also when the front is killed (no exit handler).
   ~pool_front_state();
@@ -147,6 +152,10 @@ struct pool_front_state {
 };
 
 using front_ptr = caf::stateful_actor<pool_front_state>*;
+
+// Adds the cumulative counters of `base` (totals, wait histogram, breaker openings,
+// adoptions, per-key totals by label) to `st`.
+void add_totals(pool_stats& st, const pool_stats& base);
 
 // pool_front.cpp
 void front_watch(front_ptr self, const caf::actor_addr& who);
