@@ -27,12 +27,12 @@ void install(front_ptr self, pool_adopt msg, caf::typed_response_promise<pool_ad
           [rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
 }
 
-// Installs this node's own calls' leases in the new engine (all, or `only_local`: those
-// of this node's former engine); returns how many.
-size_t adopt_own(front_ptr self, bool only_local) {
+// Installs this node's own calls' leases in the new engine (`borrow`: alone, those taken
+// from a remote home stay fenceable); returns how many.
+size_t adopt_own(front_ptr self, bool borrow) {
   auto& s = self->state;
   std::vector<uint64_t> ids;
-  auto held = front_report(self, ids, only_local);
+  auto held = front_report(self, ids, borrow);
   if (held.empty())
     return 0;
   // Sent before any acquire: the engine installs them first (mailbox order).
@@ -57,8 +57,8 @@ void become_home(front_ptr self) {
   s.ph = phase::rebuilding;
   if (s.local_only()) {
     // Coordinated, without the home lease: whoever holds it counts the other nodes'
-    // leases, and ours from it until they run out (they stay fenceable: not adopted).
-    // Those of this node's former engine are counted nowhere else: adopted.
+    // leases, and ours from it until they run out (borrowed: counted here against the
+    // local share, still revoked by their deadline).
     // Not worth a warning while the first claim is on its way.
     auto level = s.auth.reason.empty() && s.auth.holder.empty() ? spdlog::level::info
                                                                 : spdlog::level::warn;
@@ -87,7 +87,8 @@ void become_home(front_ptr self) {
     if (m.name != s.cfg.node)
       s.waiting_for.insert(m.name);
   // Alone (share mode): a remote home it took leases from may be alive on the other side
-  // of a split, counting them until they expire; they run out here too (fenced).
+  // of a split, counting them until they expire: they count against the local share
+  // here and still run out by their deadline (borrowed).
   auto n = adopt_own(self, s.share_mode);
   // Every member reports to the new engine, also those that had reported to this node
   // before (when it was home alone) and those refused while it did not know yet.
@@ -154,7 +155,7 @@ void front_on_view(front_ptr self, pool_view& v) {
   // counted nowhere else: from now on they need the new home (adopt report, renewals).
   if (s.engine)
     for (auto& [id, l] : s.leases)
-      if (l.epoch == s.epoch)
+      if (l.epoch == s.epoch && !l.borrowed)  // a borrowed one keeps its deadline
         l.valid_from = now;
   ++s.epoch;
   s.home_ttl_ms = 0;

@@ -71,6 +71,8 @@ void front_revoke(front_ptr self, std::map<uint64_t, pool_front_state::lease>::i
   auto& s = self->state;
   auto id = i->first;
   auto l = i->second;
+  if (l.borrowed && s.engine && l.epoch == s.epoch)  // counted in this node's engine too
+    front_release_home(self, l.home_id, pool_release{0, -1, lease_outcome::unused, -1, -1});
   s.leases.erase(i);
   s.call_leases.erase(std::make_pair(l.caller, l.call_ticket));
   ++s.fenced_total;

@@ -48,7 +48,7 @@ void front_release_home(front_ptr self, uint64_t home_id, const pool_release& r)
 }
 
 std::vector<pool_held> front_report(front_ptr self, std::vector<uint64_t>& ids,
-                                    bool only_local) {
+                                    bool borrow) {
   auto& s = self->state;
   std::vector<pool_held> out;
   for (auto i = s.leases.begin(); i != s.leases.end();) {
@@ -57,10 +57,7 @@ std::vector<pool_held> front_report(front_ptr self, std::vector<uint64_t>& ids,
       i = s.leases.erase(i);  // released while not reportable: gone with its home
       continue;
     }
-    if (only_local && !l.local) {
-      ++i;  // stays with its remote home: renewed nowhere now, it runs out (fenced)
-      continue;
-    }
+    l.borrowed = borrow && !l.local;
     l.reported = s.epoch;
     ids.push_back(i->first);
     out.push_back(pool_held{l.ticket, l.key_label, l.key_index, l.est_tokens});
@@ -80,7 +77,8 @@ void front_apply_adopted(front_ptr self, uint64_t epoch, const std::vector<uint6
       continue;
     i->second.home_id = a.ids[k];
     i->second.epoch = epoch;
-    i->second.local = static_cast<bool>(s.engine);  // installed in this node's engine
+    // Installed in this node's engine: counted nowhere else, unless borrowed.
+    i->second.local = s.engine && !i->second.borrowed;
     i->second.valid_from = std::max(i->second.valid_from, sent_at);  // installed after
     if (i->second.released) {
       front_release_home(self, a.ids[k], i->second.release);

@@ -68,10 +68,13 @@ struct pool_front_state {
     // The home counts it at least until valid_from + the home's TTL + margin: valid_from
     // is when the acquire, the adopt report or the last acknowledged renewal was sent.
     time_point valid_from;
-    // Granted or installed by this node's own engine: counted nowhere else. A lease from
-    // a remote home is not, and a home alone does not adopt it (that home may be alive
-    // on the other side of a split and count it until it expires: it runs out here too).
+    // Granted or installed by this node's own engine: counted nowhere else.
     bool local = false;
+    // Taken from a remote home and installed in this node's engine while it is alone
+    // (share mode): counted against the local share, but that home may be alive on the
+    // other side of a split and count it until it expires, so it is not renewed and is
+    // still revoked by its deadline (then released here).
+    bool borrowed = false;
   };
 
   struct stored_adopt {
@@ -141,7 +144,8 @@ struct pool_front_state {
   std::string authority_text(time_point now) const;
   // Leases from a remote home expire unless renewed; those from this node's engine not.
   bool fenceable(const lease& l) const {
-    return cfg.lease_ttl.count() > 0 && !l.released && !(engine && l.epoch == epoch);
+    return cfg.lease_ttl.count() > 0 && !l.released
+           && (l.borrowed || !(engine && l.epoch == epoch));
   }
   // The TTL the holder acts on: the shorter of its own and the home's.
   caf::timespan ttl() const;
@@ -165,9 +169,10 @@ void front_plan_retry(front_ptr self);   // a pool_retry_atom in 100 ms (once)
 void front_release_home(front_ptr self, uint64_t home_id, const pool_release& r);
 void front_apply_adopted(front_ptr self, uint64_t epoch, const std::vector<uint64_t>& ids,
                          const pool_adopted& a, pool_front_state::time_point sent_at);
-// `only_local`: only the leases of this node's own former engine (a home alone).
+// `borrow`: for a home alone, whose engine counts them all but keeps those taken from a
+// remote home fenceable (lease::borrowed).
 std::vector<pool_held> front_report(front_ptr self, std::vector<uint64_t>& ids,
-                                    bool only_local = false);
+                                    bool borrow = false);
 
 // pool_front_lease.cpp: renewal and self-fencing
 void front_renew(front_ptr self);          // the renewal timer: check, renew, re-arm
