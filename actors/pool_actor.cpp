@@ -191,6 +191,7 @@ pool_engine::behavior_type pool_impl(self_ptr self, pool_config cfg, lease_expir
   self->state.node = expiry.node;
   self->state.lease_ttl = expiry.ttl;
   self->state.lease_margin = expiry.margin;
+  self->state.coord_epoch = expiry.coord_epoch;
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& s = self->state;
     auto now = now_of(self);
@@ -336,6 +337,7 @@ pool_engine::behavior_type pool_impl(self_ptr self, pool_config cfg, lease_expir
       pool_renewed out;
       out.epoch = r.epoch;
       out.home = s.node;
+      out.coord_epoch = s.coord_epoch;
       out.ttl_ms = to_ms(s.lease_ttl);
       for (auto id : r.ids) {
         auto i = s.leases.find(id);

@@ -37,6 +37,7 @@ struct lease_expiry {
   std::string node;  // this node's name, in renewal answers
   std::chrono::milliseconds ttl{0};
   std::chrono::milliseconds margin{0};
+  uint64_t coord_epoch = 0;  // the home lease it grants under, echoed in renewal answers
 };
 
 // The same pool with its takeover interface (pool_adopt) and lease renewal (pool_renew),

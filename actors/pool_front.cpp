@@ -72,6 +72,7 @@ void on_granted(front_ptr self, uint64_t ticket, uint64_t epoch, caf::actor targ
   e.est_tokens = p.est_tokens;
   e.home_id = l.id;
   e.epoch = epoch;
+  e.local = !target;  // from this node's engine
   // The home counts it from its grant: at least the time in its queue after our sending
   // (waited_ms is measured by the home from when the acquire arrived, rounded down).
   e.valid_from = p.sent_at + milliseconds{std::max<int64_t>(0, l.waited_ms)};
@@ -202,6 +203,7 @@ caf::behavior front_impl(front_ptr self, pool_front_config cfg) {
   return {
     // -- calls on this node (the pool_actor interface) --
     [self](pool_acquire& req) -> caf::result<pool_lease> {
+      front_check_authority(self);
       auto& s = self->state;
       auto who = caf::actor_cast<caf::actor_addr>(self->current_sender());
       if (!who)
@@ -271,6 +273,7 @@ caf::behavior front_impl(front_ptr self, pool_front_config cfg) {
       auto finish = [self, rp](pool_stats st) mutable {
         st.home = self->state.home;
         st.fenced = self->state.fenced_total;
+        st.authority = self->state.authority_text(self->clock().now());
         st.node_active = 0;
         for (auto& [id, l] : self->state.leases)
           st.node_active += l.released ? 0 : 1;
@@ -279,13 +282,32 @@ caf::behavior front_impl(front_ptr self, pool_front_config cfg) {
       auto fallback = [self, finish](caf::error&) mutable {
         finish(self->state.local_stats());
       };
+      // The pool's totals as the home keeps them (its engine's plus what it carried over
+      // from former homes), remembered here for when this node becomes the home.
+      auto epoch = s.epoch;
+      auto seen = [self, epoch](const pool_stats& st) {
+        if (self->state.epoch == epoch)
+          self->state.last_totals = st;
+      };
       if (s.engine)
         self->request(s.engine, std::chrono::milliseconds{500}, caf::get_atom_v)
-          .then([=](pool_stats& st) mutable { finish(std::move(st)); }, fallback);
+          .then(
+            [=](pool_stats& st) mutable {
+              if (self->state.epoch == epoch)
+                add_totals(st, self->state.carried);
+              seen(st);
+              finish(std::move(st));
+            },
+            fallback);
       else if (s.home_front)
         self->request(s.home_front, std::chrono::milliseconds{500}, caf::get_atom_v,
                       pool_home_atom_v)
-          .then([=](pool_stats& st) mutable { finish(std::move(st)); }, fallback);
+          .then(
+            [=](pool_stats& st) mutable {
+              seen(st);
+              finish(std::move(st));
+            },
+            fallback);
       else
         finish(s.local_stats());
       return rp;
@@ -306,11 +328,16 @@ caf::behavior front_impl(front_ptr self, pool_front_config cfg) {
     },
     [self](pool_adopt& a) { return front_on_adopt(self, a); },
     [self](pool_report_atom) { front_report_again(self); },
+    // -- the home lease (pool_front_authority.cpp) --
+    [self](coord_status& st) { front_on_coord_status(self, st); },
+    [self](pool_authority_atom) { front_on_authority_check(self); },
     // -- other nodes' fronts, when this node is the home (delegated to the engine, so
     //    the engine sees the requesting front as the holder) --
     [self](pool_home_atom, pool_acquire& req) -> caf::result<pool_lease> {
+      front_check_authority(self);
       auto& s = self->state;
-      if (!s.is_home() || s.ph != pool_front_state::phase::ready || !s.engine)
+      if (!s.is_home() || s.ph != pool_front_state::phase::ready || !s.engine
+          || s.local_only())
         return pool_errc::not_home;
       return self->delegate(s.engine, std::move(req));
     },
@@ -327,7 +354,17 @@ caf::behavior front_impl(front_ptr self, pool_front_config cfg) {
       auto& s = self->state;
       if (!s.is_home() || !s.engine)
         return pool_errc::not_home;
-      return self->delegate(s.engine, caf::get_atom_v);
+      auto rp = self->make_response_promise<pool_stats>();
+      auto epoch = s.epoch;
+      self->request(s.engine, std::chrono::milliseconds{500}, caf::get_atom_v)
+        .then(
+          [=](pool_stats& st) mutable {
+            if (self->state.epoch == epoch)
+              add_totals(st, self->state.carried);
+            rp.deliver(std::move(st));
+          },
+          [=](caf::error& e) mutable { rp.deliver(std::move(e)); });
+      return rp;
     },
   };
 }

@@ -36,6 +36,10 @@ struct pool_front_config {
   std::chrono::milliseconds lease_ttl{0};
   std::chrono::milliseconds renew_interval{1000};
   std::chrono::milliseconds lease_margin{2000};
+  // One home at a time (actors/coordinator_actor.hpp): when set, this node grants from
+  // the full limit only while it holds the pool's home lease; as a home without it, it
+  // serves only its own calls, from local_share (0 = nothing).
+  caf::actor coordinator{};
 };
 
 // Spawns a front; it starts as its own home (alone) until the cluster actor sends a

@@ -27,28 +27,69 @@ void install(front_ptr self, pool_adopt msg, caf::typed_response_promise<pool_ad
           [rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
 }
 
+// Installs this node's own calls' leases in the new engine (`borrow`: alone, those taken
+// from a remote home stay fenceable); returns how many.
+size_t adopt_own(front_ptr self, bool borrow) {
+  auto& s = self->state;
+  std::vector<uint64_t> ids;
+  auto held = front_report(self, ids, borrow);
+  if (held.empty())
+    return 0;
+  // Sent before any acquire: the engine installs them first (mailbox order).
+  auto epoch = s.epoch;
+  self->request(s.engine, engine_timeout,
+                pool_adopt{s.cfg.node, caf::actor_cast<caf::actor>(self), std::move(held)})
+    .then([=](pool_adopted& a) { front_apply_adopted(self, epoch, ids, a, {}); },
+          [](caf::error&) {});
+  return ids.size();
+}
+
 void become_home(front_ptr self) {
   auto& s = self->state;
+  // The totals so far (the former home's, as last seen here: at most one stats poll
+  // old) go on in the new engine; unseen since the last hand-over: those carried then.
+  if (s.last_totals)
+    s.carried = *s.last_totals;
+  s.last_totals.reset();
   auto cfg = s.cfg.pool;
   if (s.share_mode && s.cfg.local_share > 0)
     cfg.max_active = std::min(cfg.max_active, s.cfg.local_share);
+  s.ph = phase::rebuilding;
+  if (s.local_only()) {
+    // Coordinated, without the home lease: whoever holds it counts the other nodes'
+    // leases, and ours from it until they run out (borrowed: counted here against the
+    // local share, still revoked by their deadline).
+    // Not worth a warning while the first claim is on its way.
+    auto level = s.auth.reason.empty() && s.auth.holder.empty() ? spdlog::level::info
+                                                                : spdlog::level::warn;
+    if (s.cfg.local_share == 0) {
+      spdlog::log(level, "pool {}: this node ({}) is the home by the view but {}: it grants "
+                  "nothing (local_share 0)",
+                  cfg.name, s.cfg.node, s.authority_text(self->clock().now()));
+      return;  // acquires wait in the front until their deadline or the lease
+    }
+    auto me = caf::actor_cast<caf::actor_addr>(self);
+    s.engine = spawn_pool_engine(self->system(), cfg,
+                                 lease_expiry{me, s.cfg.node, s.cfg.lease_ttl,
+                                              s.cfg.lease_margin, 0});
+    spdlog::log(level, "pool {}: this node ({}) is the home by the view but {}: it grants "
+                "only its local share ({}) to its own calls",
+                cfg.name, s.cfg.node, s.authority_text(self->clock().now()), cfg.max_active);
+    adopt_own(self, true);
+    front_finish_rebuild(self);
+    return;
+  }
   auto me = caf::actor_cast<caf::actor_addr>(self);
   s.engine = spawn_pool_engine(self->system(), cfg,
-                               lease_expiry{me, s.cfg.node, s.cfg.lease_ttl, s.cfg.lease_margin});
-  s.ph = phase::rebuilding;
+                               lease_expiry{me, s.cfg.node, s.cfg.lease_ttl, s.cfg.lease_margin,
+                                            s.engine_claim});
   for (auto& m : s.members)
     if (m.name != s.cfg.node)
       s.waiting_for.insert(m.name);
-  std::vector<uint64_t> ids;
-  auto held = front_report(self, ids);
-  if (!held.empty()) {
-    // Sent before any acquire: the engine installs them first (mailbox order).
-    auto epoch = s.epoch;
-    self->request(s.engine, engine_timeout,
-                  pool_adopt{s.cfg.node, caf::actor_cast<caf::actor>(self), std::move(held)})
-      .then([=](pool_adopted& a) { front_apply_adopted(self, epoch, ids, a, {}); },
-            [](caf::error&) {});
-  }
+  // Alone (share mode): a remote home it took leases from may be alive on the other side
+  // of a split, counting them until they expire: they count against the local share
+  // here and still run out by their deadline (borrowed).
+  auto n = adopt_own(self, s.share_mode);
   // Every member reports to the new engine, also those that had reported to this node
   // before (when it was home alone) and those refused while it did not know yet.
   for (auto& m : s.members)
@@ -57,7 +98,7 @@ void become_home(front_ptr self) {
   spdlog::info("pool {}: this node ({}) is the home{}; {} lease(s) held here, waiting for "
                "{} member(s)",
                cfg.name, s.cfg.node, s.share_mode ? " with its local share" : "",
-               ids.size(), s.waiting_for.size());
+               n, s.waiting_for.size());
   front_finish_rebuild(self);
 }
 
@@ -83,19 +124,38 @@ void front_on_view(front_ptr self, pool_view& v) {
   for (auto& m : s.members)
     if (m.name == home)
       home_front = m.front;
-  bool share_mode = home == s.cfg.node && names.size() == 1 && v.share;
   bool self_home = home == s.cfg.node;
-  if (s.epoch != 0 && home == s.home && share_mode == s.share_mode
+  auto now = self->clock().now();
+  // Alone in a cluster: the local share. With a coordinator, the home lease decides
+  // instead: a home without it serves only its own calls from its local share.
+  bool share_mode = home == s.cfg.node && names.size() == 1 && v.share;
+  uint64_t claim = 0;
+  if (s.coordinated()) {
+    front_want_home(self, self_home);
+    share_mode = self_home && !s.holds_lease(now);
+    claim = self_home && !share_mode ? s.auth.epoch : 0;
+  }
+  if (s.epoch != 0 && home == s.home && share_mode == s.share_mode && claim == s.engine_claim
       && (self_home || home_front == s.home_front)) {
-    front_finish_rebuild(self);  // a member we waited for may have gone
+    front_finish_rebuild(self);  // a member we waited for may have gone (or recovery ended)
     return;
+  }
+  if (s.coordinated() && self_home && s.is_home() && s.engine && s.engine_claim != 0
+      && share_mode) {
+    // The home lease ran out: another node may get it once the store drops it, and will
+    // count nothing of ours. The streams this engine granted here close now.
+    for (auto i = s.leases.begin(); i != s.leases.end();) {
+      auto next = std::next(i);
+      if (i->second.epoch == s.epoch && !i->second.released)
+        front_revoke(self, i, "this node lost the pool's home lease");
+      i = next;
+    }
   }
   // A new home: what was sent to the old one is void. Leases of this node's engine were
   // counted nowhere else: from now on they need the new home (adopt report, renewals).
-  auto now = self->clock().now();
   if (s.engine)
     for (auto& [id, l] : s.leases)
-      if (l.epoch == s.epoch)
+      if (l.epoch == s.epoch && !l.borrowed)  // a borrowed one keeps its deadline
         l.valid_from = now;
   ++s.epoch;
   s.home_ttl_ms = 0;
@@ -114,6 +174,7 @@ void front_on_view(front_ptr self, pool_view& v) {
                  s.home.empty() ? "-" : s.home);
   s.home = home;
   s.share_mode = share_mode;
+  s.engine_claim = claim;
   s.home_front = nullptr;
   s.adopt_in_flight = false;
   if (self_home) {
@@ -170,8 +231,8 @@ void front_send_adopt(front_ptr self) {
 
 void front_finish_rebuild(front_ptr self) {
   auto& s = self->state;
-  if (s.ph != phase::rebuilding)
-    return;
+  if (s.ph != phase::rebuilding || !s.engine)
+    return;  // (no engine: coordinated, without the home lease and no local share)
   for (auto i = s.waiting_for.begin(); i != s.waiting_for.end();) {
     bool live = false;
     for (auto& m : s.members)
@@ -180,6 +241,8 @@ void front_finish_rebuild(front_ptr self) {
   }
   if (!s.waiting_for.empty())
     return;
+  if (s.engine_claim != 0 && self->clock().now() < s.auth.ready_at)
+    return;  // a fresh home lease: no grant before a former home's leases ran out
   auto adopts = std::move(s.adopts);
   s.adopts.clear();
   size_t n = 0;
@@ -194,13 +257,22 @@ void front_finish_rebuild(front_ptr self) {
 }
 
 caf::result<pool_adopted> front_on_adopt(front_ptr self, pool_adopt& a) {
+  front_check_authority(self);
   auto& s = self->state;
-  if (!s.is_home() || !s.engine)
+  if (!s.is_home() || !s.engine || s.local_only())
     return pool_errc::not_home;
   a.holder = caf::actor_cast<caf::actor>(self->current_sender());
   if (!a.holder)
     return caf::make_error(caf::sec::invalid_argument, "anonymous pool_adopt");
   auto rp = self->make_response_promise<pool_adopted>();
+  if (s.ph == phase::rebuilding && s.coordinated()) {
+    // Installed at once: the reporter's leases are renewed from now on, which a
+    // recovery wait longer than their TTL needs; nothing is granted before the end.
+    s.waiting_for.erase(a.from);
+    install(self, std::move(a), rp);
+    front_finish_rebuild(self);
+    return rp;
+  }
   if (s.ph == phase::rebuilding) {
     s.waiting_for.erase(a.from);
     s.adopts.push_back(pool_front_state::stored_adopt{std::move(a), rp});

@@ -22,23 +22,6 @@ using time_point = pool_front_state::time_point;
 // running quartz clocks drift; see the design note).
 constexpr int64_t drift_divisor = 100;
 
-// Revokes one lease: the call is told to close the stream and drops the lease without a
-// release (the home counts it until it expires there, which is the point).
-void fence(front_ptr self, std::map<uint64_t, pool_front_state::lease>::iterator i,
-           const char* why) {
-  auto& s = self->state;
-  auto id = i->first;
-  auto l = i->second;
-  s.leases.erase(i);
-  s.call_leases.erase(std::make_pair(l.caller, l.call_ticket));
-  ++s.fenced_total;
-  if (auto call = caf::actor_cast<caf::actor>(l.caller))
-    self->send(call, pool_revoke_atom_v, id);
-  front_unwatch(self, l.caller);
-  spdlog::warn("pool {}: lease {} of a call on this node revoked: {}", s.cfg.pool.name, id,
-               why);
-}
-
 void plan_fence(front_ptr self) {
   auto& s = self->state;
   std::optional<time_point> first;
@@ -60,6 +43,9 @@ void on_renewed(front_ptr self, uint64_t epoch, time_point sent_at,
   auto& s = self->state;
   if (epoch != s.epoch || r.epoch != epoch || r.home != s.home)
     return;  // the answer of an earlier home (or for an earlier view of it): refused
+  if (r.coord_epoch < s.max_claim_seen)
+    return;  // a home whose lease a later home has taken over since: refused
+  s.max_claim_seen = r.coord_epoch;
   s.home_ttl_ms = r.ttl_ms;
   std::set<uint64_t> unknown(r.unknown.begin(), r.unknown.end());
   for (auto id : ids) {
@@ -67,7 +53,7 @@ void on_renewed(front_ptr self, uint64_t epoch, time_point sent_at,
     if (i == s.leases.end() || i->second.epoch != epoch)
       continue;
     if (unknown.count(i->second.home_id)) {
-      fence(self, i, "the home does not count it any more");
+      front_revoke(self, i, "the home does not count it any more");
       continue;
     }
     i->second.valid_from = std::max(i->second.valid_from, sent_at);
@@ -77,6 +63,25 @@ void on_renewed(front_ptr self, uint64_t epoch, time_point sent_at,
 }
 
 } // namespace
+
+// Revokes one lease: the call is told to close the stream and drops the lease without a
+// release (the home counts it until it expires there, which is the point).
+void front_revoke(front_ptr self, std::map<uint64_t, pool_front_state::lease>::iterator i,
+                  const char* why) {
+  auto& s = self->state;
+  auto id = i->first;
+  auto l = i->second;
+  if (l.borrowed && s.engine && l.epoch == s.epoch)  // counted in this node's engine too
+    front_release_home(self, l.home_id, pool_release{0, -1, lease_outcome::unused, -1, -1});
+  s.leases.erase(i);
+  s.call_leases.erase(std::make_pair(l.caller, l.call_ticket));
+  ++s.fenced_total;
+  if (auto call = caf::actor_cast<caf::actor>(l.caller))
+    self->send(call, pool_revoke_atom_v, id);
+  front_unwatch(self, l.caller);
+  spdlog::warn("pool {}: lease {} of a call on this node revoked: {}", s.cfg.pool.name, id,
+               why);
+}
 
 caf::timespan pool_front_state::ttl() const {
   caf::timespan t = cfg.lease_ttl;
@@ -98,7 +103,7 @@ void front_check_fence(front_ptr self) {
   for (auto i = s.leases.begin(); i != s.leases.end();) {
     auto next = std::next(i);
     if (s.fenceable(i->second) && now >= s.deadline(i->second))
-      fence(self, i, "not renewed with the home in time");
+      front_revoke(self, i, "not renewed with the home in time");
     i = next;
   }
   plan_fence(self);
@@ -109,8 +114,9 @@ void front_renew(front_ptr self) {
   if (s.cfg.lease_ttl.count() <= 0)
     return;
   // First: a process that was frozen wakes up here (or in the fence timer) and must not
-  // use a lease whose deadline passed while it slept.
+  // use a lease whose deadline passed while it slept, nor a home lease that ran out.
   front_check_fence(self);
+  front_check_authority(self);
   self->delayed_send(self, s.cfg.renew_interval, pool_renew_atom_v);
   if (s.engine || !s.home_front)
     return;
@@ -165,8 +171,11 @@ bool front_home_down(front_ptr self, const caf::down_msg& dm) {
 }
 
 caf::result<pool_renewed> front_on_renew(front_ptr self, pool_renew& r) {
+  front_check_authority(self);
   auto& s = self->state;
-  if (!s.is_home() || !s.engine || s.ph != pool_front_state::phase::ready)
+  // A coordinated home also renews while it recovers (it installs reports as they come).
+  bool open = s.ph == pool_front_state::phase::ready || s.coordinated();
+  if (!s.is_home() || !s.engine || !open || s.local_only())
     return pool_errc::not_home;  // views differ for a moment: the deadline decides
   // Delegated, so the engine sees the renewing front (the holder) as the sender.
   return self->delegate(s.engine, std::move(r));

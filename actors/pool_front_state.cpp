@@ -47,7 +47,8 @@ void front_release_home(front_ptr self, uint64_t home_id, const pool_release& r)
     self->send(s.home_front, pool_home_atom_v, out);
 }
 
-std::vector<pool_held> front_report(front_ptr self, std::vector<uint64_t>& ids) {
+std::vector<pool_held> front_report(front_ptr self, std::vector<uint64_t>& ids,
+                                    bool borrow) {
   auto& s = self->state;
   std::vector<pool_held> out;
   for (auto i = s.leases.begin(); i != s.leases.end();) {
@@ -56,6 +57,7 @@ std::vector<pool_held> front_report(front_ptr self, std::vector<uint64_t>& ids) 
       i = s.leases.erase(i);  // released while not reportable: gone with its home
       continue;
     }
+    l.borrowed = borrow && !l.local;
     l.reported = s.epoch;
     ids.push_back(i->first);
     out.push_back(pool_held{l.ticket, l.key_label, l.key_index, l.est_tokens});
@@ -75,6 +77,8 @@ void front_apply_adopted(front_ptr self, uint64_t epoch, const std::vector<uint6
       continue;
     i->second.home_id = a.ids[k];
     i->second.epoch = epoch;
+    // Installed in this node's engine: counted nowhere else, unless borrowed.
+    i->second.local = s.engine && !i->second.borrowed;
     i->second.valid_from = std::max(i->second.valid_from, sent_at);  // installed after
     if (i->second.released) {
       front_release_home(self, a.ids[k], i->second.release);
@@ -86,6 +90,33 @@ void front_apply_adopted(front_ptr self, uint64_t epoch, const std::vector<uint6
 pool_front_state::~pool_front_state() {
   if (engine)
     caf::anon_send_exit(engine, caf::exit_reason::user_shutdown);
+}
+
+void add_totals(pool_stats& st, const pool_stats& base) {
+  st.acquired += base.acquired;
+  st.released += base.released;
+  st.reclaimed += base.reclaimed;
+  st.expired += base.expired;
+  st.timeouts += base.timeouts;
+  st.rejected += base.rejected;
+  st.breaker_rejected += base.breaker_rejected;
+  st.abandoned += base.abandoned;
+  st.cancelled += base.cancelled;
+  st.double_releases += base.double_releases;
+  st.unknown_releases += base.unknown_releases;
+  st.failures += base.failures;
+  st.rate_limited += base.rate_limited;
+  st.breaker_opened += base.breaker_opened;
+  st.adopted += base.adopted;
+  if (st.wait_counts.size() == base.wait_counts.size())
+    for (size_t i = 0; i < st.wait_counts.size(); ++i)
+      st.wait_counts[i] += base.wait_counts[i];
+  for (auto& k : st.keys)
+    for (auto& b : base.keys)
+      if (b.label == k.label) {
+        k.acquired += b.acquired;
+        k.rate_limited += b.rate_limited;
+      }
 }
 
 pool_stats pool_front_state::local_stats() const {

@@ -21,6 +21,7 @@
 #include <caf/typed_response_promise.hpp>
 
 #include "actors/pool_front.hpp"
+#include "messages/coordinator.hpp"
 #include "messages/pool_cluster.hpp"
 
 namespace sb {
@@ -67,6 +68,13 @@ struct pool_front_state {
     // The home counts it at least until valid_from + the home's TTL + margin: valid_from
     // is when the acquire, the adopt report or the last acknowledged renewal was sent.
     time_point valid_from;
+    // Granted or installed by this node's own engine: counted nowhere else.
+    bool local = false;
+    // Taken from a remote home and installed in this node's engine while it is alone
+    // (share mode): counted against the local share, but that home may be alive on the
+    // other side of a split and count it until it expires, so it is not renewed and is
+    // still revoked by its deadline (then released here).
+    bool borrowed = false;
   };
 
   struct stored_adopt {
@@ -102,14 +110,42 @@ struct pool_front_state {
   int64_t home_ttl_ms = 0;            // the home's TTL from its last renewal answer
   std::optional<time_point> fence_at; // earliest planned fence check
   uint64_t fenced_total = 0;          // leases revoked because they could not be renewed
+  // One home at a time (cfg.coordinator set): this node's home lease for the pool, as
+  // the coordinator last reported it.
+  struct authority {
+    bool held = false;
+    uint64_t epoch = 0;
+    time_point valid_until{};
+    time_point ready_at{};
+    std::string holder;
+    std::string reason;
+  };
+  authority auth;
+  bool want_home = false;                // what the coordinator was last told
+  uint64_t engine_claim = 0;             // the lease epoch the engine grants under (0: none)
+  uint64_t max_claim_seen = 0;           // highest lease epoch in a renewal answer
+  std::optional<time_point> auth_check_at;
+  // Statistics across hand-overs: the totals of the former homes, carried into this
+  // node's engine when it became the home, and the latest totals this front saw from
+  // the home (its stats are polled every 500 ms).
+  pool_stats carried;
+  std::optional<pool_stats> last_totals;
 
   // The engine goes with its front, also when the front is killed (no exit handler).
   ~pool_front_state();
 
   bool is_home() const { return home == cfg.node; }
+  bool coordinated() const { return static_cast<bool>(cfg.coordinator); }
+  // Coordinated: this node holds the pool's home lease now.
+  bool holds_lease(time_point now) const { return auth.held && now < auth.valid_until; }
+  // Coordinated home without its lease: it serves only its own calls, from local_share.
+  bool local_only() const { return coordinated() && is_home() && share_mode; }
+  // For pool_stats::authority ("" without a coordinator).
+  std::string authority_text(time_point now) const;
   // Leases from a remote home expire unless renewed; those from this node's engine not.
   bool fenceable(const lease& l) const {
-    return cfg.lease_ttl.count() > 0 && !l.released && !(engine && l.epoch == epoch);
+    return cfg.lease_ttl.count() > 0 && !l.released
+           && (l.borrowed || !(engine && l.epoch == epoch));
   }
   // The TTL the holder acts on: the shorter of its own and the home's.
   caf::timespan ttl() const;
@@ -121,6 +157,10 @@ struct pool_front_state {
 
 using front_ptr = caf::stateful_actor<pool_front_state>*;
 
+// Adds the cumulative counters of `base` (totals, wait histogram, breaker openings,
+// adoptions, per-key totals by label) to `st`.
+void add_totals(pool_stats& st, const pool_stats& base);
+
 // pool_front.cpp
 void front_watch(front_ptr self, const caf::actor_addr& who);
 void front_unwatch(front_ptr self, const caf::actor_addr& who);
@@ -129,13 +169,19 @@ void front_plan_retry(front_ptr self);   // a pool_retry_atom in 100 ms (once)
 void front_release_home(front_ptr self, uint64_t home_id, const pool_release& r);
 void front_apply_adopted(front_ptr self, uint64_t epoch, const std::vector<uint64_t>& ids,
                          const pool_adopted& a, pool_front_state::time_point sent_at);
-std::vector<pool_held> front_report(front_ptr self, std::vector<uint64_t>& ids);
+// `borrow`: for a home alone, whose engine counts them all but keeps those taken from a
+// remote home fenceable (lease::borrowed).
+std::vector<pool_held> front_report(front_ptr self, std::vector<uint64_t>& ids,
+                                    bool borrow = false);
 
 // pool_front_lease.cpp: renewal and self-fencing
 void front_renew(front_ptr self);          // the renewal timer: check, renew, re-arm
 void front_check_fence(front_ptr self);    // revokes every lease past its deadline
 void front_track_home(front_ptr self);     // monitors the current remote home front
 bool front_home_down(front_ptr self, const caf::down_msg& dm);  // true: it was the home
+// Takes a lease from its call (the call closes the stream at once; no release is sent).
+void front_revoke(front_ptr self, std::map<uint64_t, pool_front_state::lease>::iterator i,
+                  const char* why);
 caf::result<pool_renewed> front_on_renew(front_ptr self, pool_renew& r);  // as the home
 
 // pool_front_home.cpp
@@ -144,5 +190,13 @@ void front_report_again(front_ptr self); // the home restarted its engine
 void front_on_view(front_ptr self, pool_view& v);
 void front_finish_rebuild(front_ptr self);
 caf::result<pool_adopted> front_on_adopt(front_ptr self, pool_adopt& a);
+
+// pool_front_authority.cpp: the home lease (coordinator)
+void front_want_home(front_ptr self, bool want);  // tells the coordinator when it changes
+void front_on_coord_status(front_ptr self, coord_status& st);
+void front_on_authority_check(front_ptr self);    // the pool_authority_atom timer
+// Before anything is granted or renewed: a home lease that ran out (a process that was
+// frozen past it, its timer not run yet) is applied first.
+void front_check_authority(front_ptr self);
 
 } // namespace sb

@@ -67,6 +67,7 @@ struct pool_state {
   // Expiry of leases held by other nodes' fronts (cluster-wide pools only).
   caf::actor_addr owner;                       // never expires: the home front
   std::string node;                            // this node (renewal answers)
+  uint64_t coord_epoch = 0;                    // its home lease (renewal answers)
   caf::timespan lease_ttl{0};                  // 0 = leases never expire
   caf::timespan lease_margin{0};
   bool sweep_planned = false;

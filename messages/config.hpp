@@ -44,6 +44,14 @@ struct cluster_section {
   millis link_timeout() const {
     return std::max(failure_timeout, lease_ttl + lease_margin);
   }
+  // HOST:PORT other nodes are told to connect to; "" = cluster_listen's (a wildcard host
+  // becomes the host name). Set it when nodes reach this one through a NAT, a load
+  // balancer or a proxy.
+  std::string advertise;
+  // "" or redis://HOST:PORT: the store that holds each pool home's epoch lease (one home
+  // at a time; docs/design/cluster-leases.md). Without it a cut-off node grants its
+  // local_share and a split has a home on each side.
+  std::string coordinator;
   std::string tls_cert;            // PEM files; all three set = mutual TLS between nodes
   std::string tls_key;
   std::string tls_ca;

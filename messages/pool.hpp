@@ -198,6 +198,7 @@ struct pool_stats {
   uint32_t node_active = 0;          // leases held by calls on the answering node
   uint64_t fenced = 0;               // leases the answering node revoked from its calls
                                      // because it could not renew them in time
+  std::string authority;             // with a coordinator: what this node may grant
 };
 
 // -- errors ----------------------------------------------------------------------------
@@ -283,7 +284,7 @@ SB_INSPECT(pool_stats, x.name, x.kind, x.active, x.queued, x.capacity, x.effecti
            x.wait_total_us,
            x.breaker, x.consecutive_failures, x.half_open_successes, x.breaker_open_ms,
            x.breaker_opened, x.keys, x.holders, x.waiters, x.mailbox, x.home, x.adopted,
-           x.node_active, x.fenced)
+           x.node_active, x.fenced, x.authority)
 
 #undef SB_INSPECT
 

@@ -89,6 +89,9 @@ struct pool_renewed {
   std::string home;
   std::vector<uint64_t> unknown;
   int64_t ttl_ms = 0;
+  // With a coordinator: the epoch of the home lease the home grants under (0 = none).
+  // A holder refuses an answer below the highest it has seen: that home was replaced.
+  uint64_t coord_epoch = 0;
 };
 
 // A member's pool fronts by pool name (answer to pool_fronts_atom).
@@ -133,7 +136,7 @@ SB_INSPECT(pool_adopt, x.from, x.holder, x.leases)
 SB_INSPECT(pool_adopted, x.ids)
 SB_INSPECT(pool_fronts, x.names, x.fronts)
 SB_INSPECT(pool_renew, x.from, x.epoch, x.ids)
-SB_INSPECT(pool_renewed, x.epoch, x.home, x.unknown, x.ttl_ms)
+SB_INSPECT(pool_renewed, x.epoch, x.home, x.unknown, x.ttl_ms, x.coord_epoch)
 
 #undef SB_INSPECT
 

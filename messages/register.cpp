@@ -7,6 +7,7 @@
 
 #include "messages/call_inspect.hpp"
 #include "messages/cluster.hpp"
+#include "messages/coordinator.hpp"
 #include "messages/pool.hpp"
 #include "messages/pool_cluster.hpp"
 #include "messages/ports.hpp"
@@ -49,6 +50,7 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<pool_renew>("sb::pool_renew");
   cfg.add_message_type<pool_renewed>("sb::pool_renewed");
   cfg.add_message_type<pool_fronts>("sb::pool_fronts");
+  cfg.add_message_type<coord_status>("sb::coord_status");
   cfg.add_message_type<call_lease_info>("sb::call_lease_info");
   cfg.add_message_type<std::vector<call_lease_info>>("sb::call_lease_infos");
   cfg.add_message_type<call_snapshot>("sb::call_snapshot");

@@ -25,6 +25,7 @@
 #include "net/codec/audio_codec.hpp"
 #include "runtime/cluster/cluster_node.hpp"
 #include "runtime/emf.hpp"
+#include "runtime/cluster/coordinator_node.hpp"
 #include "runtime/metrics.hpp"
 #include "runtime/pools.hpp"
 
@@ -162,6 +163,10 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
   cluster::configure_system(acfg, cfg.cluster);
   caf::actor_system sys{acfg};
 
+  // One home per pool at a time when [cluster] coordinator is set (its health shows in
+  // the cluster object of /health and /api/v1/stats).
+  cluster::cluster_runtime crt;
+  auto coordinator = cluster::start_coordinator(sys, cfg, crt.board);
   auto stt_keys = keys_from_env(cfg.stt.api_key_env);
   auto llm_keys = keys_from_env(cfg.llm.api_key_env);
   auto tts_keys = keys_from_env(cfg.tts.api_key_env);
@@ -173,15 +178,16 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
       sys, pool_front_config{make_pool_config(name, kind, ps, bs, keys.labels),
                              ps.local_share, cfg.node.name, !cfg.cluster.seeds.empty(),
                              cfg.cluster.lease_ttl, cfg.cluster.lease_renew_interval,
-                             cfg.cluster.lease_margin});
+                             cfg.cluster.lease_margin, coordinator});
   };
   pool_fronts fronts{{"stt", "llm", "tts"},
                      {front("stt", provider_kind::stt, cfg.pool_stt, cfg.breaker_stt, stt_keys),
                       front("llm", provider_kind::llm, cfg.pool_llm, cfg.breaker_llm, llm_keys),
                       front("tts", provider_kind::tts, cfg.pool_tts, cfg.breaker_tts, tts_keys)}};
-  node_pools pools{caf::actor_cast<pool_actor>(fronts.fronts[0]),
-                   caf::actor_cast<pool_actor>(fronts.fronts[1]),
-                   caf::actor_cast<pool_actor>(fronts.fronts[2])};
+  node_pools pools;
+  pools.stt = caf::actor_cast<pool_actor>(fronts.fronts[0]);
+  pools.llm = caf::actor_cast<pool_actor>(fronts.fronts[1]);
+  pools.tts = caf::actor_cast<pool_actor>(fronts.fronts[2]);
   // A fallback provider has its own keys and its own pool (its account's limits).
   provider_key_set stt_fb_keys, tts_fb_keys;
   auto add_fallback = [&](const char* name, provider_kind kind, const std::string& key_env,
@@ -211,7 +217,6 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
     std::chrono::milliseconds{500});
   // The cluster: membership, load view, debug console (runtime/cluster, runtime/console).
   auto draining = std::make_shared<std::atomic<bool>>(false);
-  cluster::cluster_runtime crt;
   cluster::cluster_deps cdeps{[metrics] { return metrics->active_calls(); },
                               [draining] { return draining->load(); },
                               all_pools,
@@ -224,9 +229,13 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
     for (auto& p : all_pools)
       caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(poller, caf::exit_reason::user_shutdown);
+    if (coordinator)  // gives up the home leases it holds
+      caf::anon_send_exit(coordinator, caf::exit_reason::user_shutdown);
     return 1;
   }
-  auto node_actors = sys.registry().running();  // everything but the calls
+  // Call actors alive (until their last stream closed); the pool fronts start and stop
+  // engines at any time, so counting all actors would not tell.
+  auto live_calls = std::make_shared<std::atomic<int64_t>>(0);
 
   std::unique_ptr<net::io_loop> loop;
   net::io_options io;
@@ -245,11 +254,13 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
   io.stt_buffer = cfg.call.stt_buffer;
   io.probe = &metrics->net();
   auto settings = make_settings(cfg, pools);
-  io.spawn_call = [&sys, &loop, metrics, settings,
+  io.spawn_call = [&sys, &loop, metrics, settings, live_calls,
                    calls = crt.calls](const call_spawn_info& info) {
     auto call = spawn_call(sys, call_deps{info, loop->telephony_port_handle(),
                                           loop->provider_port_handle(), metrics, settings});
     caf::anon_send(calls, caf::put_atom_v, info.session, call);  // for the console
+    ++*live_calls;
+    call->attach_functor([live_calls] { --*live_calls; });
     return call;
   };
   io.stats_json = [&cfg, &loop, metrics, board, members = crt.board, started] {
@@ -272,6 +283,8 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
     for (auto& p : all_pools)
       caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(poller, caf::exit_reason::user_shutdown);
+    if (coordinator)  // gives up the home leases it holds
+      caf::anon_send_exit(coordinator, caf::exit_reason::user_shutdown);
   };
   emf_reporter emf{cfg.metrics, cfg.node.name, [metrics] { return metrics->active_calls(); }};
   if (!emf.start(err)) {
@@ -308,7 +321,7 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
   // Calls end (their sessions and provider streams are closed) before the pools they
   // return leases to.
   auto calls_deadline = steady::now() + std::chrono::seconds{10};
-  while (sys.registry().running() > node_actors && steady::now() < calls_deadline)
+  while (live_calls->load() > 0 && steady::now() < calls_deadline)
     wait_signal(sigs, std::chrono::milliseconds{50});
   stop_actors();
   sys.await_all_actors_done();

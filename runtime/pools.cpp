@@ -132,6 +132,8 @@ std::string pool_board::detail_json() const {
     j["total_adopted"] = s.adopted;
     j["total_expired"] = s.expired;  // another node's leases not renewed in time
     j["total_fenced"] = s.fenced;    // leases this node revoked from its calls
+    if (!s.authority.empty())
+      j["authority"] = s.authority;  // with a coordinator: the home lease
     j["total_double_releases"] = s.double_releases;
     j["total_failures"] = s.failures;
     j["total_rate_limited"] = s.rate_limited;

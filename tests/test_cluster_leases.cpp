@@ -11,14 +11,12 @@
 
 #include <signal.h>
 
-#include <memory>
 #include <thread>
 
 #include "actors/pool_front.hpp"
-#include "tests/support/cluster.hpp"
+#include "tests/support/lease_cluster.hpp"
 #include "tests/support/pool_cluster.hpp"
 #include "tests/support/wait.hpp"
-#include "tools/caller/caller_engine.hpp"
 
 using namespace std::chrono_literals;
 using json = nlohmann::json;
@@ -26,6 +24,8 @@ using json = nlohmann::json;
 namespace {
 
 using clock_type = std::chrono::steady_clock;
+using sb::test::lease_cluster;
+using sb::test::ms_since;
 
 constexpr int limit = 6;
 
@@ -41,96 +41,11 @@ const std::vector<std::string> node_sets{
   "pool.stt.queue_timeout=60s", "pool.stt.local_share=2", "pool.tts.queue_timeout=30s",
   "node.max_calls=100", "call.stt_buffer=60s"};
 
-// Callers with `turns` utterances each, on their own thread.
-class runner {
-public:
-  runner(uint16_t port, int calls, int turns, std::chrono::milliseconds longest = 110s) {
-    thread_ = std::thread([this, port, calls, turns, longest] {
-      sb::caller::engine e("127.0.0.1", port);
-      for (int i = 0; i < calls; ++i) {
-        sb::caller::script s;
-        s.turns = turns;
-        s.reply_timeout = 60s;
-        s.max_duration = longest;
-        e.add(s, std::chrono::milliseconds{i * 20});
-      }
-      e.run(120s);
-      for (auto& r : e.results()) {
-        answered_ += r.turns_answered;
-        wanted_ += r.turns_spoken;
-      }
-    });
-  }
-  ~runner() { join(); }
-  int join() {
-    if (thread_.joinable())
-      thread_.join();
-    return answered_;
-  }
-  int spoken() {
-    join();
-    return wanted_;
-  }
-
-private:
-  std::thread thread_;
-  int answered_ = 0;
-  int wanted_ = 0;
-};
-
-struct cluster {
-  std::string dir = sb::test::temp_dir("sb-leases");
-  sb::test::child sim;
-  uint16_t sim_port = 0;
-  std::vector<sb::test::cluster_node> nodes;
-
-  // `extra[i]`: --set overrides for node i only.
-  explicit cluster(const std::vector<std::vector<std::string>>& extra) {
-    sim_port = sb::test::start_sim(dir, sim_flags, sim);
-    auto p = std::to_string(sim_port);
-    auto all = node_sets;
-    all.push_back("stt.url=ws://127.0.0.1:" + p);
-    all.push_back("llm.url=http://127.0.0.1:" + p + "/v1");
-    all.push_back("tts.url=http://127.0.0.1:" + p);
-    std::vector<std::string> env{"DEEPGRAM_API_KEY=test-dg", "OPENAI_API_KEY=test-oa",
-                                 "ELEVENLABS_API_KEY=test-el"};
-    for (size_t i = 0; i < extra.size(); ++i) {
-      auto sets = all;
-      sets.insert(sets.end(), extra[i].begin(), extra[i].end());
-      auto seed = i == 0 ? std::string{} : nodes[0].cluster_address;
-      nodes.push_back(sb::test::start_cluster_node(dir, name(i), seed, 0, sets, env));
-    }
-  }
-
-  static std::string name(size_t i) { return "node-" + std::to_string(i + 1); }
-
-  json stt_pool(size_t i) {
-    return sb::test::get_json(nodes[i].http_port, "/api/v1/stats/pool")["pools"]["stt"];
-  }
-  json sim_stt() { return sb::test::get_json(sim_port, "/sim/stats")["stt"]["test-dg"]; }
-
-  // Every node in `which` sees exactly `which` up and names `home` for stt.
-  bool settled(const std::vector<size_t>& which, const std::string& home) {
-    std::string seen;
-    return sb::test::cluster_settled(nodes, which, "stt", seen) && seen == home;
-  }
-
-  std::string logs() const {
-    std::string out;
-    for (auto& n : nodes)
-      out += "--- " + n.name + "\n" + n.log();
-    return out;
-  }
-};
-
-int64_t ms_since(clock_type::time_point t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - t).count();
-}
-
 } // namespace
 
 TEST_CASE("a frozen non-home node's leases stay counted until they expire and the limit holds") {
-  std::vector<std::string> names{cluster::name(0), cluster::name(1), cluster::name(2)};
+  std::vector<std::string> names{lease_cluster::name(0), lease_cluster::name(1),
+                                 lease_cluster::name(2)};
   auto home_name = sb::pick_pool_home("stt", names);
   size_t home = 0, frozen = 0, other = 0;
   for (size_t i = 0; i < 3; ++i)
@@ -143,11 +58,11 @@ TEST_CASE("a frozen non-home node's leases stay counted until they expire and th
   // whole limit (a split; docs/design/cluster-leases.md, "Not covered").
   std::vector<std::vector<std::string>> extra(3);
   extra[frozen] = {"pool.stt.on_exhausted=end"};
-  cluster c(extra);
+  lease_cluster c(sim_flags, node_sets, extra);
   REQUIRE(sb::test::wait_until([&] { return c.settled({0, 1, 2}, home_name); }, 30s));
 
   // Two long calls on the node to be frozen hold two of the six streams.
-  runner on_frozen(c.nodes[frozen].http_port, 2, 40, 40s);
+  sb::test::call_runner on_frozen(c.nodes[frozen].http_port, 2, 40, 40s);
   REQUIRE(sb::test::wait_until([&] {
     return c.stt_pool(frozen).value("node_active", 0) == 2 && c.sim_stt().value("current", 0) == 2;
   }, 30s));
@@ -155,8 +70,8 @@ TEST_CASE("a frozen non-home node's leases stay counted until they expire and th
   REQUIRE(kill(c.nodes[frozen].proc.pid(), SIGSTOP) == 0);
   // The healthy nodes' calls want far more than the four streams left: some still wait
   // when the frozen node's leases expire.
-  runner on_home(c.nodes[home].http_port, 8, 3);
-  runner on_other(c.nodes[other].http_port, 8, 3);
+  sb::test::call_runner on_home(c.nodes[home].http_port, 8, 3);
+  sb::test::call_runner on_other(c.nodes[other].http_port, 8, 3);
 
   // Declared down after failure_timeout (1 s)...
   CHECK(sb::test::wait_until([&] {

@@ -463,6 +463,25 @@ TEST_CASE("[cluster] lease settings: defaults, ranges, renewal well under the TT
   CHECK(low[0].rfind("c.ini:2: [cluster] lease_ttl:", 0) == 0);
 }
 
+TEST_CASE("[cluster] advertise and coordinator: empty by default, HOST:PORT and redis://") {
+  auto d = load_config("", {});
+  CHECK(d.config.cluster.advertise.empty());
+  CHECK(d.config.cluster.coordinator.empty());
+  auto r = load_config("", {"cluster.advertise=10.0.0.5:4301",
+                            "cluster.coordinator=redis://127.0.0.1:6379"});
+  CHECK(messages(r) == strings{});
+  CHECK(r.config.cluster.advertise == "10.0.0.5:4301");
+  CHECK(r.config.cluster.coordinator == "redis://127.0.0.1:6379");
+  CHECK(errors_of("[cluster]\nadvertise = 10.0.0.5\n") ==
+        strings{"c.ini:2: [cluster] advertise: missing port, expected HOST:PORT (e.g. "
+                "127.0.0.1:8080) ('10.0.0.5')"});
+  CHECK(errors_of("[cluster]\nadvertise = 10.0.0.5:0\n").size() == 1);
+  CHECK(errors_of("[cluster]\ncoordinator = 127.0.0.1:6379\n") ==
+        strings{"c.ini:2: [cluster] coordinator: expected redis://HOST:PORT (or empty for "
+                "none) ('127.0.0.1:6379')"});
+  CHECK(errors_of("[cluster]\ncoordinator = redis://r\n").size() == 1);
+}
+
 TEST_CASE("[cluster] TLS needs cert, key and CA together, and readable files") {
   temp_dir dir;
   auto cert = dir.write("node.pem", "x");

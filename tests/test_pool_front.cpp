@@ -217,3 +217,43 @@ TEST_CASE_METHOD(front_fixture, "a node alone in a cluster grants only its local
   release(a, f, la.id);
   lease_of(b, hb);
 }
+
+TEST_CASE_METHOD(front_fixture, "the pool's totals survive a hand-over to another home") {
+  std::map<std::string, sb::pool_actor> f;
+  for (auto& n : all)
+    f[n] = front(n);
+  for (auto& n : all)
+    view(n, all);
+  auto old_home = home_of(all);
+  auto rest = others(all, old_home);
+  auto next = home_of(rest);
+  // Three leases taken and returned through the old home, one request refused.
+  for (uint64_t t = 1; t <= 3; ++t) {
+    auto& a = client();
+    auto h = acquire(a, f[next], t);
+    release(a, f[next], lease_of(a, h).id);
+  }
+  auto st = stats_of(next);  // as the stats poller asks every node's front
+  CHECK(st.acquired == 3);
+  CHECK(st.released == 3);
+  // The home dies; the next one's engine starts from zero but the totals go on.
+  self->send_exit(fronts[old_home], caf::exit_reason::kill);
+  sched.run();
+  for (auto& n : rest)
+    view(n, rest);
+  auto& b = client();
+  auto hb = acquire(b, f[next], 9);
+  release(b, f[next], lease_of(b, hb).id);
+  st = stats_of(next);
+  CHECK(st.home == next);
+  CHECK(st.acquired == 4);
+  CHECK(st.released == 4);
+  uint64_t waits = 0;
+  for (auto c : st.wait_counts)
+    waits += c;
+  CHECK(waits == 4);
+  REQUIRE(st.keys.size() == 1);
+  CHECK(st.keys[0].acquired == 4);
+  // The other survivor sees the same totals from the new home.
+  CHECK(stats_of(rest[0] == next ? rest[1] : rest[0]).acquired == 4);
+}

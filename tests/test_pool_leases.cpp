@@ -413,3 +413,36 @@ TEST_CASE_METHOD(lease_fixture, "one renewal of a thousand leases is about 8 KB 
   WARN("pool_renew with 1000 ids: " << buf.size() << " bytes serialized");
   CHECK(buf.size() < 8 * 1000 + 200);  // 8 bytes per lease, one message per interval
 }
+
+TEST_CASE_METHOD(lease_fixture,
+                 "a node cut off from its home counts its leases against its local share and "
+                 "still revokes them by their deadline") {
+  start(all);
+  for (auto& n : all)
+    view(n, all);
+  auto home = sb::pick_pool_home("test-pool", all);
+  auto holder = others(all, home)[0];
+  auto& a = client();
+  auto ha = acquire(a, f[holder], 1);
+  auto la = lease_of(a, ha);
+  step(1000ms);
+  // Cut off: alone in its cluster, it is its own home with its local share (the pool's
+  // limit of 2 here). Its lease from the home counts against that share...
+  sb::pool_view alone{holder, {sb::pool_member{holder, fronts[holder]}}, true};
+  self->send(fronts[holder], std::move(alone));
+  sched.run();
+  auto& b = client();
+  auto hb = acquire(b, f[holder], 1);
+  lease_of(b, hb);
+  auto& c = client();
+  auto hc = acquire(c, f[holder], 1);
+  CHECK_FALSE(answered(c));  // 2 of 2: the borrowed lease and b's
+  // ...but the home it came from may be alive and free it after its TTL and margin: it is
+  // revoked by its deadline here, and only then is its slot in the share used again.
+  auto t = until([&] { return !a->mailbox().empty(); }, 2 * ttl);
+  CHECK(t <= caf::timespan{ttl});
+  CHECK(revoked(a) == std::vector<uint64_t>{la.id});
+  CHECK(answered(c));
+  lease_of(c, hc);
+  CHECK(stats_of(holder).fenced == 1);
+}

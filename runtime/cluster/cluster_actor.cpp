@@ -23,6 +23,10 @@ std::string settings_mismatch(const cluster_state& s, const cluster_hello& h) {
   auto ft = s.o.settings.failure_timeout.count();
   auto ttl = s.o.settings.lease_ttl.count();
   auto margin = s.o.settings.lease_margin.count();
+  if (h.coordinator != s.o.settings.coordinator)
+    // A node without the coordinator would grant as a home without the home lease.
+    return "coordinator '" + h.coordinator + "', this cluster uses '" +
+           s.o.settings.coordinator + "'";
   if (h.heartbeat_ms == hb && h.failure_timeout_ms == ft && h.lease_ttl_ms == ttl
       && h.lease_margin_ms == margin)
     return "";

@@ -49,7 +49,7 @@ void handshake(cluster_actor_t* self, const std::string& address, caf::actor mem
   cluster_hello hello{"member", s.o.name, s.o.address, s.o.incarnation, nonce,
                       s.o.settings.heartbeat_interval.count(),
                       s.o.settings.failure_timeout.count(), s.o.settings.lease_ttl.count(),
-                      s.o.settings.lease_margin.count()};
+                      s.o.settings.lease_margin.count(), s.o.settings.coordinator};
   auto done = [self, address] { self->state.connecting.erase(address); };
   self->request(member, timeout, std::move(hello))
     .then(

@@ -104,13 +104,20 @@ bool start_cluster(caf::actor_system& sys, const node_config& cfg, cluster_deps 
                                        l.host + ":" + std::to_string(l.port));
     return true;
   }
-  out.address = advertised_host(l.host) + ":" + std::to_string(*port);
+  auto bound = advertised_host(l.host) + ":" + std::to_string(*port);
+  out.address = cl.advertise.empty() ? bound : cl.advertise;
+  if (!cl.advertise.empty())
+    out.board->set_listen(bound);
   if (cl.secret.empty())
     spdlog::warn("cluster: [cluster] secret is empty: any node or console that reaches {} "
                  "is admitted",
                  out.address);
-  spdlog::info("cluster: {} listening on {}{}", cfg.node.name, out.address,
-               cl.tls() ? " (TLS)" : "");
+  if (cl.advertise.empty())
+    spdlog::info("cluster: {} listening on {}{}", cfg.node.name, out.address,
+                 cl.tls() ? " (TLS)" : "");
+  else
+    spdlog::info("cluster: {} listening on {}{}, advertised to other nodes as {}",
+                 cfg.node.name, bound, cl.tls() ? " (TLS)" : "", out.address);
   caf::scoped_actor{sys, true}->send(out.cluster, caf::publish_atom_v, out.address);
   return true;
 }

@@ -233,6 +233,22 @@ std::string emf_file(const std::string& v) {
   return "";
 }
 
+// "" or HOST:PORT with a port 1-65535.
+std::string optional_host_port(const std::string& v) {
+  if (v.empty()) return "";
+  host_port hp;
+  return parse_host_port(v, false, hp);
+}
+
+// "" (none) or redis://HOST:PORT.
+std::string coordinator_url(const std::string& v) {
+  if (v.empty()) return "";
+  if (v.rfind("redis://", 0) != 0) return "expected redis://HOST:PORT (or empty for none)";
+  host_port hp;
+  auto e = parse_host_port(v.substr(8), false, hp);
+  return e.empty() ? "" : "expected redis://HOST:PORT: " + e;
+}
+
 key_spec seeds_key() {
   return {"seeds",
           [](node_config& c, const std::string& v) -> std::string {
@@ -372,6 +388,8 @@ std::vector<section_spec> build_schema() {
                 50ms, minutes(3)),
         dur_key("lease_margin", &nc::cluster, &cluster_section::lease_margin, 0ms,
                 minutes(10)),
+        text_key("advertise", &nc::cluster, &cluster_section::advertise, optional_host_port),
+        text_key("coordinator", &nc::cluster, &cluster_section::coordinator, coordinator_url),
         text_key("tls_cert", &nc::cluster, &cluster_section::tls_cert, any_text),
         text_key("tls_key", &nc::cluster, &cluster_section::tls_key, any_text),
         text_key("tls_ca", &nc::cluster, &cluster_section::tls_ca, any_text)}},

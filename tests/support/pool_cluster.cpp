@@ -71,18 +71,22 @@ nlohmann::json pool_cluster::pool_detail(size_t i, const std::string& pool) {
   return get_json(nodes[i].http_port, "/api/v1/stats/pool")["pools"][pool];
 }
 
-call_runner::call_runner(uint16_t port, int calls) {
-  thread_ = std::thread([this, port, calls] {
+call_runner::call_runner(uint16_t port, int calls, int turns,
+                         std::chrono::milliseconds longest) {
+  thread_ = std::thread([this, port, calls, turns, longest] {
     sb::caller::engine e("127.0.0.1", port);
     for (int i = 0; i < calls; ++i) {
       sb::caller::script s;
-      s.turns = 1;
+      s.turns = turns;
       s.reply_timeout = std::chrono::seconds{60};
+      s.max_duration = longest;
       e.add(s, std::chrono::milliseconds{i * 20});
     }
     e.run(std::chrono::seconds{120});
-    for (auto& r : e.results())
+    for (auto& r : e.results()) {
       answered_ += r.turns_answered;
+      spoken_ += r.turns_spoken;
+    }
   });
 }
 
@@ -96,6 +100,11 @@ int call_runner::join() {
     joined_ = true;
   }
   return answered_;
+}
+
+int call_runner::spoken() {
+  join();
+  return spoken_;
 }
 
 } // namespace sb::test

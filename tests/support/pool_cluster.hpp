@@ -3,6 +3,7 @@
 // their own threads.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <thread>
@@ -33,17 +34,23 @@ struct pool_cluster {
   nlohmann::json pool_detail(size_t i, const std::string& pool);
 };
 
-// `calls` callers (one turn each) against one node, run on their own thread.
+// `calls` callers against one node, run on their own thread: `turns` utterances each
+// (20 ms apart at the start), hanging up after `longest` at the latest.
 class call_runner {
 public:
-  call_runner(uint16_t port, int calls);
+  call_runner(uint16_t port, int calls, int turns = 1,
+              std::chrono::milliseconds longest = std::chrono::seconds{110});
   ~call_runner();
   // Waits for the callers; returns the turns answered.
   int join();
 
+  // Waits for the callers; returns the turns spoken.
+  int spoken();
+
 private:
   std::thread thread_;
   int answered_ = 0;
+  int spoken_ = 0;
   bool joined_ = false;
 };
 
