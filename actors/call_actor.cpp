@@ -217,7 +217,8 @@ private:
   void on_start(tel_start s) {
     d_.start = std::move(s);
     d_.started = true;
-    spdlog::info("call {}: start {} stream {} call {} ({}, {} Hz){}", d_.deps.info.session,
+    d_.log.fields = {d_.start.call_sid, d_.start.stream_sid};
+    d_.log.info("call {}: start {} stream {} call {} ({}, {} Hz){}", d_.deps.info.session,
                  to_string(d_.deps.info.kind), d_.start.stream_sid, d_.start.call_sid,
                  to_string(d_.start.encoding), d_.start.sample_rate,
                  d_.deps.info.route.empty() ? "" : " route " + d_.deps.info.route);
@@ -269,7 +270,7 @@ private:
       d_.deps.probe->stt_backlog_dropped(b.dropped_bytes() - dropped);
     if (!d_.backlog_full_logged) {
       d_.backlog_full_logged = true;
-      spdlog::warn("call {}: waited so long for speech-to-text that the {} ms of audio "
+      d_.log.warn("call {}: waited so long for speech-to-text that the {} ms of audio "
                    "kept (call.stt_buffer) is full: the oldest audio goes from now on",
                    d_.deps.info.session, d_.deps.settings.stt_buffer.count());
     }
@@ -287,7 +288,7 @@ private:
     if (d_.deps.probe && b.trimmed().count() > 0)
       d_.deps.probe->stt_backlog_trimmed(b.trimmed());
     if (waited_ms > 1000 || b.dropped().count() > 0)
-      spdlog::info("call {}: speech-to-text after {} ms: sending {} ms of kept audio "
+      d_.log.info("call {}: speech-to-text after {} ms: sending {} ms of kept audio "
                    "({} ms of silence left out, {} ms dropped of which {} ms speech)",
                    d_.deps.info.session, waited_ms, kept.count(), b.trimmed().count(),
                    b.dropped().count(), b.speech_dropped().count());
@@ -306,7 +307,7 @@ private:
   // A pool had no lease for us in time.
   void exhausted(provider_kind kind, exhausted_action action, const caf::error& err) {
     auto why = system().render(err);
-    spdlog::warn("call {}: no {} lease ({}): {}", d_.deps.info.session, to_string(kind), why,
+    d_.log.warn("call {}: no {} lease ({}): {}", d_.deps.info.session, to_string(kind), why,
                  to_string(action));
     if (d_.deps.probe)
       d_.deps.probe->fallback(kind, action);
@@ -340,7 +341,7 @@ private:
   void on_dtmf(const tel_dtmf& t) {
     if (!d_.started || d_.state == call_state::ended)
       return;
-    spdlog::info("call {}: keypad {}", d_.deps.info.session, t.digit);
+    d_.log.info("call {}: keypad {}", d_.deps.info.session, t.digit);
     if (d_.state == call_state::thinking || d_.state == call_state::responding)
       barge_in();
     d_.dtmf += t.digit.substr(0, 8);
@@ -550,7 +551,7 @@ private:
                    f.detail);
     } else if (f.id == d_.llm) {
       d_.llm = 0;
-      spdlog::warn("call {}: LLM failed ({}: {}), apologising", d_.deps.info.session,
+      d_.log.warn("call {}: LLM failed ({}: {}), apologising", d_.deps.info.session,
                    to_string(f.kind), f.detail);
       if (d_.tts)
         d_.deps.providers->cancel(d_.tts);
@@ -560,7 +561,7 @@ private:
       apologise();
     } else if (f.id == d_.tts) {
       d_.tts = 0;
-      spdlog::warn("call {}: TTS failed ({}: {}), skipping a sentence", d_.deps.info.session,
+      d_.log.warn("call {}: TTS failed ({}: {}), skipping a sentence", d_.deps.info.session,
                    to_string(f.kind), f.detail);
       next_sentence();
     }
@@ -606,7 +607,7 @@ private:
     if (d_.state == call_state::ended)
       return;
     d_.state = call_state::ended;
-    spdlog::info("call {}: ended ({}{}{})", d_.deps.info.session, to_string(why),
+    d_.log.info("call {}: ended ({}{}{})", d_.deps.info.session, to_string(why),
                  code ? " " + std::to_string(code) : "", reason.empty() ? "" : ": " + reason);
     if (why == call_end::caller_stop)
       d_.deps.telephony->close(d_.deps.info.session, 1000, "stream stopped");

@@ -5,6 +5,7 @@
 #include <prometheus/text_serializer.h>
 
 #include "net/admission/admission_control.hpp"
+#include "net/admission/credentials.hpp"
 
 namespace sb {
 
@@ -102,6 +103,15 @@ node_metrics::node_metrics() : registry_(std::make_shared<prometheus::Registry>(
   for (size_t i = 0; i < admission::refusal_kinds; ++i) {
     net_map_.emplace_back(&net_.refused[i], &refusals.Add({{"reason",
       admission::to_string(static_cast<admission::refusal>(i))}}));
+    net_seen_.push_back(0);
+  }
+  auto& auth = BuildCounter().Name("sb_auth_refusals_total")
+                .Help("Requests refused for their credentials, by reason: telephony "
+                      "upgrades ([auth], 401/403) and operator HTTP routes ([http] token_env).")
+                .Register(*registry_);
+  for (size_t i = 0; i < admission::auth_refusal_kinds; ++i) {
+    net_map_.emplace_back(&net_.auth_refused[i], &auth.Add({{"reason",
+      admission::to_string(static_cast<admission::auth_refusal>(i))}}));
     net_seen_.push_back(0);
   }
   pending_ = &BuildGauge().Name("sb_admission_pending")

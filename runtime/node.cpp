@@ -23,6 +23,7 @@
 #include "net/admission/admission_control.hpp"
 #include "net/io/io_loop.hpp"
 #include "net/codec/audio_codec.hpp"
+#include "runtime/auth_env.hpp"
 #include "runtime/cluster/cluster_node.hpp"
 #include "runtime/metrics.hpp"
 #include "runtime/pools.hpp"
@@ -73,6 +74,15 @@ call_settings make_settings(const node_config& cfg, const node_pools& pools) {
 }
 
 // Connections waiting for start, refusals by reason, and the edge's protective closes.
+// Refusals of credentials by reason (telephony upgrades and operator routes).
+nlohmann::json auth_json(net::net_probe& p) {
+  nlohmann::json refused = nlohmann::json::object();
+  for (size_t i = 0; i < admission::auth_refusal_kinds; ++i)
+    refused[admission::to_string(static_cast<admission::auth_refusal>(i))] =
+      p.auth_refused[i].load();
+  return {{"refused", refused}};
+}
+
 nlohmann::json admission_json(net::net_probe& p) {
   nlohmann::json refused = nlohmann::json::object();
   for (size_t i = 0; i < admission::refusal_kinds; ++i)
@@ -97,6 +107,7 @@ std::string stats_json(const node_config& cfg, node_metrics& m, net::io_loop& lo
     {"sessions", loop.active_sessions()},
     {"draining", loop.draining()},
     {"admission", admission_json(loop.probe())},
+    {"auth", auth_json(loop.probe())},
     {"uptime_s", uptime},
     {"turn_latency_ms",
      {{"count", lat.count}, {"p50", lat.p50}, {"p90", lat.p90}, {"p99", lat.p99},
@@ -198,6 +209,18 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
   io.listen = cfg.node.listen;
   io.max_calls = cfg.node.max_calls;
   io.admission = cfg.admission;
+  io.http_listen = cfg.http.listen;
+  {
+    std::string auth_err;
+    if (!load_edge_auth(cfg, io.auth, auth_err)) {
+      spdlog::error("{}", auth_err);
+      cluster::stop_cluster(sys, crt);
+      for (auto& p : {pools.stt, pools.llm, pools.tts})
+        caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
+      caf::anon_send_exit(poller, caf::exit_reason::user_shutdown);
+      return 1;
+    }
+  }
   io.start_timeout = cfg.call.start_timeout;
   io.stt = cfg.stt;
   io.llm = cfg.llm;
@@ -244,6 +267,13 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
                cfg.tts.provider);
   if (!opts.port_file.empty() && !write_port_file(opts.port_file, loop->port()))
     spdlog::error("cannot write port file {}", opts.port_file);
+  if (cfg.http.separate()) {
+    spdlog::info("operator HTTP routes on {}:{}{}", cfg.http.listen.host, loop->http_port(),
+                 cfg.http.token_env.empty() ? "" : " (bearer token required)");
+    if (!opts.http_port_file.empty() &&
+        !write_port_file(opts.http_port_file, loop->http_port()))
+      spdlog::error("cannot write port file {}", opts.http_port_file);
+  }
 
   while (!wait_signal(sigs, std::chrono::milliseconds{1000})) {
   }
