@@ -67,9 +67,13 @@ json auth_refused(uint16_t port, const std::vector<std::string>& headers = {}) {
 } // namespace
 
 TEST_CASE("[auth] twilio = signature: Twilio's signature of the URL it dialled") {
+  auto env = secret_env();
+  env.push_back("TW_EDGE_AUTH=" + twilio_token);  // the variable the config names
+  env.push_back("TWILIO_AUTH_TOKEN=not-the-one");
   sb::test::stack st(fast_sim,
-                     {"auth.twilio=signature", "auth.public_url=wss://voice.example.com"},
-                     secret_env());
+                     {"auth.twilio=signature", "auth.public_url=wss://voice.example.com",
+                      "auth.twilio_auth_token_env=TW_EDGE_AUTH"},
+                     env);
   auto sign = [](const std::string& url) {
     return "X-Twilio-Signature: " + sb::admission::twilio_signature(twilio_token, url);
   };
@@ -115,7 +119,15 @@ TEST_CASE("[auth] twilio = signature without public_url signs wss://<Host>") {
 }
 
 TEST_CASE("[auth] exotel = basic and token: valid, wrong, missing") {
-  sb::test::stack st(fast_sim, {"auth.exotel=basic", "auth.twilio=token"}, secret_env());
+  auto env = secret_env();
+  env.push_back("EDGE_STREAM_TOKEN=" + stream_token);  // the variables the config names
+  env.push_back("EDGE_EXOTEL=" + exotel_creds);
+  env.push_back("SWITCHBOARD_STREAM_TOKEN=not-the-one");
+  env.push_back("EXOTEL_STREAM_CREDENTIALS=not:the-one");
+  sb::test::stack st(fast_sim,
+                     {"auth.exotel=basic", "auth.twilio=token", "auth.token_env=EDGE_STREAM_TOKEN",
+                      "auth.exotel_credentials_env=EDGE_EXOTEL"},
+                     env);
   auto basic = [](const std::string& creds) {
     return "Authorization: Basic " + sb::admission::base64(creds);
   };
@@ -149,8 +161,11 @@ TEST_CASE("[http] listen and token_env: operator routes apart, behind a bearer t
   // The telephony port keeps /health open for load balancers, and nothing else.
   auto health = sb::test::http_request(st.node_port, "GET", "/health");
   CHECK(health.status == 200);
-  for (auto path : {"/api/v1/stats", "/api/v1/stats/pool", "/metrics"})
+  for (auto path : {"/api/v1/stats", "/api/v1/stats/pool", "/metrics", "/api/v1/calls"})
     CHECK(sb::test::http_request(st.node_port, "GET", path, "", bearer).status == 404);
+  // Any /api/ route needs the token, known or not (call records come under /api/ too).
+  CHECK(sb::test::http_request(ops, "GET", "/api/v1/calls").status == 401);
+  CHECK(sb::test::http_request(ops, "GET", "/api/v1/calls", "", bearer).status == 404);
   // The operator address: 401 without the token, 403 with a wrong one, 200 with it.
   for (auto path : {"/api/v1/stats", "/api/v1/stats/pool", "/metrics"}) {
     auto none = sb::test::http_request(ops, "GET", path);
@@ -172,7 +187,7 @@ TEST_CASE("[http] listen and token_env: operator routes apart, behind a bearer t
   check_refused(upgrade(st.node_port, "/ws/twilio"), 401, "unauthenticated");
   REQUIRE(upgrade(st.node_port, "/ws/twilio?token=" + stream_token).status == 101);
   auto refused = auth_refused(ops, bearer);
-  CHECK(refused["http_token_missing"] == 3);
+  CHECK(refused["http_token_missing"] == 4);
   CHECK(refused["http_token_invalid"] == 3);
   CHECK(refused["token_invalid"] == 1);
   CHECK(refused["token_missing"] == 1);

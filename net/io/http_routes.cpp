@@ -89,7 +89,8 @@ std::string http_routes::health(unsigned& status) const {
 }
 
 bool http_routes::operator_route(const std::string& uri) const {
-  return uri == "/api/v1/stats" || uri == "/api/v1/stats/pool" || uri == "/metrics";
+  // Every /api/ route (stats today, call records next) and /metrics; never /health.
+  return uri.rfind("/api/", 0) == 0 || uri == "/metrics";
 }
 
 int http_routes::request(lws* wsi, void* user, const std::string& uri) {

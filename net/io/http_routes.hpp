@@ -25,7 +25,8 @@ public:
 
 private:
   int request(lws* wsi, void* user, const std::string& uri);
-  // An operator route (stats, metrics): served where [http] says, with its token.
+  // An operator route (every /api/ route, /metrics): served where [http] says, with its
+  // token.
   bool operator_route(const std::string& uri) const;
   io_loop& loop_;
 };
