@@ -221,3 +221,16 @@ TEST_CASE("a mode whose secret is not in the environment stops the node at start
   CHECK(log2.find("must hold KEY:TOKEN") != std::string::npos);
   CHECK(log2.find("s3cr3t") == std::string::npos);
 }
+
+TEST_CASE("[http] listen on an address in use stops the node with a clear error") {
+  sb::test::stack st(fast_sim, {});
+  auto dir = sb::test::temp_dir("sb-auth");
+  auto taken = "127.0.0.1:" + std::to_string(st.node_port);
+  sb::test::child node({SB_NODE_BIN, "node", "--set", "node.listen=127.0.0.1:0", "--set",
+                        "node.cluster_listen=127.0.0.1:0", "--set", "http.listen=" + taken},
+                       dir + "/node.log");
+  CHECK(node.wait_exit(20s) == 1);
+  std::ifstream f(dir + "/node.log");
+  std::string log((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  CHECK(log.find("cannot listen on " + taken + " ([http] listen)") != std::string::npos);
+}
