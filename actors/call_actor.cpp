@@ -191,17 +191,20 @@ private:
         if (!rest.empty())
           say(std::move(rest));
         remember("assistant", d_.reply);
-        maybe_finish_turn();
+        next_sentence();  // a reply stream is finished; otherwise the turn may end
       },
       [this](tts_audio& a) {
-        if (a.id == d_.tts)
-          play(std::move(a.audio));
+        if (a.id != d_.tts)
+          return;
+        d_.tts_audio = true;
+        play(std::move(a.audio));
       },
       [this](tts_done& done) {
         leases_.release(done.id, lease_outcome::ok);
         if (done.id != d_.tts)
           return;
         d_.tts = 0;
+        d_.tts_stream = false;
         next_sentence();
       },
     };
@@ -235,20 +238,44 @@ private:
     listen();
   }
 
-  void acquire_stt() {
-    auto& use = d_.deps.settings.stt;
+  const call_pool& pool_of(const call_pool& primary, const std::optional<call_pool>& fallback,
+                           provider_route route) const {
+    return route == provider_route::fallback && fallback ? *fallback : primary;
+  }
+
+  // Whether the stage goes on with its fallback provider (and counts it).
+  bool fail_over(provider_kind kind, provider_route from, const char* reason) {
+    auto& fb = kind == provider_kind::stt ? d_.deps.settings.stt_fallback
+                                          : d_.deps.settings.tts_fallback;
+    if (from == provider_route::fallback || !fb)
+      return false;
+    d_.log.info("call {}: {} goes to its fallback provider ({})", d_.deps.info.session,
+                 to_string(kind), reason);
+    if (d_.deps.probe)
+      d_.deps.probe->failover(kind, reason);
+    return true;
+  }
+
+  void acquire_stt(provider_route route = provider_route::primary) {
+    auto& use = pool_of(d_.deps.settings.stt, d_.deps.settings.stt_fallback, route);
     d_.stt_ticket = leases_.acquire(
       use.pool, use.deadline, 0,
-      [this, use](const pool_lease& lease) {
+      [this, use, route](const pool_lease& lease) {
         d_.stt_ticket = 0;
-        d_.stt = d_.deps.providers->open_stt(self_handle(), d_.start.encoding, lease.key_index);
+        d_.stt_route = route;
+        d_.stt = d_.deps.providers->open_stt(self_handle(), d_.start.encoding, lease.key_index,
+                                             route);
         leases_.bind(d_.stt, use.pool, lease, false);
         flush_backlog();
         if (d_.stt)
           d_.deps.telephony->route_audio(d_.deps.info.session, d_.stt);
       },
-      [this](const caf::error& err) {
+      [this, route](const caf::error& err) {
         d_.stt_ticket = 0;
+        if (fail_over(provider_kind::stt, route, "no_lease")) {
+          acquire_stt(provider_route::fallback);
+          return;
+        }
         exhausted(provider_kind::stt, d_.deps.settings.stt.on_exhausted, err);
       });
   }
@@ -326,6 +353,8 @@ private:
         apologise();
         break;
       case provider_kind::tts:
+        if (streaming())
+          d_.sentences.clear();  // the sentences waiting for the stream are skipped
         next_sentence();  // skip this sentence
         break;
     }
@@ -380,6 +409,8 @@ private:
     d_.first_audio = false;
     d_.mark_sent = false;
     d_.audio_queued = milliseconds{0};
+    d_.tts_per_sentence = false;
+    d_.tts_sent.clear();
     become(thinking_);
   }
 
@@ -448,26 +479,94 @@ private:
     next_sentence();
   }
 
-  // One sentence at a time through TTS, so the audio stays in order.
+  // transport = websocket, and the stream has not failed over this turn.
+  bool streaming() const { return d_.deps.settings.tts_streaming && !d_.tts_per_sentence; }
+
+  // One sentence at a time through TTS, so the audio stays in order; or, streaming, every
+  // sentence into the reply's one stream as soon as it is written.
   void next_sentence() {
+    if (streaming()) {
+      stream_sentences();
+      return;
+    }
     if (d_.tts || d_.tts_ticket)
       return;
     if (d_.sentences.empty()) {
       maybe_finish_turn();
       return;
     }
-    auto text = std::move(d_.sentences.front());
+    d_.tts_text = std::move(d_.sentences.front());
     d_.sentences.pop_front();
+    speak(d_.tts_per_sentence ? provider_route::fallback : provider_route::primary);
+  }
+
+  void stream_sentences() {
+    if (d_.tts_ticket)
+      return;
+    if (!d_.tts) {
+      if (d_.sentences.empty())
+        maybe_finish_turn();
+      else
+        open_reply_stream();
+      return;
+    }
+    while (!d_.sentences.empty()) {
+      d_.tts_sent.push_back(d_.sentences.front());
+      d_.deps.providers->tts_stream_text(d_.tts, std::move(d_.sentences.front()));
+      d_.sentences.pop_front();
+    }
+    if (d_.llm_finished && !d_.tts_finishing) {
+      d_.tts_finishing = true;
+      d_.deps.providers->tts_stream_finish(d_.tts);
+    }
+  }
+
+  void open_reply_stream() {
     auto& use = d_.deps.settings.tts;
     d_.tts_ticket = leases_.acquire(
       use.pool, use.deadline, 0,
-      [this, use, t = std::move(text)](const pool_lease& lease) mutable {
+      [this, use](const pool_lease& lease) {
         d_.tts_ticket = 0;
-        d_.tts = d_.deps.providers->start_tts(self_handle(), std::move(t), lease.key_index);
+        d_.tts_route = provider_route::primary;
+        d_.tts_stream = true;
+        d_.tts_audio = false;
+        d_.tts_finishing = false;
+        d_.tts_sent.clear();
+        d_.tts = d_.deps.providers->open_tts_stream(self_handle(), lease.key_index);
         leases_.bind(d_.tts, use.pool, lease, true);
+        stream_sentences();
       },
       [this](const caf::error& err) {
         d_.tts_ticket = 0;
+        if (fail_over(provider_kind::tts, provider_route::primary, "no_lease")) {
+          d_.tts_per_sentence = true;  // the rest of this turn, sentence by sentence
+          next_sentence();
+          return;
+        }
+        exhausted(provider_kind::tts, d_.deps.settings.tts.on_exhausted, err);
+      });
+  }
+
+  // Synthesises d_.tts_text with the stage's provider on `route`.
+  void speak(provider_route route) {
+    auto& use = pool_of(d_.deps.settings.tts, d_.deps.settings.tts_fallback, route);
+    d_.tts_ticket = leases_.acquire(
+      use.pool, use.deadline, 0,
+      [this, use, route](const pool_lease& lease) mutable {
+        d_.tts_ticket = 0;
+        d_.tts_route = route;
+        d_.tts_audio = false;
+        d_.tts_stream = false;
+        d_.tts = d_.deps.providers->start_tts(self_handle(), d_.tts_text, lease.key_index,
+                                              route);
+        leases_.bind(d_.tts, use.pool, lease, true);
+      },
+      [this, route](const caf::error& err) {
+        d_.tts_ticket = 0;
+        if (fail_over(provider_kind::tts, route, "no_lease")) {
+          speak(provider_route::fallback);
+          return;
+        }
         exhausted(provider_kind::tts, d_.deps.settings.tts.on_exhausted, err);
       });
   }
@@ -518,6 +617,7 @@ private:
     if (d_.tts)
       d_.deps.providers->cancel(d_.tts);
     d_.llm = d_.tts = 0;
+    d_.tts_stream = false;
     d_.sentences.clear();
   }
 
@@ -546,6 +646,16 @@ private:
       d_.deps.probe->provider_failed(f.provider, f.kind);
     if (f.id == d_.stt) {
       d_.stt = 0;
+      // Its reconnects were used up: the fallback provider listens from here on. What
+      // the caller says meanwhile is kept as while waiting for the first lease.
+      if (fail_over(provider_kind::stt, d_.stt_route, "failed")) {
+        d_.log.warn("call {}: speech-to-text failed ({}: {}), going on with the fallback",
+                     d_.deps.info.session, to_string(f.kind), f.detail);
+        d_.deps.telephony->unroute_audio(d_.deps.info.session);
+        d_.stt_wait_started = call_clock::now();
+        acquire_stt(provider_route::fallback);
+        return;
+      }
       close_with(call_end::stt_failed, 1011,
                  std::string("speech-to-text unavailable: ") + to_string(f.kind) + " " +
                    f.detail);
@@ -559,8 +669,33 @@ private:
       leases_.cancel(d_.tts_ticket);
       d_.tts_ticket = 0;
       apologise();
+    } else if (f.id == d_.tts && d_.tts_stream) {
+      d_.tts = 0;
+      d_.tts_stream = false;
+      // Nothing of the reply was heard yet: its sentences go to the fallback one by one.
+      if (!d_.tts_audio && fail_over(provider_kind::tts, provider_route::primary, "failed")) {
+        d_.log.warn("call {}: TTS stream failed ({}: {}), the fallback says the reply",
+                     d_.deps.info.session, to_string(f.kind), f.detail);
+        for (auto i = d_.tts_sent.rbegin(); i != d_.tts_sent.rend(); ++i)
+          d_.sentences.push_front(std::move(*i));
+        d_.tts_sent.clear();
+        d_.tts_per_sentence = true;
+        next_sentence();
+        return;
+      }
+      d_.log.warn("call {}: TTS stream failed ({}: {}), {} sentence(s) of the reply unsaid",
+                   d_.deps.info.session, to_string(f.kind), f.detail, d_.tts_sent.size());
+      d_.tts_sent.clear();
+      next_sentence();  // what the LLM writes from now on goes to a new stream
     } else if (f.id == d_.tts) {
       d_.tts = 0;
+      // None of the sentence was heard yet: the fallback provider says it instead.
+      if (!d_.tts_audio && fail_over(provider_kind::tts, d_.tts_route, "failed")) {
+        d_.log.warn("call {}: TTS failed ({}: {}), saying the sentence with the fallback",
+                     d_.deps.info.session, to_string(f.kind), f.detail);
+        speak(provider_route::fallback);
+        return;
+      }
       d_.log.warn("call {}: TTS failed ({}: {}), skipping a sentence", d_.deps.info.session,
                    to_string(f.kind), f.detail);
       next_sentence();

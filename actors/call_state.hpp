@@ -27,6 +27,15 @@ struct call_data {
   stream_id stt = 0;
   stream_id llm = 0;
   stream_id tts = 0;
+  provider_route stt_route = provider_route::primary;  // the provider of each open stream
+  provider_route tts_route = provider_route::primary;
+  std::string tts_text;     // the sentence the TTS stream speaks
+  bool tts_audio = false;   // some of its audio came (a retry elsewhere would repeat it)
+  // transport = websocket: `tts` is the reply's stream; the sentences handed to it.
+  bool tts_stream = false;
+  bool tts_finishing = false;
+  std::deque<std::string> tts_sent;
+  bool tts_per_sentence = false;  // this turn: the stream failed over to the fallback
   uint64_t stt_ticket = 0;  // acquisitions in flight (0 = none)
   uint64_t llm_ticket = 0;
   uint64_t tts_ticket = 0;

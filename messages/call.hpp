@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "messages/pool.hpp"
@@ -67,6 +68,14 @@ struct call_settings {
   call_pool stt;
   call_pool llm;
   call_pool tts;
+  // The stage's second provider ([stt|tts] fallback), with its own pool: used when `stt`
+  // or `tts` has no lease in time or its breaker is open, and for a sentence whose TTS
+  // request failed before any of its audio came.
+  // [tts] transport = websocket: one TTS stream per reply takes its sentences as they
+  // come, instead of a request per sentence.
+  bool tts_streaming = false;
+  std::optional<call_pool> stt_fallback;
+  std::optional<call_pool> tts_fallback;
 };
 
 // Why a call ended, for logs and counters.
@@ -111,6 +120,9 @@ public:
   virtual void stt_backlog_dropped(size_t bytes) = 0;
   // Silence left out of that backlog (long pauses shortened; never speech).
   virtual void stt_backlog_trimmed(std::chrono::milliseconds silence) = 0;
+  // A stage went to its fallback provider; reason: "no_lease" (the first provider's pool
+  // had none in time, or its breaker is open) or "failed" (its request failed).
+  virtual void failover(provider_kind p, const char* reason) = 0;
 };
 
 } // namespace sb

@@ -68,6 +68,7 @@ struct stt_section {
   millis endpointing{300};      // Deepgram `endpointing` (silence before speech_final)
   millis utterance_end{1000};   // Deepgram `utterance_end_ms` (>= 1000)
   uint32_t reconnect_attempts = 3;  // a stream lost mid-call is reopened this often
+  std::string fallback;  // [stt] only: provider of [stt.fallback], "" = no fallback
   std::string ca_file;  // PEM bundle that verifies the provider's TLS certificate; "" = system
 };
 
@@ -81,6 +82,7 @@ struct llm_section {
   uint32_t max_history = 20;   // messages kept besides the system prompt
   uint32_t max_tokens = 200;
   millis timeout{15000};       // whole reply
+  millis keep_alive{30000};    // an idle connection is kept for the next request; 0 = never
   std::string ca_file;  // PEM bundle that verifies the provider's TLS certificate; "" = system
 };
 
@@ -91,6 +93,9 @@ struct tts_section {
   std::string voice = "21m00Tcm4TlvDq8ikWAM";
   std::string model = "eleven_flash_v2_5";
   millis timeout{10000};       // one sentence
+  millis keep_alive{30000};    // an idle connection is kept for the next request; 0 = never
+  std::string fallback;  // [tts] only: provider of [tts.fallback], "" = no fallback
+  std::string transport = "http";  // [tts] only: http (a request per sentence) | websocket
   std::string ca_file;  // PEM bundle that verifies the provider's TLS certificate; "" = system
 };
 
@@ -179,12 +184,21 @@ struct node_config {
   stt_section stt;
   llm_section llm;
   tts_section tts;
+  // The second provider of a stage ([stt] fallback, [tts] fallback): used when the first
+  // one's pool has no lease in time or its breaker is open. Its provider is the
+  // `fallback` key of the first; it has its own keys, pool and breaker.
+  stt_section stt_fallback;
+  tts_section tts_fallback;
   pool_section pool_stt{20, 100, millis{5000}, 0, 0, "wait", 0, millis{250}};
   pool_section pool_llm{50, 200, millis{5000}, 0, 0, "wait", 0, millis{0}};
   pool_section pool_tts{10, 100, millis{5000}, 0, 0, "wait", 0, millis{250}};
   breaker_section breaker_stt;
   breaker_section breaker_llm;
   breaker_section breaker_tts;
+  pool_section pool_stt_fallback{20, 100, millis{5000}, 0, 0, "wait", 0, millis{250}};
+  pool_section pool_tts_fallback{10, 100, millis{5000}, 0, 0, "wait", 0, millis{250}};
+  breaker_section breaker_stt_fallback;
+  breaker_section breaker_tts_fallback;
   admission_section admission;
   auth_section auth;
   http_section http;

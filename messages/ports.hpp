@@ -54,6 +54,14 @@ typename Inspector::result_type inspect(Inspector& f, chat_message& x) {
   return f(caf::meta::type_name("chat_message"), x.role, x.content);
 }
 
+// Which of a stage's providers a stream goes to: the configured one, or its fallback
+// ([stt|tts] fallback), used when the first has no lease in time or its breaker is open.
+enum class provider_route : uint8_t { primary = 0, fallback = 1 };
+
+inline const char* to_string(provider_route r) {
+  return r == provider_route::fallback ? "fallback" : "primary";
+}
+
 // Provider streams. Events come back to `owner` as the typed messages in
 // provider_events.hpp, tagged with the returned stream id. `key` is the index of the API
 // key to use (the pool lease says which). Every stream ends with exactly one terminal
@@ -64,7 +72,8 @@ class provider_port {
 public:
   virtual ~provider_port() = default;
   // Opens a live STT stream for audio in this encoding (8 kHz mono).
-  virtual stream_id open_stt(caf::actor owner, audio_encoding enc, uint32_t key) = 0;
+  virtual stream_id open_stt(caf::actor owner, audio_encoding enc, uint32_t key,
+                             provider_route route = provider_route::primary) = 0;
   // Queues caller audio for the stream (buffered by the client until it is open).
   virtual void stt_audio(stream_id id, audio_bytes audio) = 0;
   // Asks the provider to flush and close (Deepgram CloseStream).
@@ -73,7 +82,15 @@ public:
   virtual stream_id start_llm(caf::actor owner, std::vector<chat_message> messages,
                               uint32_t key) = 0;
   // Synthesises one piece of text to mu-law 8 kHz audio, streamed.
-  virtual stream_id start_tts(caf::actor owner, std::string text, uint32_t key) = 0;
+  virtual stream_id start_tts(caf::actor owner, std::string text, uint32_t key,
+                              provider_route route = provider_route::primary) = 0;
+  // A TTS stream for a whole reply ([tts] transport = websocket): the reply's text goes in
+  // piece by piece as it is written, its audio comes back as tts_audio, and after
+  // tts_stream_finish the stream ends with tts_done once the last audio has come.
+  virtual stream_id open_tts_stream(caf::actor owner, uint32_t key,
+                                    provider_route route = provider_route::primary) = 0;
+  virtual void tts_stream_text(stream_id id, std::string text) = 0;
+  virtual void tts_stream_finish(stream_id id) = 0;
   // Closes the stream at once; no more events for it.
   virtual void cancel(stream_id id) = 0;
 };

@@ -61,6 +61,10 @@ node_metrics::node_metrics() : registry_(std::make_shared<prometheus::Registry>(
   fallbacks_ = &BuildCounter().Name("sb_call_fallbacks_total")
                   .Help("Calls that got no lease in time, by provider and action.")
                   .Register(*registry_);
+  failovers_ = &BuildCounter().Name("sb_provider_failovers_total")
+                  .Help("Requests a stage sent to its fallback provider, by provider and "
+                        "reason (no_lease, failed).")
+                  .Register(*registry_);
   backlog_dropped_ = &BuildCounter().Name("sb_stt_backlog_dropped_bytes_total")
                         .Help("Caller audio dropped while waiting for an STT lease.")
                         .Register(*registry_).Add({});
@@ -93,6 +97,9 @@ node_metrics::node_metrics() : registry_(std::make_shared<prometheus::Registry>(
   add("stt_audio_dropped_bytes", net_.stt_audio_dropped);
   add("stt_reconnects", net_.stt_reconnects);
   add("unknown_events", net_.unknown_events);
+  add("http_requests", net_.http_requests);
+  add("http_reused", net_.http_reused);
+  add("http_retried", net_.http_retried);
   add("closed_no_start", net_.closed_no_start);
   add("closed_message_size", net_.closed_message_size);
   add("closed_frame_rate", net_.closed_frame_rate);
@@ -143,6 +150,10 @@ void node_metrics::provider_failed(provider_kind p, failure_kind k) {
 
 void node_metrics::fallback(provider_kind p, exhausted_action a) {
   fallbacks_->Add({{"provider", to_string(p)}, {"action", to_string(a)}}).Increment();
+}
+
+void node_metrics::failover(provider_kind p, const char* reason) {
+  failovers_->Add({{"provider", to_string(p)}, {"reason", reason}}).Increment();
 }
 
 void node_metrics::stt_backlog_dropped(size_t bytes) {

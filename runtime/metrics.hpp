@@ -48,6 +48,7 @@ public:
   void barge_in() override;
   void provider_failed(provider_kind p, failure_kind k) override;
   void fallback(provider_kind p, exhausted_action a) override;
+  void failover(provider_kind p, const char* reason) override;
   void stt_backlog_dropped(size_t bytes) override;
   void stt_backlog_trimmed(std::chrono::milliseconds silence) override;
   // Pool gauges and totals from the latest polled stats.
@@ -69,6 +70,7 @@ private:
   prometheus::Counter* barge_ins_;
   prometheus::Family<prometheus::Counter>* failures_;
   prometheus::Family<prometheus::Counter>* fallbacks_;
+  prometheus::Family<prometheus::Counter>* failovers_;
   prometheus::Counter* backlog_dropped_;
   prometheus::Counter* backlog_trimmed_;
   prometheus::Gauge* pending_ = nullptr;  // connections without start

@@ -53,6 +53,8 @@ struct node_pools {
   pool_actor stt;
   pool_actor llm;
   pool_actor tts;
+  pool_actor stt_fallback;  // invalid when [stt] fallback is not set
+  pool_actor tts_fallback;
 };
 
 call_settings make_settings(const node_config& cfg, const node_pools& pools) {
@@ -61,6 +63,7 @@ call_settings make_settings(const node_config& cfg, const node_pools& pools) {
   s.max_history = cfg.llm.max_history;
   s.greeting = cfg.call.greeting;
   s.barge_in_on_vad = cfg.call.barge_in == "vad";
+  s.tts_streaming = cfg.tts.transport == "websocket";
   s.max_duration = cfg.call.max_duration;
   s.start_timeout = cfg.call.start_timeout;
   s.max_tokens = cfg.llm.max_tokens;
@@ -70,6 +73,12 @@ call_settings make_settings(const node_config& cfg, const node_pools& pools) {
   s.stt = {pools.stt, cfg.pool_stt.queue_timeout, action_of(cfg.pool_stt.on_exhausted)};
   s.llm = {pools.llm, cfg.pool_llm.queue_timeout, action_of(cfg.pool_llm.on_exhausted)};
   s.tts = {pools.tts, cfg.pool_tts.queue_timeout, action_of(cfg.pool_tts.on_exhausted)};
+  if (pools.stt_fallback)
+    s.stt_fallback = call_pool{pools.stt_fallback, cfg.pool_stt_fallback.queue_timeout,
+                               action_of(cfg.pool_stt_fallback.on_exhausted)};
+  if (pools.tts_fallback)
+    s.tts_fallback = call_pool{pools.tts_fallback, cfg.pool_tts_fallback.queue_timeout,
+                               action_of(cfg.pool_tts_fallback.on_exhausted)};
   return s;
 }
 
@@ -108,6 +117,10 @@ std::string stats_json(const node_config& cfg, node_metrics& m, net::io_loop& lo
     {"draining", loop.draining()},
     {"admission", admission_json(loop.probe())},
     {"auth", auth_json(loop.probe())},
+    {"provider_http",
+     {{"requests", loop.probe().http_requests.load()},
+      {"reused", loop.probe().http_reused.load()},
+      {"retried", loop.probe().http_retried.load()}}},
     {"uptime_s", uptime},
     {"turn_latency_ms",
      {{"count", lat.count}, {"p50", lat.p50}, {"p90", lat.p90}, {"p99", lat.p99},
@@ -179,9 +192,29 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
   node_pools pools{caf::actor_cast<pool_actor>(fronts.fronts[0]),
                    caf::actor_cast<pool_actor>(fronts.fronts[1]),
                    caf::actor_cast<pool_actor>(fronts.fronts[2])};
+  // A fallback provider has its own keys and its own pool (its account's limits).
+  provider_key_set stt_fb_keys, tts_fb_keys;
+  if (!cfg.stt.fallback.empty()) {
+    stt_fb_keys = keys_from_env(cfg.stt_fallback.api_key_env);
+    fronts.names.push_back("stt_fallback");
+    fronts.fronts.push_back(front("stt_fallback", provider_kind::stt, cfg.pool_stt_fallback,
+                                  cfg.breaker_stt_fallback, stt_fb_keys));
+    pools.stt_fallback = caf::actor_cast<pool_actor>(fronts.fronts.back());
+  }
+  if (!cfg.tts.fallback.empty()) {
+    tts_fb_keys = keys_from_env(cfg.tts_fallback.api_key_env);
+    fronts.names.push_back("tts_fallback");
+    fronts.fronts.push_back(front("tts_fallback", provider_kind::tts, cfg.pool_tts_fallback,
+                                  cfg.breaker_tts_fallback, tts_fb_keys));
+    pools.tts_fallback = caf::actor_cast<pool_actor>(fronts.fronts.back());
+  }
+  std::vector<pool_actor> all_pools{pools.stt, pools.llm, pools.tts};
+  for (auto& p : {pools.stt_fallback, pools.tts_fallback})
+    if (p)
+      all_pools.push_back(p);
   auto board = std::make_shared<pool_board>();
   auto poller = spawn_pool_poller(
-    sys, {pools.stt, pools.llm, pools.tts}, board,
+    sys, all_pools, board,
     [metrics](const std::vector<pool_stats>& s) { metrics->pools(s); },
     std::chrono::milliseconds{500});
   // The cluster: membership, load view, debug console (runtime/cluster, runtime/console).
@@ -189,14 +222,14 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
   cluster::cluster_runtime crt;
   cluster::cluster_deps cdeps{[metrics] { return metrics->active_calls(); },
                               [draining] { return draining->load(); },
-                              {pools.stt, pools.llm, pools.tts},
+                              all_pools,
                               [] { kill(getpid(), SIGTERM); },
                               fronts};
   std::string cluster_err;
   if (!cluster::start_cluster(sys, cfg, std::move(cdeps), crt, cluster_err)) {
     spdlog::error("{}", cluster_err);
     cluster::stop_cluster(sys, crt);
-    for (auto& p : {pools.stt, pools.llm, pools.tts})
+    for (auto& p : all_pools)
       caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(poller, caf::exit_reason::user_shutdown);
     return 1;
@@ -225,7 +258,10 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
   io.stt = cfg.stt;
   io.llm = cfg.llm;
   io.tts = cfg.tts;
-  io.keys = {stt_keys.values, llm_keys.values, tts_keys.values};
+  io.stt_fallback = cfg.stt_fallback;
+  io.tts_fallback = cfg.tts_fallback;
+  io.keys = {stt_keys.values, llm_keys.values, tts_keys.values, stt_fb_keys.values,
+             tts_fb_keys.values};
   io.stt_buffer = cfg.call.stt_buffer;
   io.probe = &metrics->net();
   auto settings = make_settings(cfg, pools);
@@ -253,7 +289,7 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
   std::string err;
   auto stop_actors = [&] {
     cluster::stop_cluster(sys, crt);
-    for (auto& p : {pools.stt, pools.llm, pools.tts})
+    for (auto& p : all_pools)
       caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(poller, caf::exit_reason::user_shutdown);
   };

@@ -55,7 +55,10 @@ struct fake_providers : sb::provider_port {
   std::vector<std::string> tts_texts;
   std::vector<std::vector<sb::chat_message>> llm_requests;
   size_t stt_bytes = 0;
-  sb::stream_id open_stt(caf::actor, sb::audio_encoding, uint32_t) override {
+  std::vector<sb::provider_route> stt_routes, tts_routes;
+  sb::stream_id open_stt(caf::actor, sb::audio_encoding, uint32_t,
+                         sb::provider_route route) override {
+    stt_routes.push_back(route);
     return stt = ++next;
   }
   void stt_audio(sb::stream_id, sb::audio_bytes a) override { stt_bytes += a.size(); }
@@ -64,10 +67,23 @@ struct fake_providers : sb::provider_port {
     llm_requests.push_back(std::move(m));
     return llm = ++next;
   }
-  sb::stream_id start_tts(caf::actor, std::string text, uint32_t) override {
+  sb::stream_id start_tts(caf::actor, std::string text, uint32_t,
+                          sb::provider_route route) override {
+    tts_routes.push_back(route);
     tts_texts.push_back(std::move(text));
     return tts = ++next;
   }
+  // transport = websocket: one stream per reply.
+  std::vector<std::string> streamed;  // text handed to reply streams
+  int streams_opened = 0, streams_finished = 0;
+  sb::stream_id open_tts_stream(caf::actor, uint32_t, sb::provider_route) override {
+    ++streams_opened;
+    return tts = ++next;
+  }
+  void tts_stream_text(sb::stream_id, std::string text) override {
+    streamed.push_back(std::move(text));
+  }
+  void tts_stream_finish(sb::stream_id) override { ++streams_finished; }
   void cancel(sb::stream_id id) override { cancelled.push_back(id); }
 };
 
@@ -349,4 +365,208 @@ TEST_CASE_METHOD(pooled_fixture, "a revoked STT lease closes the stream at once 
   caf::anon_send(call, sb::pool_revoke_atom_v, uint64_t{2});
   sched.run();
   CHECK(std::count(prov->cancelled.begin(), prov->cancelled.end(), prov->stt) == 0);
+}
+
+namespace {
+
+// [stt] fallback and [tts] fallback configured. `tts_pool_size` > 0: the first TTS
+// provider's leases come from a real pool of that size (2 s queue deadline).
+struct failover_fixture : fixture {
+  sb::pool_actor tts_pool;
+  explicit failover_fixture(uint32_t tts_pool_size = 0) {
+    caf::anon_send_exit(call, caf::exit_reason::kill);
+    sched.run();
+    sb::call_deps d;
+    d.info = {3, sb::dialect::twilio, "", "127.0.0.1"};
+    d.telephony = tel;
+    d.providers = prov;
+    if (tts_pool_size > 0) {
+      sb::pool_config pc;
+      pc.name = "tts";
+      pc.kind = sb::provider_kind::tts;
+      pc.max_active = tts_pool_size;
+      tts_pool = sb::spawn_pool(sys, pc);
+      d.settings.tts = {tts_pool, 2s, sb::exhausted_action::wait};
+    }
+    d.settings.stt_fallback = sb::call_pool{};  // no pool: granted at once
+    d.settings.tts_fallback = sb::call_pool{};
+    call = sb::spawn_call(sys, d);
+    sched.run();
+  }
+  ~failover_fixture() {
+    if (tts_pool)
+      caf::anon_send_exit(tts_pool, caf::exit_reason::kill);
+    sched.run();
+  }
+  void tts_fails() {
+    tell(sb::provider_failure{prov->tts, sb::provider_kind::tts,
+                              sb::failure_kind::connect_failed, 0, -1, "connection refused"});
+  }
+};
+
+struct busy_tts_fixture : failover_fixture {
+  busy_tts_fixture() : failover_fixture(1) {}
+};
+
+} // namespace
+
+TEST_CASE_METHOD(failover_fixture, "a sentence whose TTS request failed is said by the "
+                                   "fallback provider") {
+  start();
+  said("hello");
+  reply("Hi there.");
+  REQUIRE(prov->tts_routes.size() == 1);
+  CHECK(prov->tts_routes[0] == sb::provider_route::primary);
+  tts_fails();
+  REQUIRE(prov->tts_texts.size() == 2);
+  CHECK(prov->tts_texts[1] == "Hi there.");
+  CHECK(prov->tts_routes[1] == sb::provider_route::fallback);
+  speak_current_sentence();
+  CHECK(tel->played == 800);
+  CHECK(tel->has("mark turn-1"));
+  // The next sentence tries the first provider again.
+  tell(sb::tel_mark{"turn-1"});
+  said("and then?");
+  reply("Then nothing.");
+  REQUIRE(prov->tts_routes.size() == 3);
+  CHECK(prov->tts_routes[2] == sb::provider_route::primary);
+}
+
+TEST_CASE_METHOD(failover_fixture, "a sentence is tried on the fallback once, and not again "
+                                   "once some of it was heard") {
+  start();
+  said("hello");
+  reply("One. Two.");
+  tts_fails();
+  REQUIRE(prov->tts_texts.size() == 2);
+  tts_fails();  // the fallback failed too: the sentence is skipped
+  REQUIRE(prov->tts_texts.size() == 3);
+  CHECK(prov->tts_texts[2] == "Two.");
+  CHECK(prov->tts_routes[2] == sb::provider_route::primary);
+  // Part of "Two." played, then the stream broke: repeating it elsewhere would say the
+  // start twice, so the turn goes on without it.
+  tell(sb::tts_audio{prov->tts, sb::audio_bytes(400, 0x7f)});
+  tts_fails();
+  CHECK(prov->tts_texts.size() == 3);
+  CHECK(tel->has("mark turn-1"));
+}
+
+TEST_CASE_METHOD(busy_tts_fixture, "no lease in time from the first TTS pool: the fallback's "
+                                   "pool serves the sentence") {
+  // Another call holds the first provider's only slot.
+  caf::scoped_actor other{sys, true};
+  auto h = other->request(tts_pool, caf::infinite, sb::pool_acquire{1, caf::timespan{60s}, 0});
+  sched.run();
+  h.receive([](sb::pool_lease&) {}, [&](caf::error& e) { FAIL(sys.render(e)); });
+  start();
+  said("hello");
+  reply("Hi there.");
+  CHECK(prov->tts_texts.empty());  // waiting for the first provider's pool
+  sched.advance_time(2s);
+  sched.run();
+  REQUIRE(prov->tts_texts.size() == 1);
+  CHECK(prov->tts_texts[0] == "Hi there.");
+  CHECK(prov->tts_routes[0] == sb::provider_route::fallback);
+}
+
+TEST_CASE_METHOD(failover_fixture, "an STT stream lost for good goes on with the fallback "
+                                   "provider, and the caller's words are kept meanwhile") {
+  start();
+  auto first = prov->stt;
+  REQUIRE(prov->stt_routes.size() == 1);
+  tell(sb::provider_failure{first, sb::provider_kind::stt, sb::failure_kind::closed, 0, -1,
+                            "1011 after 3 reconnects"});
+  CHECK_FALSE(tel->has("close"));
+  CHECK(tel->has("unroute"));
+  REQUIRE(prov->stt_routes.size() == 2);
+  CHECK(prov->stt_routes[1] == sb::provider_route::fallback);
+  CHECK(prov->stt != first);
+  CHECK(tel->has("route " + std::to_string(prov->stt)));
+  // The call goes on with the new stream.
+  said("are you there");
+  CHECK(prov->llm_requests.size() == 1);
+}
+
+namespace {
+
+// [tts] transport = websocket, with a fallback TTS provider.
+struct streaming_fixture : fixture {
+  streaming_fixture() {
+    caf::anon_send_exit(call, caf::exit_reason::kill);
+    sched.run();
+    sb::call_deps d;
+    d.info = {4, sb::dialect::twilio, "", "127.0.0.1"};
+    d.telephony = tel;
+    d.providers = prov;
+    d.settings.tts_streaming = true;
+    d.settings.tts_fallback = sb::call_pool{};
+    call = sb::spawn_call(sys, d);
+    sched.run();
+  }
+};
+
+} // namespace
+
+TEST_CASE_METHOD(streaming_fixture, "transport = websocket: one TTS stream per reply takes "
+                                    "each sentence as it is written") {
+  start();
+  said("hello");
+  tell(sb::llm_token{prov->llm, "Hi there. "});
+  CHECK(prov->streams_opened == 1);
+  REQUIRE(prov->streamed.size() == 1);
+  CHECK(prov->streamed[0] == "Hi there.");
+  auto stream = prov->tts;
+  tell(sb::tts_audio{stream, sb::audio_bytes(800, 0x7f)});  // audio before the LLM is done
+  CHECK(tel->played == 800);
+  tell(sb::llm_token{prov->llm, "How can I help?"});
+  CHECK(prov->streams_finished == 0);
+  tell(sb::llm_done{prov->llm, "stop", 10, 5});
+  REQUIRE(prov->streamed.size() == 2);
+  CHECK(prov->streams_finished == 1);  // the LLM is done: the stream is told so
+  CHECK(prov->tts_texts.empty());      // no request per sentence
+  tell(sb::tts_audio{stream, sb::audio_bytes(800, 0x7f)});
+  CHECK_FALSE(tel->has("mark turn-1"));
+  tell(sb::tts_done{stream});
+  CHECK(tel->has("mark turn-1"));
+  CHECK(prov->streams_opened == 1);
+}
+
+TEST_CASE_METHOD(streaming_fixture, "a reply stream that fails before any audio: the fallback "
+                                    "says its sentences one by one") {
+  start();
+  said("hello");
+  tell(sb::llm_token{prov->llm, "One. Two. "});
+  REQUIRE(prov->streamed.size() == 2);
+  tell(sb::provider_failure{prov->tts, sb::provider_kind::tts,
+                            sb::failure_kind::rate_limited, 429, -1, "429"});
+  REQUIRE(prov->tts_texts.size() == 1);
+  CHECK(prov->tts_texts[0] == "One.");
+  CHECK(prov->tts_routes[0] == sb::provider_route::fallback);
+  speak_current_sentence();
+  REQUIRE(prov->tts_texts.size() == 2);
+  CHECK(prov->tts_texts[1] == "Two.");
+  // Later sentences of this turn go the same way.
+  tell(sb::llm_token{prov->llm, "Three."});
+  tell(sb::llm_done{prov->llm, "stop", 10, 5});
+  speak_current_sentence();
+  REQUIRE(prov->tts_texts.size() == 3);
+  CHECK(prov->tts_routes[2] == sb::provider_route::fallback);
+  speak_current_sentence();
+  CHECK(tel->has("mark turn-1"));
+  CHECK(prov->streams_opened == 1);
+}
+
+TEST_CASE_METHOD(streaming_fixture, "barge-in closes the reply stream") {
+  start();
+  said("tell me a story");
+  tell(sb::llm_token{prov->llm, "Once upon a time. "});
+  auto stream = prov->tts;
+  tell(sb::tts_audio{stream, sb::audio_bytes(800, 0x7f)});
+  tell(sb::stt_transcript{prov->stt, "stop", false, false, 0.8});
+  CHECK(tel->has("clear"));
+  CHECK(std::count(prov->cancelled.begin(), prov->cancelled.end(), stream) == 1);
+  // The next turn opens a new stream.
+  said("stop please");
+  tell(sb::llm_token{prov->llm, "Sure. "});
+  CHECK(prov->streams_opened == 2);
 }

@@ -26,10 +26,10 @@ const std::vector<std::string> fast_sim{"--tts-ms-per-char", "5"};
 bool sim_idle(uint16_t sim_port) {
   auto s = get_json(sim_port, "/sim/stats");
   for (auto& [provider, keys] : s.items()) {
-    if (provider == "faults" || !keys.is_object())
+    if (provider == "faults" || provider == "http" || !keys.is_object())
       continue;
     for (auto& [key, c] : keys.items())
-      if (c.value("current", 0) != 0)
+      if (c.is_object() && c.value("current", 0) != 0)
         return false;
   }
   return true;

@@ -534,6 +534,44 @@ TEST_CASE("[stt] reconnect_attempts and [pool.*] reuse_delay take their ranges")
         strings{"c.ini:2: [call] barge_in: must be one of: transcript, vad ('sometimes')"});
 }
 
+TEST_CASE("[llm] and [tts] keep_alive: default, 0 and range") {
+  CHECK(sb::node_config{}.llm.keep_alive == 30s);
+  CHECK(sb::node_config{}.tts.keep_alive == 30s);
+  auto r = load_config("", {"llm.keep_alive=0s", "tts.keep_alive=90s"});
+  CHECK(messages(r) == strings{});
+  CHECK(r.config.llm.keep_alive == 0ms);
+  CHECK(r.config.tts.keep_alive == 90s);
+  CHECK(errors_of("[tts]\nkeep_alive = 11m\n").size() == 1);
+}
+
+TEST_CASE("[tts] fallback and [stt] fallback: the second provider's own section") {
+  sb::node_config d;
+  CHECK(d.tts.fallback.empty());
+  CHECK(d.stt.fallback.empty());
+  auto r = load_config("", {"tts.fallback=deepgram", "tts.fallback.url=https://api.deepgram.com",
+                            "pool.tts_fallback.max_active=15", "stt.fallback=deepgram",
+                            "stt.fallback.url=wss://eu.example.com",
+                            "stt.fallback.api_key_env=DG_EU_KEY"});
+  CHECK(messages(r) == strings{});
+  // The fallback's model and key variable are its provider's defaults, not the first's.
+  CHECK(r.config.tts_fallback.provider == "deepgram");
+  CHECK(r.config.tts_fallback.model == "aura-2-thalia-en");
+  CHECK(r.config.tts_fallback.api_key_env == "DEEPGRAM_API_KEY");
+  CHECK(r.config.tts_fallback.url.host == "api.deepgram.com");
+  CHECK(r.config.pool_tts_fallback.max_active == 15);
+  CHECK(r.config.stt_fallback.provider == "deepgram");
+  CHECK(r.config.stt_fallback.url.host == "eu.example.com");
+  CHECK(r.config.stt_fallback.api_key_env == "DG_EU_KEY");
+  CHECK(errors_of("[tts]\nfallback = polly\n") ==
+        strings{"c.ini:2: [tts] fallback: must be one of: elevenlabs, deepgram, or empty for "
+                "none ('polly')"});
+  // The fallback's model is checked against the fallback's provider.
+  CHECK(errors_of("[tts]\nfallback = deepgram\n\n[tts.fallback]\nmodel = eleven_flash_v2_5\n")
+          .size() == 1);
+  // Its provider comes from [tts] fallback only.
+  CHECK(errors_of("[tts.fallback]\nprovider = deepgram\n").size() == 1);
+}
+
 TEST_CASE("[admission] edge limits: defaults, ranges and CIDR lists") {
   sb::node_config d;
   CHECK(d.admission.pending_per_ip == 100);

@@ -82,6 +82,17 @@ TEST_CASE("a whole call over TLS to every provider, verified against ca_file") {
   CHECK((r.close_code == 0 || r.close_code == 1000));
 }
 
+TEST_CASE("over TLS, the LLM and TTS requests of a call reuse their connections") {
+  tls_files f;
+  auto st = tls_stack(f, f.cert, f.ca);
+  auto r = one_call(st.node_port, 3);
+  CHECK(r.turns_answered == 3);
+  auto sim = sb::test::get_json(st.sim_port, "/sim/stats")["http"];
+  INFO(sim.dump());
+  CHECK(sim["requests"].get<int>() >= 6);
+  CHECK(sim["connections"] == 2);  // one TLS handshake for the LLM, one for TTS
+}
+
 TEST_CASE("a provider certificate from another CA fails the stream with the reason") {
   tls_files f;
   auto st = tls_stack(f, f.cert, f.other_ca);

@@ -9,6 +9,7 @@
 #include "net/codec/openai_codec.hpp"
 #include "net/codec/rate_limit_headers.hpp"
 #include "net/codec/tts_codec.hpp"
+#include "net/io/http_slots.hpp"
 #include "net/io/io_loop.hpp"
 #include "net/io/provider_hub.hpp"
 #include "net/io/tls_detail.hpp"
@@ -58,41 +59,74 @@ void provider_hub::start_llm(stream_id id, caf::actor owner, std::vector<chat_me
 }
 
 void provider_hub::start_tts(stream_id id, caf::actor owner, std::string text,
-                             uint32_t key_index) {
-  const auto& o = loop_.options();
-  auto key = key_at(o.keys.tts, key_index);
+                             uint32_t key_index, provider_route route) {
+  const auto& o = loop_.options().tts_of(route);
+  auto key = key_at(loop_.options().keys_of(provider_kind::tts, route), key_index);
   auto h = std::make_unique<http_stream>();
   h->id = id;
   h->kind = provider_kind::tts;
+  h->route = route;
   h->owner = std::move(owner);
-  h->url = o.tts.url;
-  if (o.tts.provider == "deepgram") {
-    h->path = codec::deepgram_speak_path(o.tts.url.path, o.tts.model);
+  h->url = o.url;
+  if (o.provider == "deepgram") {
+    h->path = codec::deepgram_speak_path(o.url.path, o.model);
     h->body = codec::deepgram_speak_body(text);
     h->headers = {{"authorization:", codec::deepgram_auth(key)}};
   } else {
-    h->path = codec::elevenlabs_stream_path(o.tts.url.path, o.tts.voice, "ulaw_8000");
-    h->body = codec::elevenlabs_body(text, o.tts.model);
+    h->path = codec::elevenlabs_stream_path(o.url.path, o.voice, "ulaw_8000");
+    h->body = codec::elevenlabs_body(text, o.model);
     h->headers = {{"xi-api-key:", key}};
   }
-  h->deadline = steady::now() + o.tts.timeout;
+  h->deadline = steady::now() + o.timeout;
   if (key.empty()) {
     fail(h->owner, id, provider_kind::tts, failure_kind::rejected, 0, -1,
-         "no API key: set $" + o.tts.api_key_env);
+         "no API key: set $" + o.api_key_env);
     return;
   }
   http_connect(std::move(h));
 }
 
 void provider_hub::http_connect(std::unique_ptr<http_stream> hp) {
+  auto id = hp->id;
   auto& h = *hp;
-  auto id = h.id;
   http_.emplace(id, std::move(hp));
   ++loop_.probe().provider_streams;
+  if (http_open(h))
+    return;
+  auto i = http_.find(id);  // a synchronous failure may already have removed it
+  if (i == http_.end())
+    return;
+  fail(h.owner, id, h.kind, failure_kind::connect_failed, 0, -1,
+       "cannot connect to " + h.url.host + ":" + std::to_string(h.url.port));
+  http_release(h, nullptr, false);
+  http_.erase(i);
+}
+
+namespace {
+// The mark on an idle kept-alive connection: which slot it is and the slot's generation,
+// so its close is told apart from a later connection of the same slot.
+void* idle_mark(provider_kind k, provider_route r, int slot, uint32_t generation) {
+  auto v = (static_cast<uintptr_t>(generation) << 16) |
+           (static_cast<uintptr_t>(r) << 14) | (static_cast<uintptr_t>(k) << 12) |
+           static_cast<uintptr_t>(slot);
+  return reinterpret_cast<void*>(v + 1);
+}
+} // namespace
+
+bool provider_hub::http_open(http_stream& h) {
+  auto& slots = loop_.client_slots(h.kind, h.route);
+  auto taken = slots.take();
+  h.slot = taken.slot;
+  h.warm = taken.warm;
+  h.wsi = nullptr;
+  h.body_sent = false;
+  ++loop_.probe().http_requests;
+  if (h.warm)
+    ++loop_.probe().http_reused;
   lws_client_connect_info ci;
   std::memset(&ci, 0, sizeof ci);
   ci.context = loop_.context();
-  ci.vhost = loop_.client_vhost(h.kind);
+  ci.vhost = taken.vhost;
   ci.address = h.url.host.c_str();
   ci.port = h.url.port;
   ci.path = h.path.c_str();
@@ -100,26 +134,62 @@ void provider_hub::http_connect(std::unique_ptr<http_stream> hp) {
   ci.origin = ci.address;
   ci.method = "POST";
   ci.alpn = "http/1.1";
-  ci.ssl_connection = h.url.tls() ? LCCSCF_USE_SSL : 0;
+  // On a slot, lws reuses the slot's idle connection (HTTP/1.1 keep-alive) if it has one.
+  ci.ssl_connection = (h.url.tls() ? LCCSCF_USE_SSL : 0) | (h.slot >= 0 ? LCCSCF_PIPELINE : 0);
+  ci.keep_warm_secs = slots.keep_warm_secs();
   ci.local_protocol_name = "sb-http-client";
   ci.userdata = &h;
+  auto id = h.id;
   lws* wsi = lws_client_connect_via_info(&ci);
-  auto i = http_.find(id);  // a synchronous failure may already have removed it
-  if (wsi && i != http_.end()) {
+  auto i = http_.find(id);
+  if (wsi && i != http_.end())
     i->second->wsi = wsi;
-  } else if (!wsi && i != http_.end()) {
-    fail(i->second->owner, id, i->second->kind, failure_kind::connect_failed, 0, -1,
-         "cannot connect to " + i->second->url.host + ":" +
-           std::to_string(i->second->url.port));
-    http_.erase(i);
+  return wsi != nullptr || i == http_.end();
+}
+
+void provider_hub::http_release(http_stream& h, lws* wsi, bool reusable) {
+  auto& slots = loop_.client_slots(h.kind, h.route);
+  if (h.slot >= 0) {
+    slots.give_back(h.slot, reusable);
+    if (wsi && reusable)
+      lws_set_opaque_user_data(
+        wsi, idle_mark(h.kind, h.route, h.slot, slots.generation(h.slot)));
   }
+  h.slot = -1;
+  // lws may still call back for this wsi (idle, closed, WSI_DESTROY): detach first.
+  if (wsi)
+    lws_set_wsi_user(wsi, nullptr);
+  h.wsi = nullptr;
+}
+
+void provider_hub::http_kill(http_stream& h) {
+  h.killed = true;
+  kill(h.wsi);
+}
+
+void provider_hub::http_idle_closed(lws* wsi) {
+  auto v = reinterpret_cast<uintptr_t>(lws_get_opaque_user_data(wsi));
+  if (!v)
+    return;
+  lws_set_opaque_user_data(wsi, nullptr);
+  --v;
+  auto kind = static_cast<int>((v >> 12) & 0x3);
+  auto route = static_cast<int>((v >> 14) & 0x3);
+  if (kind > static_cast<int>(provider_kind::tts) || route > 1)
+    return;
+  loop_.client_slots(static_cast<provider_kind>(kind), static_cast<provider_route>(route))
+    .idle_closed(static_cast<int>(v & 0xfff), static_cast<uint32_t>(v >> 16));
 }
 
 int provider_hub::http_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in,
                                 size_t len) {
   auto* h = static_cast<http_stream*>(user);
-  if (!h)
+  if (!h) {
+    // A kept-alive connection with no request on it; its close frees the slot's reuse.
+    if (reason == LWS_CALLBACK_CLOSED_CLIENT_HTTP || reason == LWS_CALLBACK_WSI_DESTROY)
+      http_idle_closed(wsi);
     return lws_callback_http_dummy(wsi, reason, user, in, len);
+  }
   h->wsi = wsi;
   switch (reason) {
     case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER: {
@@ -165,14 +235,23 @@ int provider_hub::http_callback(lws* wsi, lws_callback_reasons reason, void* use
     case LWS_CALLBACK_RECEIVE_CLIENT_HTTP_READ:
       http_data(*h, static_cast<const char*>(in), len);
       return 0;
-    case LWS_CALLBACK_COMPLETED_CLIENT_HTTP:
+    case LWS_CALLBACK_COMPLETED_CLIENT_HTTP: {
+      // The whole reply has arrived: unless we are closing it, the connection stays open
+      // for the next request.
       http_completed(*h);
+      if (h->cancelled && h->owner)
+        caf::anon_send(h->owner, provider_closed{h->id, 0});
+      auto id = h->id;
+      http_release(*h, wsi, !h->killed);
+      http_.erase(id);
       return 0;
+    }
     case LWS_CALLBACK_CLIENT_CONNECTION_ERROR: {
       std::string why = in ? static_cast<const char*>(in) : "connection error";
       const auto& o = loop_.options();
-      auto tls = tls_failure_detail(wsi, why, h->kind == provider_kind::llm ? o.llm.ca_file
-                                                                            : o.tts.ca_file);
+      auto tls = tls_failure_detail(wsi, why, h->kind == provider_kind::llm
+                                                ? o.llm.ca_file
+                                                : o.tts_of(h->route).ca_file);
       http_closed(*h, tls.empty() ? why : tls);
       return 0;
     }
@@ -218,7 +297,10 @@ void provider_hub::http_data(http_stream& h, const char* data, size_t len) {
       h.prompt_tokens = u->prompt_tokens;
       h.completion_tokens = u->completion_tokens;
     } else if (std::holds_alternative<codec::llm_stream_end>(parsed)) {
+      // The reply is complete; the body's end follows at once and leaves the connection
+      // open for the next request (the deadline still bounds a server that never ends it).
       h.done = true;
+      h.complete = true;
       if (h.owner)
         caf::anon_send(h.owner, llm_done{h.id, h.finish_reason, h.prompt_tokens,
                                          h.completion_tokens});
@@ -236,8 +318,8 @@ void provider_hub::http_data(http_stream& h, const char* data, size_t len) {
     fail(h.owner, h.id, h.kind, failure_kind::malformed, h.status, -1,
          "server-sent event larger than the limit");
   }
-  if (h.done)
-    kill(h.wsi);
+  if (h.done && !h.complete)
+    http_kill(h);
 }
 
 void provider_hub::http_completed(http_stream& h) {
@@ -248,7 +330,7 @@ void provider_hub::http_completed(http_stream& h) {
     std::string detail;
     if (h.kind == provider_kind::llm)
       detail = codec::openai_error_detail(h.status, h.error_body);
-    else if (loop_.options().tts.provider == "deepgram")
+    else if (loop_.options().tts_of(h.route).provider == "deepgram")
       detail = codec::deepgram_error_detail(h.status, "", h.error_body);
     else
       detail = codec::elevenlabs_error_detail(h.status, h.error_body);
@@ -272,6 +354,19 @@ void provider_hub::http_completed(http_stream& h) {
 
 void provider_hub::http_closed(http_stream& h, const std::string& why) {
   auto id = h.id;
+  auto* wsi = h.wsi;
+  // A kept-alive connection the server had closed before it saw this request: send it
+  // again, once, on a new connection (nothing of it reached the provider).
+  if (h.warm && !h.retried && !h.done && h.status == 0) {
+    h.retried = true;
+    ++loop_.probe().http_retried;
+    http_release(h, wsi, false);
+    if (!http_open(h) && http_.count(id)) {
+      fail(h.owner, id, h.kind, failure_kind::connect_failed, 0, -1, why);
+      http_.erase(id);
+    }
+    return;
+  }
   if (h.cancelled && h.owner)
     caf::anon_send(h.owner, provider_closed{id, 0});
   if (!h.done && h.status != 0 && !ok_status(h.status))
@@ -281,9 +376,7 @@ void provider_hub::http_closed(http_stream& h, const std::string& why) {
     fail(h.owner, id, h.kind, h.status ? failure_kind::closed : failure_kind::connect_failed,
          h.status, -1, why);
   }
-  // lws may still call back for this wsi (e.g. WSI_DESTROY): detach before freeing.
-  if (h.wsi)
-    lws_set_wsi_user(h.wsi, nullptr);
+  http_release(h, wsi, false);
   http_.erase(id);
 }
 

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "net/io/http_routes.hpp"
+#include "net/io/http_slots.hpp"
 #include "net/lws/event_loop.hpp"
 #include "net/io/provider_hub.hpp"
 #include "net/io/telephony_server.hpp"
@@ -79,11 +80,18 @@ const lws_protocols ops_protocols[] = {
   {nullptr, nullptr, 0, 0, 0, nullptr, 0},
 };
 
+int tts_ws_client_cb(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len) {
+  if (reason == LWS_CALLBACK_EVENT_WAIT_CANCELLED)
+    return 0;
+  return loop_of(wsi).providers().tts_ws_callback(wsi, reason, user, in, len);
+}
+
 const lws_protocols protocols[] = {
   {"http", http_cb, sizeof(void*), 0, 0, nullptr, 0},
   {"sb-telephony", telephony_cb, sizeof(void*), 4096, 0, nullptr, 0},
   {"sb-stt-client", stt_client_cb, 0, 4096, 0, nullptr, 0},
   {"sb-http-client", http_client_cb, 0, 4096, 0, nullptr, 0},
+  {"sb-tts-ws-client", tts_ws_client_cb, 0, 65536, 0, nullptr, 0},
   {nullptr, nullptr, 0, 0, 0, nullptr, 0},
 };
 
@@ -151,31 +159,26 @@ bool io_loop::start(std::string& error) {
 }
 
 bool io_loop::create_client_vhosts(std::string& error) {
-  // One client vhost per provider, so each verifies its servers against its own CA
-  // bundle (or the system's trust store when it has none). Certificates and host names
-  // are always verified: no connection is ever made unverified.
-  const std::pair<const char*, const std::string*> which[3] = {
-    {"stt-client", &opts_.stt.ca_file},
-    {"llm-client", &opts_.llm.ca_file},
-    {"tts-client", &opts_.tts.ca_file}};
-  for (int k = 0; k < 3; ++k) {
-    lws_context_creation_info vi;
-    std::memset(&vi, 0, sizeof vi);
-    vi.port = CONTEXT_PORT_NO_LISTEN;
-    vi.vhost_name = which[k].first;
-    vi.protocols = protocols;
-    // A provider's own CA bundle replaces the system's store, it does not add to it.
-    vi.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT |
-                 (which[k].second->empty() ? 0 : LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS);
-    vi.client_ssl_ca_filepath = which[k].second->empty() ? nullptr : which[k].second->c_str();
-    client_vhosts_[k] = lws_create_vhost(ctx_, &vi);
-    if (!client_vhosts_[k]) {
-      error = std::string("cannot set up TLS for the ") + which[k].first +
-              (which[k].second->empty() ? "" : " with ca_file '" + *which[k].second + "'");
-      return false;
-    }
-  }
-  return true;
+  // One client vhost (or set of keep-alive slots) per provider, so each verifies its
+  // servers against its own CA bundle, or the system's trust store when it has none.
+  // STT streams last the whole call: nothing to keep alive between them.
+  auto make = [&](provider_kind k, provider_route r, const char* name, const std::string& ca,
+                  millis keep_alive) {
+    auto& s = client_slots_[static_cast<int>(k)][static_cast<int>(r)];
+    s = std::make_unique<http_slots>(ctx_, protocols, name, ca, keep_alive);
+    return s->init(error);
+  };
+  using K = provider_kind;
+  using R = provider_route;
+  return make(K::stt, R::primary, "stt-client", opts_.stt.ca_file, millis{0}) &&
+         make(K::llm, R::primary, "llm-client", opts_.llm.ca_file, opts_.llm.keep_alive) &&
+         make(K::tts, R::primary, "tts-client", opts_.tts.ca_file, opts_.tts.keep_alive) &&
+         (opts_.stt.fallback.empty() ||
+          make(K::stt, R::fallback, "stt-fallback-client", opts_.stt_fallback.ca_file,
+               millis{0})) &&
+         (opts_.tts.fallback.empty() ||
+          make(K::tts, R::fallback, "tts-fallback-client", opts_.tts_fallback.ca_file,
+               opts_.tts_fallback.keep_alive));
 }
 
 bool io_loop::create_ops_vhost(std::string& error) {

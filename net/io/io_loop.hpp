@@ -33,12 +33,15 @@ namespace sb::net {
 class telephony_server;
 class provider_hub;
 class http_routes;
+class http_slots;
 
 // API keys per provider, in the order of the pool's key labels (never logged).
 struct provider_keys {
   std::vector<std::string> stt;
   std::vector<std::string> llm;
   std::vector<std::string> tts;
+  std::vector<std::string> stt_fallback;
+  std::vector<std::string> tts_fallback;
 };
 
 // Who may use the node's endpoints (net/admission/credentials.hpp): telephony upgrades
@@ -62,7 +65,21 @@ struct io_options {
   stt_section stt;
   llm_section llm;
   tts_section tts;
+  stt_section stt_fallback;  // used when stt.fallback is set
+  tts_section tts_fallback;  // used when tts.fallback is set
   provider_keys keys;
+  const stt_section& stt_of(provider_route r) const {
+    return r == provider_route::fallback ? stt_fallback : stt;
+  }
+  const tts_section& tts_of(provider_route r) const {
+    return r == provider_route::fallback ? tts_fallback : tts;
+  }
+  const std::vector<std::string>& keys_of(provider_kind k, provider_route r) const {
+    bool fb = r == provider_route::fallback;
+    return k == provider_kind::stt   ? (fb ? keys.stt_fallback : keys.stt)
+           : k == provider_kind::tts ? (fb ? keys.tts_fallback : keys.tts)
+                                     : keys.llm;
+  }
   millis stt_buffer{2000};
   call_factory spawn_call;                   // required
   std::function<std::string()> stats_json;   // GET /api/v1/stats body (optional)
@@ -115,9 +132,12 @@ public:
 
   // Used by the lws callbacks (I/O thread only).
   lws_context* context() const { return ctx_; }
-  // The client vhost of a provider: its TLS trust is that provider's `ca_file`, or the
-  // system's trust store.
-  lws_vhost* client_vhost(provider_kind k) const { return client_vhosts_[static_cast<int>(k)]; }
+  // The client connections of a provider: its TLS trust is that provider's `ca_file`, or
+  // the system's trust store; LLM and TTS requests keep connections alive in slots.
+  http_slots& client_slots(provider_kind k, provider_route r = provider_route::primary) {
+    auto& s = client_slots_[static_cast<int>(k)][static_cast<int>(r)];
+    return s ? *s : *client_slots_[static_cast<int>(k)][0];
+  }
   telephony_server& telephony() { return *telephony_; }
   provider_hub& providers() { return *providers_; }
   http_routes& routes() { return *routes_; }
@@ -133,7 +153,7 @@ private:
   net_probe own_probe_;
   net_probe* probe_;
   lws_context* ctx_ = nullptr;
-  lws_vhost* client_vhosts_[3] = {nullptr, nullptr, nullptr};
+  std::unique_ptr<http_slots> client_slots_[3][2];  // [kind][route]
   bool create_client_vhosts(std::string& error);
   std::unique_ptr<lwsloop::event_loop> uv_;
   uint16_t port_ = 0;

@@ -18,6 +18,9 @@ struct net_probe {
   std::atomic<uint64_t> stt_audio_dropped{0}; // bytes dropped while STT was connecting
   std::atomic<uint64_t> stt_reconnects{0};    // STT streams reopened after a loss
   std::atomic<uint64_t> unknown_events{0};    // caller events of a type we do not know
+  std::atomic<uint64_t> http_requests{0};     // LLM and TTS requests sent
+  std::atomic<uint64_t> http_reused{0};       // of which on a kept-alive connection
+  std::atomic<uint64_t> http_retried{0};      // resent: a kept-alive connection had closed
 
   // Admission: refusals by reason (sb::admission::refusal order: draining, capacity,
   // calls_per_minute, per_ip_per_minute, per_agent_per_minute, pending_per_ip,

@@ -15,10 +15,11 @@ class port_impl : public provider_port {
 public:
   port_impl(io_loop& loop, provider_hub& hub) : loop_(loop), hub_(hub) {}
 
-  stream_id open_stt(caf::actor owner, audio_encoding enc, uint32_t key) override {
+  stream_id open_stt(caf::actor owner, audio_encoding enc, uint32_t key,
+                     provider_route route) override {
     auto id = hub_.next_id++;
-    if (!loop_.post([this, id, o = std::move(owner), enc, key]() mutable {
-          hub_.open_stt(id, std::move(o), enc, key);
+    if (!loop_.post([this, id, o = std::move(owner), enc, key, route]() mutable {
+          hub_.open_stt(id, std::move(o), enc, key, route);
         }))
       return 0;
     return id;
@@ -38,13 +39,28 @@ public:
       return 0;
     return id;
   }
-  stream_id start_tts(caf::actor owner, std::string text, uint32_t key) override {
+  stream_id start_tts(caf::actor owner, std::string text, uint32_t key,
+                      provider_route route) override {
     auto id = hub_.next_id++;
-    if (!loop_.post([this, id, o = std::move(owner), t = std::move(text), key]() mutable {
-          hub_.start_tts(id, std::move(o), std::move(t), key);
+    if (!loop_.post([this, id, o = std::move(owner), t = std::move(text), key, route]() mutable {
+          hub_.start_tts(id, std::move(o), std::move(t), key, route);
         }))
       return 0;
     return id;
+  }
+  stream_id open_tts_stream(caf::actor owner, uint32_t key, provider_route route) override {
+    auto id = hub_.next_id++;
+    if (!loop_.post([this, id, o = std::move(owner), key, route]() mutable {
+          hub_.open_tts_stream(id, std::move(o), key, route);
+        }))
+      return 0;
+    return id;
+  }
+  void tts_stream_text(stream_id id, std::string text) override {
+    loop_.post([this, id, t = std::move(text)]() mutable { hub_.tts_stream_text(id, std::move(t)); });
+  }
+  void tts_stream_finish(stream_id id) override {
+    loop_.post([this, id] { hub_.tts_stream_finish(id); });
   }
   void cancel(stream_id id) override {
     loop_.post([this, id] { hub_.cancel(id); });
@@ -98,6 +114,21 @@ void provider_hub::cancel(stream_id id) {
     }
     return;
   }
+  if (auto i = tts_ws_.find(id); i != tts_ws_.end()) {
+    auto& t = *i->second;
+    if (t.cancelled)
+      return;
+    t.cancelled = !t.done;
+    t.done = true;
+    if (t.wsi) {
+      kill(t.wsi);
+    } else {
+      if (t.cancelled && t.owner)
+        caf::anon_send(t.owner, provider_closed{id, 1000});
+      tts_ws_.erase(i);
+    }
+    return;
+  }
   if (auto i = http_.find(id); i != http_.end()) {
     auto& h = *i->second;
     if (h.cancelled)
@@ -106,7 +137,7 @@ void provider_hub::cancel(stream_id id) {
     h.done = true;
     h.cancelled = !was_done;
     if (h.wsi) {
-      kill(h.wsi);
+      http_kill(h);
     } else {
       if (h.cancelled && h.owner)
         caf::anon_send(h.owner, provider_closed{id, 0});
@@ -120,6 +151,8 @@ void provider_hub::cancel_all() {
   for (auto& kv : stt_)
     ids.push_back(kv.first);
   for (auto& kv : http_)
+    ids.push_back(kv.first);
+  for (auto& kv : tts_ws_)
     ids.push_back(kv.first);
   for (auto id : ids)
     cancel(id);
@@ -145,23 +178,26 @@ void provider_hub::on_tick() {
     }
   }
   stt_reconnect_due(reconnect);  // after the loop: a connect may change stt_
+  tts_ws_tick(now);
   for (auto& [id, h] : http_) {
-    if (!h->done && now > h->deadline) {
+    if (now <= h->deadline || h->killed)
+      continue;
+    if (!h->done)
       fail(h->owner, id, h->kind, failure_kind::timeout, h->status, -1,
            "no complete reply in time");
-      h->done = true;
-      kill(h->wsi);
-    }
+    h->done = true;  // or the reply was complete and the body never ended: close it
+    http_kill(*h);
   }
 }
 
 void provider_hub::open_stt(stream_id id, caf::actor owner, audio_encoding enc,
-                            uint32_t key) {
+                            uint32_t key, provider_route route) {
   auto s = std::make_unique<stt_stream>();
   s->id = id;
   s->owner = std::move(owner);
   s->encoding = enc;
-  const auto& keys = loop_.options().keys.stt;
+  s->route = route;
+  const auto& keys = loop_.options().keys_of(provider_kind::stt, route);
   s->key = key < keys.size() ? keys[key] : std::string{};
   s->deadline = steady::now() + stt_connect_timeout;
   auto& ref = *s;

@@ -29,6 +29,7 @@ struct stt_stream {
   stream_id id = 0;
   caf::actor owner;
   lws* wsi = nullptr;
+  provider_route route = provider_route::primary;
   audio_encoding encoding = audio_encoding::mulaw;
   std::string key;
   bool open = false;
@@ -62,9 +63,28 @@ struct stt_stream {
   steady::time_point reconnect_at{};
 };
 
+// An ElevenLabs stream-input WebSocket: one per reply ([tts] transport = websocket).
+struct tts_ws_stream {
+  stream_id id = 0;
+  caf::actor owner;
+  lws* wsi = nullptr;
+  provider_route route = provider_route::primary;
+  std::string key;
+  std::deque<std::string> out;  // JSON text messages not yet written
+  bool open = false;
+  bool finishing = false;       // end of stream queued
+  bool done = false;            // terminal event delivered
+  bool cancelled = false;       // owner gets provider_closed at the real close
+  std::string rx;
+  int close_code = 0;
+  std::string close_reason;
+  steady::time_point deadline{};  // no progress (text sent, audio received) by then: timeout
+};
+
 struct http_stream {
   stream_id id = 0;
   provider_kind kind = provider_kind::llm;
+  provider_route route = provider_route::primary;
   caf::actor owner;
   lws* wsi = nullptr;
   bool cancelled = false;      // owner gets provider_closed at the real close
@@ -81,7 +101,12 @@ struct http_stream {
   uint32_t completion_tokens = 0;
   bool body_sent = false;
   bool done = false;
+  bool complete = false;       // the reply's end arrived ([DONE]); the body ends next
+  bool killed = false;         // we are closing the connection: it is not reused
   steady::time_point deadline{};
+  int slot = -1;               // keep-alive slot (http_slots), -1 = a one-off connection
+  bool warm = false;           // sent on a connection kept open from an earlier request
+  bool retried = false;        // resent once after its kept-alive connection had closed
 };
 
 class provider_hub {
@@ -94,16 +119,23 @@ public:
   int http_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len);
   void on_tick();
   void cancel_all();
-  size_t open_streams() const { return stt_.size() + http_.size(); }
+  size_t open_streams() const { return stt_.size() + http_.size() + tts_ws_.size(); }
 
   // I/O thread side of provider_port.
-  void open_stt(stream_id id, caf::actor owner, audio_encoding enc, uint32_t key);
+  void open_stt(stream_id id, caf::actor owner, audio_encoding enc, uint32_t key,
+                provider_route route);
   void stt_audio(stream_id id, audio_bytes audio);
   void stt_finish(stream_id id);
   void start_llm(stream_id id, caf::actor owner, std::vector<chat_message> messages,
                  uint32_t key);
-  void start_tts(stream_id id, caf::actor owner, std::string text, uint32_t key);
+  void start_tts(stream_id id, caf::actor owner, std::string text, uint32_t key,
+                 provider_route route);
   void cancel(stream_id id);
+  // TTS over WebSocket (tts_stream_client.cpp).
+  void open_tts_stream(stream_id id, caf::actor owner, uint32_t key, provider_route route);
+  void tts_stream_text(stream_id id, std::string text);
+  void tts_stream_finish(stream_id id);
+  int tts_ws_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len);
 
   std::atomic<stream_id> next_id{1};
 
@@ -129,6 +161,16 @@ private:
   void stt_queue_text(stt_stream& s, const std::string& text);
   // HTTP client pieces (http_client.cpp).
   void http_connect(std::unique_ptr<http_stream> h);
+  // Connects h (already in http_) on a free keep-alive slot; false if lws refused at once.
+  bool http_open(http_stream& h);
+  // The request is over: its slot goes back, its connection stays open when `reusable`.
+  void http_release(http_stream& h, lws* wsi, bool reusable);
+  void http_idle_closed(lws* wsi);
+  void http_kill(http_stream& h);
+  void tts_ws_queue(tts_ws_stream& t, std::string msg);
+  void tts_ws_receive(tts_ws_stream& t, const char* data, size_t len, bool final);
+  void tts_ws_closed(tts_ws_stream& t, bool connection_error, const std::string& why, lws* wsi);
+  void tts_ws_tick(steady::time_point now);
   void http_established(http_stream& h, lws* wsi);
   void http_data(http_stream& h, const char* data, size_t len);
   void http_completed(http_stream& h);
@@ -138,6 +180,7 @@ private:
   io_loop& loop_;
   std::unordered_map<stream_id, std::unique_ptr<stt_stream>> stt_;
   std::unordered_map<stream_id, std::unique_ptr<http_stream>> http_;
+  std::unordered_map<stream_id, std::unique_ptr<tts_ws_stream>> tts_ws_;
   size_t max_pending_audio_mulaw_ = 16000;
   unsigned tick_count_ = 0;
   std::shared_ptr<provider_port> port_;

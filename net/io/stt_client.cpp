@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "net/codec/deepgram_stt_codec.hpp"
+#include "net/io/http_slots.hpp"
 #include "net/io/io_loop.hpp"
 #include "net/io/provider_hub.hpp"
 #include "net/io/tls_detail.hpp"
@@ -23,31 +24,31 @@ std::string custom_header(lws* wsi, const char* name) {
 } // namespace
 
 void provider_hub::stt_connect(stt_stream& s) {
-  const auto& o = loop_.options();
+  const auto& o = loop_.options().stt_of(s.route);
   codec::stt_query q;
   q.encoding = s.encoding;
   q.sample_rate = 8000;
-  q.model = o.stt.model;
-  q.language = o.stt.language;
-  q.endpointing_ms = static_cast<int>(o.stt.endpointing.count());
-  q.utterance_end_ms = static_cast<int>(o.stt.utterance_end.count());
-  auto path = codec::deepgram_listen_path(o.stt.url.path, q);
+  q.model = o.model;
+  q.language = o.language;
+  q.endpointing_ms = static_cast<int>(o.endpointing.count());
+  q.utterance_end_ms = static_cast<int>(o.utterance_end.count());
+  auto path = codec::deepgram_listen_path(o.url.path, q);
   if (s.key.empty()) {
     fail(s.owner, s.id, provider_kind::stt, failure_kind::rejected, 0, -1,
-         "no API key: set $" + o.stt.api_key_env);
+         "no API key: set $" + o.api_key_env);
     stt_.erase(s.id);
     return;
   }
   lws_client_connect_info ci;
   std::memset(&ci, 0, sizeof ci);
   ci.context = loop_.context();
-  ci.vhost = loop_.client_vhost(provider_kind::stt);
-  ci.address = o.stt.url.host.c_str();
-  ci.port = o.stt.url.port;
+  ci.vhost = loop_.client_slots(provider_kind::stt, s.route).base();
+  ci.address = o.url.host.c_str();
+  ci.port = o.url.port;
   ci.path = path.c_str();
   ci.host = ci.address;
   ci.origin = ci.address;
-  ci.ssl_connection = o.stt.url.tls() ? LCCSCF_USE_SSL : 0;
+  ci.ssl_connection = o.url.tls() ? LCCSCF_USE_SSL : 0;
   ci.local_protocol_name = "sb-stt-client";
   ci.userdata = &s;
   auto id = s.id;
@@ -58,7 +59,7 @@ void provider_hub::stt_connect(stt_stream& s) {
   } else if (!wsi) {
     if (i != stt_.end()) {
       fail(i->second->owner, id, provider_kind::stt, failure_kind::connect_failed, 0, -1,
-           "cannot connect to " + o.stt.url.host + ":" + std::to_string(o.stt.url.port));
+           "cannot connect to " + o.url.host + ":" + std::to_string(o.url.port));
       stt_.erase(i);
     }
   }
@@ -105,7 +106,7 @@ int provider_hub::stt_callback(lws* wsi, lws_callback_reasons reason, void* user
       return 0;
     case LWS_CALLBACK_CLIENT_CONNECTION_ERROR: {
       std::string why = in ? static_cast<const char*>(in) : "connection error";
-      auto tls = tls_failure_detail(wsi, why, loop_.options().stt.ca_file);
+      auto tls = tls_failure_detail(wsi, why, loop_.options().stt_of(s->route).ca_file);
       if (!tls.empty())
         s->tls_failed = true;  // a retry meets the same certificate
       stt_closed(*s, true, tls.empty() ? why : tls, wsi);
@@ -167,14 +168,14 @@ bool provider_hub::stt_reconnect(stt_stream& s, int status, int close_code,
   bool bad_request_close = close_code == 1002 || close_code == 1003 ||
                            close_code == 1007 || close_code == 1008 || close_code == 1009;
   if (s.cancelled || s.done || s.finishing || !curable || bad_request_close || s.tls_failed ||
-      s.reconnects >= o.stt.reconnect_attempts || loop_.stopping())
+      s.reconnects >= o.stt_of(s.route).reconnect_attempts || loop_.stopping())
     return false;
   ++s.reconnects;
   ++loop_.probe().stt_reconnects;
   auto backoff = std::chrono::milliseconds{200} * (1 << std::min(s.reconnects - 1, 5u));
   spdlog::warn("stt stream {}: lost ({}), reopening in {} ms (try {} of {}), resending "
                "{} ms of audio not yet transcribed",
-               s.id, why, backoff.count(), s.reconnects, o.stt.reconnect_attempts,
+               s.id, why, backoff.count(), s.reconnects, o.stt_of(s.route).reconnect_attempts,
                s.replay_bytes / bytes_per_ms(s.encoding));
   // What the lost connection had not transcribed goes first, then what queued since.
   for (auto i = s.replay.rbegin(); i != s.replay.rend(); ++i)

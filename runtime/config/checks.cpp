@@ -56,8 +56,7 @@ void check_token_budget(load_state& st) {
                "), so no reply could ever be admitted");
 }
 
-void check_tts_model(load_state& st) {
-  const auto& t = st.config.tts;
+void check_tts_model(load_state& st, const tts_section& t, const std::string& sec) {
   std::string hint;
   if (t.provider == "deepgram" && t.model.rfind("eleven_", 0) == 0)
     hint =
@@ -65,9 +64,36 @@ void check_tts_model(load_state& st) {
   else if (t.provider == "elevenlabs" && t.model.rfind("aura", 0) == 0)
     hint = "is a Deepgram model; ElevenLabs takes e.g. eleven_flash_v2_5";
   if (hint.empty()) return;
-  st.error(where(st, {"tts.model", "tts.provider"}), "[tts] model: '" + t.model + "' " +
-                                                         hint + " (provider is " +
-                                                         t.provider + ")");
+  auto provider_key = sec == "tts" ? std::string("tts.provider") : std::string("tts.fallback");
+  st.error(where(st, {(sec + ".model").c_str(), provider_key.c_str()}),
+           "[" + sec + "] model: '" + t.model + "' " + hint + " (provider is " + t.provider +
+               ")");
+}
+
+// The WebSocket transport is ElevenLabs' stream-input.
+void check_tts_transport(load_state& st) {
+  const auto& t = st.config.tts;
+  if (t.transport != "websocket" || t.provider == "elevenlabs") return;
+  st.error(where(st, {"tts.transport", "tts.provider"}),
+           "[tts] transport: websocket is built for ElevenLabs (stream-input); with provider " +
+               t.provider + " use http");
+}
+
+// A fallback provider takes its provider from [stt|tts] fallback; the model and key
+// variable it was not given are that provider's defaults, not the first provider's.
+void apply_fallback_defaults(load_state& st) {
+  auto& c = st.config;
+  auto unset = [&](const char* k) { return st.origin.find(k) == st.origin.end(); };
+  if (!c.tts.fallback.empty()) {
+    auto& f = c.tts_fallback;
+    f.provider = c.tts.fallback;
+    if (unset("tts.fallback.model"))
+      f.model = f.provider == "deepgram" ? "aura-2-thalia-en" : "eleven_flash_v2_5";
+    if (unset("tts.fallback.api_key_env"))
+      f.api_key_env = f.provider == "deepgram" ? "DEEPGRAM_API_KEY" : "ELEVENLABS_API_KEY";
+  }
+  if (!c.stt.fallback.empty())
+    c.stt_fallback.provider = c.stt.fallback;
 }
 
 // The providers' public endpoints have exactly one correct base URL.
@@ -203,7 +229,11 @@ void check_cross_keys(load_state& st) {
   check_listen_ports(st);
   check_http_listen(st);
   check_token_budget(st);
-  check_tts_model(st);
+  apply_fallback_defaults(st);
+  check_tts_transport(st);
+  check_tts_model(st, st.config.tts, "tts");
+  if (!st.config.tts.fallback.empty())
+    check_tts_model(st, st.config.tts_fallback, "tts.fallback");
   check_known_endpoints(st);
 }
 

@@ -110,6 +110,16 @@ text_check one_of(std::vector<std::string> allowed) {
   };
 }
 
+// A fallback provider's name, or empty for none.
+text_check fallback_of(std::vector<std::string> allowed) {
+  auto check = one_of(allowed);
+  return [check](const std::string& v) -> std::string {
+    if (v.empty()) return "";
+    auto e = check(v);
+    return e.empty() ? e : e + ", or empty for none";
+  };
+}
+
 std::string node_name(const std::string& v) {
   if (v.empty() || v.size() > 64) return "must be 1 to 64 characters";
   for (char c : v)
@@ -268,6 +278,47 @@ section_spec breaker(const char* name, sec_ptr<breaker_section> b) {
        dur_key("slow_threshold", b, &breaker_section::slow_threshold, 0ms, minutes(10))}};
 }
 
+// [stt] and [stt.fallback]: the same keys; the first names the fallback's provider.
+std::vector<key_spec> stt_keys(sec_ptr<stt_section> sec, bool primary) {
+  using std::chrono::minutes;
+  std::vector<key_spec> k{
+      text_key("provider", sec, &stt_section::provider, one_of({"deepgram"})),
+      url_key(sec, "ws,wss", {"/v1/listen"}), api_key_env_key(sec),
+      text_key("model", sec, &stt_section::model, non_empty),
+      text_key("language", sec, &stt_section::language, non_empty),
+      dur_key("endpointing", sec, &stt_section::endpointing, 10ms, 60000ms),
+      u32_key("reconnect_attempts", sec, &stt_section::reconnect_attempts, 0, 20),
+      dur_key("utterance_end", sec, &stt_section::utterance_end, 1000ms, 60000ms),
+      text_key("ca_file", sec, &stt_section::ca_file, pem_bundle)};
+  if (primary)
+    k.push_back(text_key("fallback", sec, &stt_section::fallback, fallback_of({"deepgram"})));
+  else
+    k.erase(k.begin());  // the provider of a fallback is [stt] fallback
+  return k;
+}
+
+// [tts] and [tts.fallback].
+std::vector<key_spec> tts_keys(sec_ptr<tts_section> sec, bool primary) {
+  using std::chrono::minutes;
+  std::vector<key_spec> k{
+      text_key("provider", sec, &tts_section::provider, one_of({"elevenlabs", "deepgram"})),
+      url_key(sec, "http,https", {"/v1/speak", "/text-to-speech"}), api_key_env_key(sec),
+      text_key("voice", sec, &tts_section::voice, non_empty),
+      text_key("model", sec, &tts_section::model, non_empty),
+      dur_key("timeout", sec, &tts_section::timeout, 100ms, minutes(10)),
+      dur_key("keep_alive", sec, &tts_section::keep_alive, 0ms, minutes(10)),
+      text_key("ca_file", sec, &tts_section::ca_file, pem_bundle)};
+  if (primary) {
+    k.push_back(text_key("fallback", sec, &tts_section::fallback,
+                         fallback_of({"elevenlabs", "deepgram"})));
+    k.push_back(text_key("transport", sec, &tts_section::transport,
+                         one_of({"http", "websocket"})));
+  }
+  else
+    k.erase(k.begin());  // the provider of a fallback is [tts] fallback
+  return k;
+}
+
 std::vector<section_spec> build_schema() {
   using nc = node_config;
   return {
@@ -292,16 +343,8 @@ std::vector<section_spec> build_schema() {
         text_key("tls_cert", &nc::cluster, &cluster_section::tls_cert, any_text),
         text_key("tls_key", &nc::cluster, &cluster_section::tls_key, any_text),
         text_key("tls_ca", &nc::cluster, &cluster_section::tls_ca, any_text)}},
-      {"stt",
-       {text_key("provider", &nc::stt, &stt_section::provider, one_of({"deepgram"})),
-        url_key(&nc::stt, "ws,wss", {"/v1/listen"}), api_key_env_key(&nc::stt),
-        text_key("model", &nc::stt, &stt_section::model, non_empty),
-        text_key("language", &nc::stt, &stt_section::language, non_empty),
-        dur_key("endpointing", &nc::stt, &stt_section::endpointing, 10ms, 60000ms),
-        u32_key("reconnect_attempts", &nc::stt, &stt_section::reconnect_attempts, 0, 20),
-        dur_key("utterance_end", &nc::stt, &stt_section::utterance_end, 1000ms,
-                60000ms),
-        text_key("ca_file", &nc::stt, &stt_section::ca_file, pem_bundle)}},
+      {"stt", stt_keys(&nc::stt, true)},
+      {"stt.fallback", stt_keys(&nc::stt_fallback, false)},
       {"llm",
        {text_key("provider", &nc::llm, &llm_section::provider, one_of({"openai"})),
         url_key(&nc::llm, "http,https", {"/chat/completions"}), api_key_env_key(&nc::llm),
@@ -310,22 +353,20 @@ std::vector<section_spec> build_schema() {
         u32_key("max_history", &nc::llm, &llm_section::max_history, 0, 1000),
         u32_key("max_tokens", &nc::llm, &llm_section::max_tokens, 1, 1000000),
         dur_key("timeout", &nc::llm, &llm_section::timeout, 100ms, minutes(10)),
+        dur_key("keep_alive", &nc::llm, &llm_section::keep_alive, 0ms, minutes(10)),
         text_key("ca_file", &nc::llm, &llm_section::ca_file, pem_bundle)}},
-      {"tts",
-       {text_key("provider", &nc::tts, &tts_section::provider,
-                 one_of({"elevenlabs", "deepgram"})),
-        url_key(&nc::tts, "http,https", {"/v1/speak", "/text-to-speech"}),
-        api_key_env_key(&nc::tts),
-        text_key("voice", &nc::tts, &tts_section::voice, non_empty),
-        text_key("model", &nc::tts, &tts_section::model, non_empty),
-        dur_key("timeout", &nc::tts, &tts_section::timeout, 100ms, minutes(10)),
-        text_key("ca_file", &nc::tts, &tts_section::ca_file, pem_bundle)}},
+      {"tts", tts_keys(&nc::tts, true)},
+      {"tts.fallback", tts_keys(&nc::tts_fallback, false)},
       pool("pool.stt", &nc::pool_stt, false),
       pool("pool.llm", &nc::pool_llm, true),
       pool("pool.tts", &nc::pool_tts, false),
       breaker("breaker.stt", &nc::breaker_stt),
       breaker("breaker.llm", &nc::breaker_llm),
       breaker("breaker.tts", &nc::breaker_tts),
+      pool("pool.stt_fallback", &nc::pool_stt_fallback, false),
+      pool("pool.tts_fallback", &nc::pool_tts_fallback, false),
+      breaker("breaker.stt_fallback", &nc::breaker_stt_fallback),
+      breaker("breaker.tts_fallback", &nc::breaker_tts_fallback),
       {"admission",
        {u32_key("calls_per_minute", &nc::admission, &admission_section::calls_per_minute,
                 0, 10000000),

@@ -9,6 +9,7 @@
 
 #include "tools/provider_sim/services.hpp"
 #include "tools/provider_sim/stt_deepgram.hpp"
+#include "tools/provider_sim/tone.hpp"
 
 namespace sb::sim {
 
@@ -19,12 +20,17 @@ struct pending_upgrade {
   std::string request_id;
   std::string key;
   stt_options options;
+  bool tts = false;  // an ElevenLabs stream-input upgrade, not a Deepgram listen
+  tone_format tts_format = tone_format::mulaw;
 };
 
 struct sim_app {
   sim_services services;
   std::unordered_set<lws*> http_active; // HTTP connections with a reply in progress
   std::unordered_set<lws*> stt_active;  // established STT WebSockets
+  std::unordered_set<lws*> tts_active;  // established ElevenLabs stream-input WebSockets
+  // HTTP connections (kept alive across requests) that carried a provider API request.
+  std::unordered_set<lws*> api_connections;
   pending_upgrade upgrade;
   bool draining = false; // stopping: refuse new streams, close open ones
 };

@@ -51,6 +51,10 @@ void end_txn(sim_app& app, lws* wsi, http_conn& c) {
 
 int dispatch(sim_app& app, lws* wsi, http_conn& c) {
   int64_t now = now_us();
+  if (c.req.path.rfind("/sim/", 0) != 0) {
+    ++app.services.http_requests;
+    if (app.api_connections.insert(wsi).second) ++app.services.http_connections;
+  }
   route_result r =
       c.refusal ? refused_body(c.refusal) : route_http(app.services, c.req, now);
   c.req = {};
@@ -130,8 +134,11 @@ int http_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in,
     return ps && ps->conn ? dispatch(app_of(wsi), wsi, *ps->conn) : -1;
   case LWS_CALLBACK_HTTP_WRITEABLE:
     return on_writeable(app_of(wsi), wsi, ps);
-  case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
   case LWS_CALLBACK_CLOSED_HTTP:
+    app_of(wsi).api_connections.erase(wsi); // the TCP connection is gone
+    on_closed(app_of(wsi), wsi, ps);
+    break;
+  case LWS_CALLBACK_HTTP_DROP_PROTOCOL: // between keep-alive transactions, or at the close
     on_closed(app_of(wsi), wsi, ps);
     break;
   default:

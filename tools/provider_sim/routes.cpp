@@ -45,6 +45,7 @@ std::string elevenlabs_voice(const std::string& path) {
 json stats_json(const sim_services& s) {
   json j = s.counters.to_json();
   j["faults"] = s.faults.to_json();
+  j["http"] = {{"requests", s.http_requests}, {"connections", s.http_connections}};
   return j;
 }
 
@@ -64,6 +65,7 @@ route_result route_http(sim_services& s, const http_request& req, int64_t now) {
   if (req.path == "/sim/reset") {
     if (!post) return plain(method_not_allowed(req));
     s.counters.reset();
+    s.http_requests = s.http_connections = 0;
     return plain(json_reply(200, stats_json(s)));
   }
   if (req.path == "/sim/faults")

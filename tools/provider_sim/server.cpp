@@ -69,7 +69,11 @@ bool sim_server::start(std::string& error) {
   info.user = app_.get();
   info.keepalive_timeout = 60;
   if (!cfg.tls_cert.empty()) {
-    info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+    // Provider traffic is TLS; plain HTTP is also taken on the same port, so tests and
+    // scripts reach /sim/stats and /sim/faults without a CA of their own.
+    info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT |
+                    LWS_SERVER_OPTION_ALLOW_NON_SSL_ON_SSL_PORT |
+                    LWS_SERVER_OPTION_ALLOW_HTTP_ON_HTTPS_LISTENER;
     info.ssl_cert_filepath = cfg.tls_cert.c_str();
     info.ssl_private_key_filepath = cfg.tls_key.c_str();
   }
@@ -102,7 +106,8 @@ void sim_server::run() {
       deadline = now_us() + drain_us;
       stt_drain(*app_, now_us());
     }
-    if (deadline != never && (app_->stt_active.empty() || now_us() >= deadline)) break;
+    bool idle = app_->stt_active.empty() && app_->tts_active.empty();
+    if (deadline != never && (idle || now_us() >= deadline)) break;
     loop_.run_once();
   }
   std::lock_guard<std::mutex> g{ctx_mutex_};

@@ -44,6 +44,10 @@ struct sim_services {
   fault_table faults;
   id_source ids;
   bool drop_stt = false;  // POST /sim/stt/drop: cut every open STT stream (1011) next tick
+  // Provider API requests over HTTP (every path but /sim/...), and the TCP connections
+  // they came on: fewer connections than requests means clients kept connections alive.
+  uint64_t http_requests = 0;
+  uint64_t http_connections = 0;
 };
 
 } // namespace sb::sim

@@ -5,6 +5,7 @@
 
 #include "tools/provider_sim/lws_util.hpp"
 #include "tools/provider_sim/provider_errors.hpp"
+#include "tools/provider_sim/tts_input.hpp"
 
 namespace sb::sim {
 
@@ -20,11 +21,20 @@ struct stt_conn {
   std::string rx; // reassembly of a fragmented text frame
 };
 
+// An ElevenLabs stream-input connection: counted from the upgrade to the close.
+struct tts_conn {
+  tts_input_stream stream;
+  lease slot;
+  std::string rx;
+};
+
 } // namespace
 
 struct ws_session {
   stt_conn* conn;
+  tts_conn* tts;
 };
+static_assert(sizeof(ws_session) == ws_session_size, "lws allocates ws_session_size");
 
 namespace {
 
@@ -72,7 +82,48 @@ std::string deepgram_key(const std::string& authorization) {
   return key.empty() ? auth_token(authorization, "Bearer") : key;
 }
 
+// "/v1/text-to-speech/{voice}/stream-input" -> true.
+bool is_stream_input(const std::string& path) {
+  static const std::string prefix = "/v1/text-to-speech/", suffix = "/stream-input";
+  return path.size() > prefix.size() + suffix.size() && path.rfind(prefix, 0) == 0 &&
+         path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0 &&
+         path.find('/', prefix.size()) == path.size() - suffix.size();
+}
+
+int on_confirm_tts_upgrade(sim_app& app, lws* wsi) {
+  sim_services& s = app.services;
+  pending_upgrade up;
+  up.tts = true;
+  up.key = custom_header_value(wsi, "xi-api-key:");
+  if (up.key.empty() && s.cfg.require_key)
+    return reject_upgrade(wsi, elevenlabs_error(401, "invalid_api_key", "Invalid API key"));
+  if (up.key.empty()) up.key = "anonymous";
+  auto q = query_args(wsi);
+  auto f = q.find("output_format");
+  std::string format = f == q.end() ? "mp3_44100_128" : f->second;
+  if (format == "pcm_8000")
+    up.tts_format = tone_format::pcm16le;
+  else if (format != "ulaw_8000")
+    return reject_upgrade(
+        wsi, elevenlabs_error(400, "invalid_output_format",
+                              "The simulator only supports output_format ulaw_8000 and "
+                              "pcm_8000, got '" + format + "'."));
+  auto fault = s.faults.get(fault_target::tts);
+  if (fault == fault_mode::http500)
+    return reject_upgrade(
+        wsi, elevenlabs_error(500, "internal_server_error", "An internal error occurred."));
+  if (fault == fault_mode::http429 ||
+      !s.counters.admit(api::tts_elevenlabs, up.key, s.cfg.tts_limit))
+    return reject_upgrade(wsi, elevenlabs_error(429, "too_many_concurrent_requests",
+                                                "Too many concurrent requests."));
+  up.wsi = wsi;
+  app.upgrade = std::move(up);
+  return 0;
+}
+
 int on_confirm_upgrade(sim_app& app, lws* wsi) {
+  if (!app.draining && is_stream_input(header_value(wsi, WSI_TOKEN_GET_URI)))
+    return on_confirm_tts_upgrade(app, wsi);
   sim_services& s = app.services;
   pending_upgrade up;
   up.request_id = s.ids.next_uuid();
@@ -122,6 +173,14 @@ int on_established(sim_app& app, lws* wsi, ws_session* ps) {
   sim_services& s = app.services;
   pending_upgrade up = std::move(app.upgrade);
   app.upgrade = {};
+  if (up.tts) {
+    tts_input_timing t{s.cfg.tts_ms_per_char, s.cfg.tts_chunk_ms,
+                       ms_to_us(s.cfg.tts_first_byte_ms)};
+    ps->tts = new tts_conn{tts_input_stream(up.tts_format, t, now_us()),
+                           s.counters.acquire(api::tts_elevenlabs, up.key, 0), {}};
+    app.tts_active.insert(wsi);
+    return 0;
+  }
   stt_timing timing{s.cfg.vad_threshold, ms_to_us(s.cfg.stt_final_latency_ms),
                     ms_to_us(s.cfg.stt_idle_timeout_ms)};
   int64_t now = now_us();
@@ -134,7 +193,20 @@ int on_established(sim_app& app, lws* wsi, ws_session* ps) {
   return 0;
 }
 
+int on_tts_receive(lws* wsi, tts_conn& c, const void* in, size_t len) {
+  int64_t now = now_us();
+  if (lws_is_first_fragment(wsi)) c.rx.clear();
+  c.rx.append(static_cast<const char*>(in), len);
+  if (lws_is_final_fragment(wsi) && !lws_remaining_packet_payload(wsi)) {
+    c.stream.on_text(c.rx, now);
+    c.rx.clear();
+  }
+  if (c.stream.has_due(now)) lws_callback_on_writable(wsi);
+  return 0;
+}
+
 int on_receive(lws* wsi, ws_session* ps, const void* in, size_t len) {
+  if (ps && ps->tts) return on_tts_receive(wsi, *ps->tts, in, len);
   if (!ps || !ps->conn) return -1;
   stt_conn& c = *ps->conn;
   int64_t now = now_us();
@@ -155,7 +227,30 @@ int on_receive(lws* wsi, ws_session* ps, const void* in, size_t len) {
   return 0;
 }
 
+// One due message of a stream; -1 once its close frame is to go.
+template <class Conn>
+int write_due(lws* wsi, Conn& c) {
+  int64_t now = now_us();
+  if (!c.stream.has_due(now)) return 0;
+  ws_message m = c.stream.pop();
+  if (m.close_code) {
+    c.slot.release(); // before the close frame leaves: the stream is over
+    lws_close_reason(wsi, static_cast<lws_close_status>(m.close_code),
+                     reinterpret_cast<unsigned char*>(m.close_reason.data()),
+                     m.close_reason.size());
+    return -1; // sends the close frame
+  }
+  std::vector<unsigned char> buf(LWS_PRE + m.text.size());
+  std::memcpy(buf.data() + LWS_PRE, m.text.data(), m.text.size());
+  if (lws_write(wsi, buf.data() + LWS_PRE, m.text.size(), LWS_WRITE_TEXT) <
+      int(m.text.size()))
+    return -1;
+  if (c.stream.has_due(now)) lws_callback_on_writable(wsi);
+  return 0;
+}
+
 int on_writeable(lws* wsi, ws_session* ps) {
+  if (ps && ps->tts) return write_due(wsi, *ps->tts);
   if (!ps || !ps->conn) return 0;
   stt_conn& c = *ps->conn;
   int64_t now = now_us();
@@ -179,6 +274,11 @@ int on_writeable(lws* wsi, ws_session* ps) {
 
 void on_closed(sim_app& app, lws* wsi, ws_session* ps) {
   if (app.upgrade.wsi == wsi) app.upgrade = {};
+  if (ps && ps->tts) {
+    app.tts_active.erase(wsi);
+    delete ps->tts; // releases the TTS slot
+    ps->tts = nullptr;
+  }
   if (!ps || !ps->conn) return;
   app.stt_active.erase(wsi);
   delete ps->conn; // releases the STT slot
@@ -203,6 +303,7 @@ int stt_ws_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in,
     return on_writeable(wsi, ps);
   case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
     if (ps && ps->conn) ps->conn->slot.release(); // the client ended the stream
+    if (ps && ps->tts) ps->tts->slot.release();
     return 0;
   case LWS_CALLBACK_CLOSED:
     on_closed(app_of(wsi), wsi, ps);
@@ -215,6 +316,13 @@ int stt_ws_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in,
 
 void stt_drain(sim_app& app, int64_t now) {
   app.draining = true;
+  for (lws* wsi : app.tts_active) {
+    auto* ps = static_cast<ws_session*>(lws_wsi_user(wsi));
+    if (ps && ps->tts) {
+      ps->tts->stream.shutdown(now);
+      lws_callback_on_writable(wsi);
+    }
+  }
   for (lws* wsi : app.stt_active) {
     auto* ps = static_cast<ws_session*>(lws_wsi_user(wsi));
     if (ps && ps->conn) {
@@ -225,6 +333,12 @@ void stt_drain(sim_app& app, int64_t now) {
 }
 
 void stt_tick(sim_app& app, int64_t now) {
+  for (lws* wsi : app.tts_active) {
+    auto* ps = static_cast<ws_session*>(lws_wsi_user(wsi));
+    if (!ps || !ps->tts) continue;
+    ps->tts->stream.on_tick(now);
+    if (ps->tts->stream.has_due(now)) lws_callback_on_writable(wsi);
+  }
   bool drop = app.services.drop_stt;
   app.services.drop_stt = false;
   for (lws* wsi : app.stt_active) {

@@ -12,7 +12,7 @@
 namespace sb::sim {
 
 struct ws_session;
-constexpr size_t ws_session_size = sizeof(void*);
+constexpr size_t ws_session_size = 2 * sizeof(void*);  // ws_session: two pointers
 
 int stt_ws_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in,
                     size_t len);
