@@ -177,6 +177,7 @@ private:
       [this](llm_token& t) {
         if (t.id != d_.llm)
           return;
+        first_reply(d_.llm_requested, provider_kind::llm, provider_stage::first_token);
         d_.reply += t.text;
         for (auto& s : d_.splitter.feed(t.text))
           say(std::move(s));
@@ -197,6 +198,7 @@ private:
         if (a.id != d_.tts)
           return;
         d_.tts_audio = true;
+        first_reply(d_.tts_requested, provider_kind::tts, provider_stage::first_audio_byte);
         play(std::move(a.audio));
       },
       [this](tts_done& done) {
@@ -208,6 +210,16 @@ private:
         next_sentence();
       },
     };
+  }
+
+  // The first answer to a request sent at `sent`: the provider's latency, reported once.
+  void first_reply(call_clock::time_point& sent, provider_kind p, provider_stage stage) {
+    if (sent == call_clock::time_point{})
+      return;
+    if (d_.deps.probe)
+      d_.deps.probe->provider_latency(p, stage,
+                                      duration_cast<microseconds>(call_clock::now() - sent));
+    sent = {};
   }
 
   static int64_t tokens(const llm_done& d) {
@@ -441,6 +453,7 @@ private:
       [this, use, m = std::move(msgs)](const pool_lease& lease) mutable {
         d_.llm_ticket = 0;
         d_.llm = d_.deps.providers->start_llm(self_handle(), std::move(m), lease.key_index);
+        d_.llm_requested = call_clock::now();
         leases_.bind(d_.llm, use.pool, lease, true);
       },
       [this](const caf::error& err) {
@@ -511,6 +524,8 @@ private:
       return;
     }
     while (!d_.sentences.empty()) {
+      if (d_.tts_sent.empty() && !d_.tts_audio)
+        d_.tts_requested = call_clock::now();  // the stream's first text: its latency from here
       d_.tts_sent.push_back(d_.sentences.front());
       d_.deps.providers->tts_stream_text(d_.tts, std::move(d_.sentences.front()));
       d_.sentences.pop_front();
@@ -559,6 +574,7 @@ private:
         d_.tts_stream = false;
         d_.tts = d_.deps.providers->start_tts(self_handle(), d_.tts_text, lease.key_index,
                                               route);
+        d_.tts_requested = call_clock::now();
         leases_.bind(d_.tts, use.pool, lease, true);
       },
       [this, route](const caf::error& err) {
@@ -746,8 +762,10 @@ private:
                  code ? " " + std::to_string(code) : "", reason.empty() ? "" : ": " + reason);
     if (why == call_end::caller_stop)
       d_.deps.telephony->close(d_.deps.info.session, 1000, "stream stopped");
-    if (d_.deps.probe)
+    if (d_.deps.probe) {
       d_.deps.probe->call_ended(why);
+      d_.deps.probe->call_duration(duration_cast<microseconds>(call_clock::now() - d_.created));
+    }
     leases_.cancel_all();
     stop_reply();
     leases_.cancel(d_.stt_ticket);

@@ -59,6 +59,10 @@ struct call_data {
   std::chrono::milliseconds audio_queued{0};
   call_clock::time_point utterance_end{};
   call_clock::time_point playback_started{};
+  // When the LLM / TTS request in flight was sent; cleared at its first token / audio,
+  // which is reported as the provider's latency (once per request).
+  call_clock::time_point llm_requested{};
+  call_clock::time_point tts_requested{};
 };
 
 } // namespace sb

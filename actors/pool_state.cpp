@@ -55,6 +55,8 @@ void pool_state::record_wait(caf::timespan waited) {
   while (i < b.size() && waited > caf::timespan{milliseconds{b[i]}})
     ++i;
   ++totals.wait_counts[i];
+  totals.wait_total_us += static_cast<uint64_t>(
+    std::chrono::duration_cast<std::chrono::microseconds>(waited).count());
 }
 
 pool_stats pool_state::stats(time_point now) {

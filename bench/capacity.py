@@ -178,8 +178,8 @@ def run_step(args, calls, profile, logdir):
     node_core = (b[2] - a[2]) / secs
     floor = latency_floor(profile)
     latency = summary["latency_ms"]
-    dropped = int(metric(prom, "sb_net_events_total", 'kind="stt_audio_dropped_bytes"') +
-                  metric(prom, "sb_stt_backlog_dropped_bytes_total"))
+    dropped = int(metric(prom, "switchboard_stt_audio_dropped_bytes_total") +
+                  metric(prom, "switchboard_stt_backlog_dropped_bytes_total"))
     return {
         "profile": profile, "calls": calls, "dialect": args.dialect,
         "plateau_s": round(secs, 1),

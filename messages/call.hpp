@@ -103,6 +103,21 @@ inline const char* to_string(call_end e) {
   }
 }
 
+// The stage of a provider request a latency is measured to (provider_latency).
+enum class provider_stage : uint8_t {
+  transcript = 0,        // STT: audio sent -> the final transcript that ends with it
+  first_token = 1,       // LLM: request -> first streamed token
+  first_audio_byte = 2,  // TTS: request -> first audio
+};
+
+inline const char* to_string(provider_stage s) {
+  switch (s) {
+    case provider_stage::transcript: return "transcript";
+    case provider_stage::first_token: return "first_token";
+    default: return "first_audio_byte";
+  }
+}
+
 // What a call reports as it goes. Implemented by runtime/ (metrics); thread-safe.
 class call_probe {
 public:
@@ -123,6 +138,10 @@ public:
   // A stage went to its fallback provider; reason: "no_lease" (the first provider's pool
   // had none in time, or its breaker is open) or "failed" (its request failed).
   virtual void failover(provider_kind p, const char* reason) = 0;
+  // The call lasted this long (start event to its end); reported once, after call_ended.
+  virtual void call_duration(std::chrono::microseconds) {}
+  // A provider request reached `stage` this long after it was sent.
+  virtual void provider_latency(provider_kind, provider_stage, std::chrono::microseconds) {}
 };
 
 } // namespace sb

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace sb {
@@ -178,6 +179,15 @@ struct log_section {
   std::string format = "text"; // text | json
 };
 
+// The auto-scaling signal: a CloudWatch Embedded Metric Format line per interval.
+struct metrics_section {
+  millis emf_interval{0};                    // 0 = off
+  std::string emf_namespace = "Switchboard";
+  // NAME=VALUE dimensions ("{node}" in a value is the node's name).
+  std::vector<std::pair<std::string, std::string>> emf_dimensions{{"Node", "{node}"}};
+  std::string emf_file;                      // appended to; "" = standard output
+};
+
 struct node_config {
   node_section node;
   cluster_section cluster;
@@ -207,6 +217,7 @@ struct node_config {
   sessions_section sessions;
   call_section call;
   log_section log;
+  metrics_section metrics;
 };
 
 } // namespace sb

@@ -181,6 +181,7 @@ struct pool_stats {
   // above the previous bound); the last count is for waits above the last bound.
   std::vector<int64_t> wait_bounds_ms;
   std::vector<uint64_t> wait_counts;
+  uint64_t wait_total_us = 0;       // the sum of those waits
   // Circuit breaker.
   breaker_state breaker = breaker_state::closed;
   uint32_t consecutive_failures = 0;
@@ -279,6 +280,7 @@ SB_INSPECT(pool_stats, x.name, x.kind, x.active, x.queued, x.capacity, x.effecti
            x.max_queue, x.utilization, x.acquired, x.released, x.reclaimed, x.expired, x.timeouts,
            x.rejected, x.breaker_rejected, x.abandoned, x.cancelled, x.double_releases,
            x.unknown_releases, x.failures, x.rate_limited, x.wait_bounds_ms, x.wait_counts,
+           x.wait_total_us,
            x.breaker, x.consecutive_failures, x.half_open_successes, x.breaker_open_ms,
            x.breaker_opened, x.keys, x.holders, x.waiters, x.mailbox, x.home, x.adopted,
            x.node_active, x.fenced)

@@ -40,90 +40,156 @@ latency_window::summary latency_window::get() const {
   return s;
 }
 
+namespace {
+
+using prometheus::Histogram;
+
+// Turn and provider latencies: tens of milliseconds to seconds.
+const Histogram::BucketBoundaries latency_buckets{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
+                                                  0.75, 1, 1.5, 2, 3, 5, 10};
+// Whole calls: seconds to an hour.
+const Histogram::BucketBoundaries duration_buckets{1, 5, 10, 30, 60, 120, 300, 600, 1200,
+                                                   1800, 3600};
+
+double seconds(std::chrono::microseconds d) {
+  return static_cast<double>(d.count()) / 1e6;
+}
+
+} // namespace
+
 node_metrics::node_metrics() : registry_(std::make_shared<prometheus::Registry>()) {
   using namespace prometheus;
-  active_ = &BuildGauge().Name("sb_active_calls").Help("Calls in progress.").Register(*registry_)
-               .Add({});
-  started_ = &BuildCounter().Name("sb_calls_started_total").Help("Calls accepted.")
-                .Register(*registry_).Add({});
-  ended_ = &BuildCounter().Name("sb_calls_ended_total").Help("Calls ended, by reason.")
-              .Register(*registry_);
-  latency_ = &BuildHistogram()
-                .Name("sb_turn_latency_seconds")
-                .Help("End of caller speech to first reply audio, per turn.")
-                .Register(*registry_)
-                .Add({}, Histogram::BucketBoundaries{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
-                                                     1, 2, 5});
-  barge_ins_ = &BuildCounter().Name("sb_barge_ins_total").Help("Caller speech over a reply.")
-                  .Register(*registry_).Add({});
-  failures_ = &BuildCounter().Name("sb_provider_failures_total")
-                 .Help("Provider stream failures, by provider and kind.").Register(*registry_);
-  fallbacks_ = &BuildCounter().Name("sb_call_fallbacks_total")
-                  .Help("Calls that got no lease in time, by provider and action.")
-                  .Register(*registry_);
-  failovers_ = &BuildCounter().Name("sb_provider_failovers_total")
-                  .Help("Requests a stage sent to its fallback provider, by provider and "
-                        "reason (no_lease, failed).")
-                  .Register(*registry_);
-  backlog_dropped_ = &BuildCounter().Name("sb_stt_backlog_dropped_bytes_total")
-                        .Help("Caller audio dropped while waiting for an STT lease.")
-                        .Register(*registry_).Add({});
-  backlog_trimmed_ = &BuildCounter().Name("sb_stt_backlog_trimmed_seconds_total")
-                        .Help("Silence left out of the caller audio kept while waiting for "
+  auto& reg = *registry_;
+  auto counter = [&](const char* name, const char* help) -> Family<Counter>& {
+    return BuildCounter().Name(name).Help(help).Register(reg);
+  };
+  auto gauge = [&](const char* name, const char* help) -> Family<Gauge>& {
+    return BuildGauge().Name(name).Help(help).Register(reg);
+  };
+  auto histogram = [&](const char* name, const char* help) -> Family<Histogram>& {
+    return BuildHistogram().Name(name).Help(help).Register(reg);
+  };
+
+  // Calls.
+  active_ = &gauge("switchboard_active_calls", "Calls in progress on this node.").Add({});
+  started_ = &counter("switchboard_calls_started_total", "Calls accepted (start event).")
+                .Add({});
+  ended_ = &counter("switchboard_calls_ended_total", "Calls ended, by outcome.");
+  for (int i = 0; i <= static_cast<int>(call_end::capacity); ++i)
+    ended_->Add({{"outcome", to_string(static_cast<call_end>(i))}});
+  duration_ = &histogram("switchboard_call_duration_seconds",
+                         "Length of ended calls, start event to end.")
+                 .Add({}, duration_buckets);
+  latency_ = &histogram("switchboard_turn_latency_seconds",
+                        "End of caller speech (final transcript) to the first reply audio, "
+                        "per turn.")
+                .Add({}, latency_buckets);
+  barge_ins_ = &counter("switchboard_barge_ins_total", "Caller speech over a reply.").Add({});
+  fallbacks_ = &counter("switchboard_call_fallbacks_total",
+                        "Calls that got no provider lease in time, by provider and action "
+                        "(wait, hold, end).");
+  const provider_kind providers[] = {provider_kind::stt, provider_kind::llm, provider_kind::tts};
+  for (auto p : providers)
+    for (int a = 0; a <= static_cast<int>(exhausted_action::end); ++a)
+      fallbacks_->Add({{"provider", to_string(p)},
+                       {"action", to_string(static_cast<exhausted_action>(a))}});
+
+  // Providers.
+  provider_latency_ = &histogram(
+    "switchboard_provider_latency_seconds",
+    "Provider latency by provider and stage: stt transcript (audio sent to its final "
+    "transcript), llm first_token, tts first_audio_byte (request to first reply).");
+  for (auto [p, st] : {std::pair{provider_kind::stt, provider_stage::transcript},
+                       {provider_kind::llm, provider_stage::first_token},
+                       {provider_kind::tts, provider_stage::first_audio_byte}})
+    provider_latency_->Add({{"provider", to_string(p)}, {"stage", to_string(st)}},
+                           latency_buckets);
+  failures_ = &counter("switchboard_provider_failures_total",
+                       "Provider stream failures, by provider and kind.");
+  for (auto p : providers)
+    for (int k = 0; k <= static_cast<int>(failure_kind::rejected); ++k)
+      failures_->Add({{"provider", to_string(p)},
+                      {"kind", to_string(static_cast<failure_kind>(k))}});
+  failovers_ = &counter("switchboard_provider_failovers_total",
+                        "Requests a stage sent to its fallback provider ([stt|tts] fallback), "
+                        "by provider and reason (no_lease, failed).");
+  for (auto p : {provider_kind::stt, provider_kind::tts})
+    for (auto r : {"no_lease", "failed"})
+      failovers_->Add({{"provider", to_string(p)}, {"reason", r}});
+  backlog_dropped_ = &counter("switchboard_stt_backlog_dropped_bytes_total",
+                              "Caller audio dropped from a full backlog while waiting for an "
+                              "STT lease (call.stt_buffer).")
+                        .Add({});
+  backlog_trimmed_ = &counter("switchboard_stt_backlog_trimmed_seconds_total",
+                              "Silence left out of the caller audio kept while waiting for "
                               "STT (long pauses shortened; never speech).")
-                        .Register(*registry_).Add({});
-  pool_gauges_ = &BuildGauge().Name("sb_pool").Help(
-                    "Pool state by pool and field: active, queued, capacity, "
-                    "effective_capacity, utilization, breaker (0 closed, 1 open, 2 half-open).")
-                    .Register(*registry_);
-  pool_totals_ = &BuildCounter().Name("sb_pool_events_total")
-                    .Help("Pool events by pool and kind (acquired, released, reclaimed, "
-                          "timeouts, rejected, breaker_rejected, abandoned, cancelled, "
-                          "double_releases, failures, rate_limited).")
-                    .Register(*registry_);
-  net_counters_ = &BuildCounter().Name("sb_net_events_total")
-                     .Help("Network edge events, by kind.").Register(*registry_);
-  auto add = [&](const char* kind, std::atomic<uint64_t>& v) {
-    net_map_.emplace_back(&v, &net_counters_->Add({{"kind", kind}}));
+                        .Add({});
+
+  // Network edge counters, copied from the net probe at each scrape.
+  auto net = [&](Counter& c, std::atomic<uint64_t>& v) {
+    net_map_.emplace_back(&v, &c);
     net_seen_.push_back(0);
   };
-  add("sessions_accepted", net_.sessions_accepted);
-  add("upgrades_refused", net_.upgrades_refused);
-  add("frames_in", net_.frames_in);
-  add("frames_out", net_.frames_out);
-  add("protocol_errors", net_.protocol_errors);
-  add("provider_streams", net_.provider_streams);
-  add("provider_failures", net_.provider_failures);
-  add("stt_audio_dropped_bytes", net_.stt_audio_dropped);
-  add("stt_reconnects", net_.stt_reconnects);
-  add("unknown_events", net_.unknown_events);
-  add("http_requests", net_.http_requests);
-  add("http_reused", net_.http_reused);
-  add("http_retried", net_.http_retried);
-  add("closed_no_start", net_.closed_no_start);
-  add("closed_message_size", net_.closed_message_size);
-  add("closed_frame_rate", net_.closed_frame_rate);
-  auto& refusals = BuildCounter().Name("sb_admission_refusals_total")
-                     .Help("Telephony connections refused, by reason: at the upgrade "
-                           "(429/503) or at start (closed 4503).")
-                     .Register(*registry_);
-  for (size_t i = 0; i < admission::refusal_kinds; ++i) {
-    net_map_.emplace_back(&net_.refused[i], &refusals.Add({{"reason",
-      admission::to_string(static_cast<admission::refusal>(i))}}));
-    net_seen_.push_back(0);
-  }
-  auto& auth = BuildCounter().Name("sb_auth_refusals_total")
-                .Help("Requests refused for their credentials, by reason: telephony "
-                      "upgrades ([auth], 401/403) and operator HTTP routes ([http] token_env).")
-                .Register(*registry_);
-  for (size_t i = 0; i < admission::auth_refusal_kinds; ++i) {
-    net_map_.emplace_back(&net_.auth_refused[i], &auth.Add({{"reason",
-      admission::to_string(static_cast<admission::auth_refusal>(i))}}));
-    net_seen_.push_back(0);
-  }
-  pending_ = &BuildGauge().Name("sb_admission_pending")
-                .Help("Telephony connections that have not sent start yet.")
-                .Register(*registry_).Add({});
+  auto one = [&](const char* name, const char* help, std::atomic<uint64_t>& v) {
+    net(counter(name, help).Add({}), v);
+  };
+  one("switchboard_telephony_sessions_total", "Telephony WebSocket upgrades accepted.",
+      net_.sessions_accepted);
+  one("switchboard_telephony_upgrades_refused_total",
+      "Telephony WebSocket upgrades refused, whatever the reason.", net_.upgrades_refused);
+  auto& frames = counter("switchboard_telephony_frames_total",
+                         "WebSocket messages with callers (media, marks, events), by "
+                         "direction.");
+  net(frames.Add({{"direction", "in"}}), net_.frames_in);
+  net(frames.Add({{"direction", "out"}}), net_.frames_out);
+  one("switchboard_telephony_protocol_errors_total",
+      "Caller connections closed for something the node could not accept.",
+      net_.protocol_errors);
+  one("switchboard_telephony_unknown_events_total",
+      "Caller events of a type the node does not know (skipped).", net_.unknown_events);
+  auto& closed = counter("switchboard_telephony_closed_total",
+                         "Caller connections the node closed to protect itself, by reason.");
+  net(closed.Add({{"reason", "no_start"}}), net_.closed_no_start);
+  net(closed.Add({{"reason", "message_size"}}), net_.closed_message_size);
+  net(closed.Add({{"reason", "frame_rate"}}), net_.closed_frame_rate);
+  one("switchboard_provider_streams_total", "Provider streams and requests opened.",
+      net_.provider_streams);
+  auto& reconnects = counter("switchboard_provider_reconnects_total",
+                             "Provider streams reopened after a loss mid-call, by provider.");
+  net(reconnects.Add({{"provider", "stt"}}), net_.stt_reconnects);
+  one("switchboard_provider_http_requests_total", "LLM and TTS HTTP requests sent.",
+      net_.http_requests);
+  one("switchboard_provider_http_reused_total",
+      "LLM and TTS HTTP requests sent on a connection kept alive from an earlier one.",
+      net_.http_reused);
+  one("switchboard_provider_http_retried_total",
+      "LLM and TTS HTTP requests sent again on a new connection because the kept-alive one "
+      "had been closed by the provider.",
+      net_.http_retried);
+  one("switchboard_stt_audio_dropped_bytes_total",
+      "Caller audio dropped at the edge while its STT stream was connecting.",
+      net_.stt_audio_dropped);
+  auto& refusals = counter("switchboard_admission_refusals_total",
+                           "Telephony connections refused, by reason: at the upgrade "
+                           "(429/503) or at start (closed 4503).");
+  for (size_t i = 0; i < admission::refusal_kinds; ++i)
+    net(refusals.Add({{"reason", admission::to_string(static_cast<admission::refusal>(i))}}),
+        net_.refused[i]);
+  auto& auth = counter("switchboard_auth_refusals_total",
+                       "Requests refused for their credentials, by reason: telephony "
+                       "upgrades ([auth], 401/403) and operator HTTP routes ([http] "
+                       "token_env).");
+  for (size_t i = 0; i < admission::auth_refusal_kinds; ++i)
+    net(auth.Add({{"reason",
+                   admission::to_string(static_cast<admission::auth_refusal>(i))}}),
+        net_.auth_refused[i]);
+  pending_ = &gauge("switchboard_admission_pending_connections",
+                    "Telephony connections that have not sent start yet.")
+                .Add({});
+  net_.stt_latency = [this](std::chrono::microseconds d) {
+    provider_latency(provider_kind::stt, provider_stage::transcript, d);
+  };
+  build_pool_families();
 }
 
 void node_metrics::call_started() {
@@ -133,11 +199,15 @@ void node_metrics::call_started() {
 
 void node_metrics::call_ended(call_end why) {
   active_->Decrement();
-  ended_->Add({{"reason", to_string(why)}}).Increment();
+  ended_->Add({{"outcome", to_string(why)}}).Increment();
+}
+
+void node_metrics::call_duration(std::chrono::microseconds d) {
+  duration_->Observe(seconds(d));
 }
 
 void node_metrics::turn_latency(std::chrono::microseconds latency) {
-  double s = static_cast<double>(latency.count()) / 1e6;
+  double s = seconds(latency);
   latency_->Observe(s);
   turns_.add(s * 1000.0);
 }
@@ -148,12 +218,19 @@ void node_metrics::provider_failed(provider_kind p, failure_kind k) {
   failures_->Add({{"provider", to_string(p)}, {"kind", to_string(k)}}).Increment();
 }
 
+void node_metrics::failover(provider_kind p, const char* reason) {
+  failovers_->Add({{"provider", to_string(p)}, {"reason", reason}}).Increment();
+}
+
 void node_metrics::fallback(provider_kind p, exhausted_action a) {
   fallbacks_->Add({{"provider", to_string(p)}, {"action", to_string(a)}}).Increment();
 }
 
-void node_metrics::failover(provider_kind p, const char* reason) {
-  failovers_->Add({{"provider", to_string(p)}, {"reason", reason}}).Increment();
+void node_metrics::provider_latency(provider_kind p, provider_stage s,
+                                    std::chrono::microseconds latency) {
+  provider_latency_->Add({{"provider", to_string(p)}, {"stage", to_string(s)}},
+                         latency_buckets)
+    .Observe(seconds(latency));
 }
 
 void node_metrics::stt_backlog_dropped(size_t bytes) {
@@ -162,39 +239,6 @@ void node_metrics::stt_backlog_dropped(size_t bytes) {
 
 void node_metrics::stt_backlog_trimmed(std::chrono::milliseconds silence) {
   backlog_trimmed_->Increment(static_cast<double>(silence.count()) / 1000.0);
-}
-
-void node_metrics::pools(const std::vector<pool_stats>& stats) {
-  std::lock_guard<std::mutex> g{pool_mutex_};
-  for (auto& s : stats) {
-    auto gauge = [&](const char* field, double v) {
-      pool_gauges_->Add({{"pool", s.name}, {"field", field}}).Set(v);
-    };
-    gauge("active", s.active);
-    gauge("queued", s.queued);
-    gauge("capacity", s.capacity);
-    gauge("effective_capacity", s.effective_capacity);
-    gauge("utilization", s.utilization);
-    gauge("breaker", static_cast<double>(static_cast<int>(s.breaker)));
-    auto total = [&](const char* kind, uint64_t now) {
-      auto& seen = pool_seen_[s.name + "/" + kind];
-      auto& c = pool_totals_->Add({{"pool", s.name}, {"kind", kind}});
-      if (now > seen)
-        c.Increment(static_cast<double>(now - seen));
-      seen = now;
-    };
-    total("acquired", s.acquired);
-    total("released", s.released);
-    total("reclaimed", s.reclaimed);
-    total("timeouts", s.timeouts);
-    total("rejected", s.rejected);
-    total("breaker_rejected", s.breaker_rejected);
-    total("abandoned", s.abandoned);
-    total("cancelled", s.cancelled);
-    total("double_releases", s.double_releases);
-    total("failures", s.failures);
-    total("rate_limited", s.rate_limited);
-  }
 }
 
 void node_metrics::sync_net_counters() {

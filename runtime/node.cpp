@@ -25,6 +25,7 @@
 #include "net/codec/audio_codec.hpp"
 #include "runtime/auth_env.hpp"
 #include "runtime/cluster/cluster_node.hpp"
+#include "runtime/emf.hpp"
 #include "runtime/metrics.hpp"
 #include "runtime/pools.hpp"
 
@@ -194,20 +195,22 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
                    caf::actor_cast<pool_actor>(fronts.fronts[2])};
   // A fallback provider has its own keys and its own pool (its account's limits).
   provider_key_set stt_fb_keys, tts_fb_keys;
-  if (!cfg.stt.fallback.empty()) {
-    stt_fb_keys = keys_from_env(cfg.stt_fallback.api_key_env);
-    fronts.names.push_back("stt_fallback");
-    fronts.fronts.push_back(front("stt_fallback", provider_kind::stt, cfg.pool_stt_fallback,
-                                  cfg.breaker_stt_fallback, stt_fb_keys));
-    pools.stt_fallback = caf::actor_cast<pool_actor>(fronts.fronts.back());
-  }
-  if (!cfg.tts.fallback.empty()) {
-    tts_fb_keys = keys_from_env(cfg.tts_fallback.api_key_env);
-    fronts.names.push_back("tts_fallback");
-    fronts.fronts.push_back(front("tts_fallback", provider_kind::tts, cfg.pool_tts_fallback,
-                                  cfg.breaker_tts_fallback, tts_fb_keys));
-    pools.tts_fallback = caf::actor_cast<pool_actor>(fronts.fronts.back());
-  }
+  auto add_fallback = [&](const char* name, provider_kind kind, const std::string& key_env,
+                          const pool_section& ps, const breaker_section& bs,
+                          provider_key_set& keys, pool_actor& out) {
+    keys = keys_from_env(key_env);
+    fronts.names.push_back(name);
+    fronts.fronts.push_back(front(name, kind, ps, bs, keys));
+    out = caf::actor_cast<pool_actor>(fronts.fronts.back());
+  };
+  if (!cfg.stt.fallback.empty())
+    add_fallback("stt_fallback", provider_kind::stt, cfg.stt_fallback.api_key_env,
+                 cfg.pool_stt_fallback, cfg.breaker_stt_fallback, stt_fb_keys,
+                 pools.stt_fallback);
+  if (!cfg.tts.fallback.empty())
+    add_fallback("tts_fallback", provider_kind::tts, cfg.tts_fallback.api_key_env,
+                 cfg.pool_tts_fallback, cfg.breaker_tts_fallback, tts_fb_keys,
+                 pools.tts_fallback);
   std::vector<pool_actor> all_pools{pools.stt, pools.llm, pools.tts};
   for (auto& p : {pools.stt_fallback, pools.tts_fallback})
     if (p)
@@ -293,6 +296,12 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
       caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(poller, caf::exit_reason::user_shutdown);
   };
+  emf_reporter emf{cfg.metrics, cfg.node.name, [metrics] { return metrics->active_calls(); }};
+  if (!emf.start(err)) {
+    spdlog::error("{}", err);
+    stop_actors();
+    return 1;
+  }
   if (!loop->start(err)) {
     spdlog::error("{}", err);
     stop_actors();

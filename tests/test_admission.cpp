@@ -91,7 +91,7 @@ TEST_CASE("calls_per_minute: over the limit answers 429 with a reason and Retry-
   CHECK(sb::test::wait_until([&] { return calls_are(n, 1); }));
   refused(n, "127.0.0.3");
   CHECK(n.refused("calls_per_minute") == 2);
-  CHECK(n.metrics().find(R"(sb_admission_refusals_total{reason="calls_per_minute"} 2)") !=
+  CHECK(n.metrics().find(R"(switchboard_admission_refusals_total{reason="calls_per_minute"} 2)") !=
         std::string::npos);
 }
 
@@ -115,7 +115,7 @@ TEST_CASE("per_ip_per_minute limits one address, others and trusted_ips are not 
   for (int i = 0; i < 5; ++i)
     open(n, "127.0.0.3").drop();
   CHECK(n.refused("per_ip_per_minute") == 1);
-  CHECK(n.metrics().find(R"(sb_admission_refusals_total{reason="per_ip_per_minute"} 1)") !=
+  CHECK(n.metrics().find(R"(switchboard_admission_refusals_total{reason="per_ip_per_minute"} 1)") !=
         std::string::npos);
 }
 
@@ -198,7 +198,7 @@ TEST_CASE("connections without start are capped per address and on the node") {
   check_refusal(refused(n, "127.0.0.1"), 503, "unavailable",
                 "5 connections without a start event on this node");
   CHECK(n.admission()["pending"] == 5);
-  CHECK(n.metrics().find("sb_admission_pending 5") != std::string::npos);
+  CHECK(n.metrics().find("switchboard_admission_pending_connections 5") != std::string::npos);
   // One of them starts: it is a call now, and there is room for another.
   REQUIRE(held[0].send_twilio_start("CA1"));
   CHECK(sb::test::wait_until([&] { return calls_are(n, 1); }));

@@ -103,9 +103,9 @@ TEST_CASE("[auth] twilio = signature: Twilio's signature of the URL it dialled")
   CHECK(refused["signature_missing"] == 1);
   CHECK(refused["token_missing"] == 0);
   auto metrics = sb::test::http_request(st.node_port, "GET", "/metrics").body;
-  CHECK(metrics.find(R"(sb_auth_refusals_total{reason="signature_invalid"} 2)") !=
+  CHECK(metrics.find(R"(switchboard_auth_refusals_total{reason="signature_invalid"} 2)") !=
         std::string::npos);
-  CHECK(metrics.find(R"(sb_auth_refusals_total{reason="signature_missing"} 1)") !=
+  CHECK(metrics.find(R"(switchboard_auth_refusals_total{reason="signature_missing"} 1)") !=
         std::string::npos);
 }
 
@@ -194,7 +194,7 @@ TEST_CASE("[http] listen and token_env: operator routes apart, behind a bearer t
   std::string seen = st.node_log();
   for (auto path : {"/api/v1/stats", "/api/v1/stats/pool", "/metrics", "/health"})
     seen += sb::test::http_request(ops, "GET", path, "", bearer).body;
-  CHECK(seen.find("sb_auth_refusals_total") != std::string::npos);
+  CHECK(seen.find("switchboard_auth_refusals_total") != std::string::npos);
   CHECK(seen.find("refused upgrade") != std::string::npos);  // the log has the refusals
   for (auto& s : secrets) {
     INFO("secret " << s);

@@ -117,6 +117,19 @@ struct fixture : sb::test::virtual_time_system {
       caf::anon_send_exit(stt_pool, caf::exit_reason::kill);
     sched.run();
   }
+  // Replaces the call with a new one (session `session`) whose settings `adjust` changes.
+  template <class Adjust>
+  void respawn(sb::session_id session, Adjust adjust) {
+    caf::anon_send_exit(call, caf::exit_reason::kill);
+    sched.run();
+    sb::call_deps d;
+    d.info = {session, sb::dialect::twilio, "", "127.0.0.1"};
+    d.telephony = tel;
+    d.providers = prov;
+    adjust(d.settings);
+    call = sb::spawn_call(sys, d);
+    sched.run();
+  }
   template <class T>
   void tell(T x) {
     caf::anon_send(call, std::move(x));
@@ -298,15 +311,7 @@ namespace {
 
 struct vad_fixture : fixture {
   vad_fixture() {
-    caf::anon_send_exit(call, caf::exit_reason::kill);
-    sched.run();
-    sb::call_deps d;
-    d.info = {2, sb::dialect::twilio, "", "127.0.0.1"};
-    d.telephony = tel;
-    d.providers = prov;
-    d.settings.barge_in_on_vad = true;
-    call = sb::spawn_call(sys, d);
-    sched.run();
+    respawn(2, [](sb::call_settings& s) { s.barge_in_on_vad = true; });
   }
 };
 
@@ -374,24 +379,19 @@ namespace {
 struct failover_fixture : fixture {
   sb::pool_actor tts_pool;
   explicit failover_fixture(uint32_t tts_pool_size = 0) {
-    caf::anon_send_exit(call, caf::exit_reason::kill);
-    sched.run();
-    sb::call_deps d;
-    d.info = {3, sb::dialect::twilio, "", "127.0.0.1"};
-    d.telephony = tel;
-    d.providers = prov;
     if (tts_pool_size > 0) {
       sb::pool_config pc;
       pc.name = "tts";
       pc.kind = sb::provider_kind::tts;
       pc.max_active = tts_pool_size;
       tts_pool = sb::spawn_pool(sys, pc);
-      d.settings.tts = {tts_pool, 2s, sb::exhausted_action::wait};
     }
-    d.settings.stt_fallback = sb::call_pool{};  // no pool: granted at once
-    d.settings.tts_fallback = sb::call_pool{};
-    call = sb::spawn_call(sys, d);
-    sched.run();
+    respawn(3, [this](sb::call_settings& s) {
+      if (tts_pool)
+        s.tts = {tts_pool, 2s, sb::exhausted_action::wait};
+      s.stt_fallback = sb::call_pool{};  // no pool: granted at once
+      s.tts_fallback = sb::call_pool{};
+    });
   }
   ~failover_fixture() {
     if (tts_pool)
@@ -492,16 +492,10 @@ namespace {
 // [tts] transport = websocket, with a fallback TTS provider.
 struct streaming_fixture : fixture {
   streaming_fixture() {
-    caf::anon_send_exit(call, caf::exit_reason::kill);
-    sched.run();
-    sb::call_deps d;
-    d.info = {4, sb::dialect::twilio, "", "127.0.0.1"};
-    d.telephony = tel;
-    d.providers = prov;
-    d.settings.tts_streaming = true;
-    d.settings.tts_fallback = sb::call_pool{};
-    call = sb::spawn_call(sys, d);
-    sched.run();
+    respawn(4, [](sb::call_settings& s) {
+      s.tts_streaming = true;
+      s.tts_fallback = sb::call_pool{};
+    });
   }
 };
 

@@ -109,7 +109,7 @@ TEST_CASE("caller speech during a reply is barge-in: clear, and the old audio st
   for (double ms : r.barge_in_ms)
     CHECK(ms >= 400);
   auto metrics = sb::test::http_request(st.node_port, "GET", "/metrics").body;
-  CHECK(metrics.find("sb_barge_ins_total 0") == std::string::npos);
+  CHECK(metrics.find("switchboard_barge_ins_total 0") == std::string::npos);
   CHECK(sb::test::wait_until([&] { return sim_idle(st.sim_port); }));
 }
 
@@ -181,8 +181,8 @@ TEST_CASE("an event of an unknown type is skipped and counted, the call goes on"
   // The caller hung up itself (the node may answer its stop with 1000 first).
   CHECK((r.close_code == 0 || r.close_code == 1000));
   auto metrics = sb::test::http_request(st.node_port, "GET", "/metrics").body;
-  CHECK(metrics.find("sb_net_events_total{kind=\"unknown_events\"} 1") != std::string::npos);
-  CHECK(metrics.find("sb_net_events_total{kind=\"protocol_errors\"} 0") != std::string::npos);
+  CHECK(metrics.find("switchboard_telephony_unknown_events_total 1") != std::string::npos);
+  CHECK(metrics.find("switchboard_telephony_protocol_errors_total 0") != std::string::npos);
 }
 
 // One caller of three turns; once its first reply has been asked for, the simulated
@@ -216,7 +216,7 @@ TEST_CASE("an STT stream lost mid-call is reopened on the same lease, the call g
   CHECK(sim["stt"]["test-dg"]["total"] == 2);  // one stream, opened twice
   CHECK(sim["stt"]["test-dg"]["refused"] == 0);
   auto metrics = sb::test::http_request(st.node_port, "GET", "/metrics").body;
-  CHECK(metrics.find("sb_net_events_total{kind=\"stt_reconnects\"} 1") != std::string::npos);
+  CHECK(metrics.find("switchboard_provider_reconnects_total{provider=\"stt\"} 1") != std::string::npos);
   auto pools = get_json(st.node_port, "/api/v1/stats")["pools"]["stt"];
   CHECK(pools["total_acquired"] == 1);  // the same lease throughout
   CHECK(sb::test::wait_until([&] { return node_idle(st.node_port); }));
@@ -231,7 +231,7 @@ TEST_CASE("an STT stream that cannot be reopened ends the call after its tries")
   CHECK(r.close_code == 1011);
   CHECK(r.close_reason.find("speech-to-text") != std::string::npos);
   auto metrics = sb::test::http_request(st.node_port, "GET", "/metrics").body;
-  CHECK(metrics.find("sb_net_events_total{kind=\"stt_reconnects\"} 2") != std::string::npos);
+  CHECK(metrics.find("switchboard_provider_reconnects_total{provider=\"stt\"} 2") != std::string::npos);
   CHECK(sb::test::wait_until([&] { return node_idle(st.node_port); }));
 }
 
@@ -267,7 +267,7 @@ TEST_CASE("an LLM error degrades the call to an apology, and it goes on") {
   INFO(st.node_log());
   CHECK(r.turns_answered == 2);  // the apology is spoken
   auto metrics = sb::test::http_request(st.node_port, "GET", "/metrics").body;
-  CHECK(metrics.find(R"(sb_provider_failures_total{kind="http_status",provider="llm"} 2)") !=
+  CHECK(metrics.find(R"(switchboard_provider_failures_total{kind="http_status",provider="llm"} 2)") !=
         std::string::npos);
   CHECK(sb::test::wait_until([&] { return sim_idle(st.sim_port); }));
 }

@@ -666,3 +666,54 @@ TEST_CASE("[http] listen and token_env: the operator routes' address and bearer 
   REQUIRE(bad.size() == 1);
   CHECK(bad[0].find("s3cr3t") == std::string::npos);
 }
+
+TEST_CASE("[metrics] EMF keys: defaults, ranges, namespace, dimensions and file") {
+  sb::node_config d;
+  CHECK(d.metrics.emf_interval == 0ms);
+  CHECK(d.metrics.emf_namespace == "Switchboard");
+  using dims = std::vector<std::pair<std::string, std::string>>;
+  CHECK(d.metrics.emf_dimensions == dims{{"Node", "{node}"}});
+  CHECK(d.metrics.emf_file.empty());
+  temp_dir dir;
+  auto file = (dir.path / "emf.log").string();
+  auto r = load_config("", {"metrics.emf_interval=250ms", "metrics.emf_namespace=Voice/Agents",
+                            "metrics.emf_dimensions=AutoScalingGroupName = voice-asg, Node={node}",
+                            "metrics.emf_file=" + file});
+  REQUIRE(messages(r) == strings{});
+  CHECK(r.config.metrics.emf_interval == 250ms);
+  CHECK(r.config.metrics.emf_namespace == "Voice/Agents");
+  CHECK(r.config.metrics.emf_dimensions ==
+        dims{{"AutoScalingGroupName", "voice-asg"}, {"Node", "{node}"}});
+  CHECK(r.config.metrics.emf_file == file);
+  CHECK(errors_of("[metrics]\nemf_interval = 50ms\n") ==
+        strings{"c.ini:2: [metrics] emf_interval: must be 0s (off) or at least 100ms ('50ms')"});
+  CHECK(errors_of("[metrics]\nemf_interval = 61m\n") ==
+        strings{"c.ini:2: [metrics] emf_interval: must be from 0s to 60m ('61m')"});
+  CHECK(errors_of("[metrics]\nemf_namespace = AWS/EC2\n") ==
+        strings{"c.ini:2: [metrics] emf_namespace: must not start with 'AWS/' (reserved for "
+                "AWS) ('AWS/EC2')"});
+  CHECK(errors_of("[metrics]\nemf_namespace = a$b\n") ==
+        strings{"c.ini:2: [metrics] emf_namespace: may contain only letters, digits, spaces "
+                "and . - _ / # : ('a$b')"});
+  CHECK(errors_of("[metrics]\nemf_dimensions = Node\n") ==
+        strings{"c.ini:2: [metrics] emf_dimensions: 'Node': expected NAME=VALUE ('Node')"});
+  CHECK(errors_of("[metrics]\nemf_dimensions = A=1, A=2\n") ==
+        strings{"c.ini:2: [metrics] emf_dimensions: dimension 'A' given twice ('A=1, A=2')"});
+  CHECK(errors_of("[metrics]\nemf_dimensions = ActiveCalls=3\n") ==
+        strings{"c.ini:2: [metrics] emf_dimensions: 'ActiveCalls' is a member of the EMF "
+                "line itself ('ActiveCalls=3')"});
+  CHECK(errors_of("[metrics]\nemf_dimensions = A=\n") ==
+        strings{"c.ini:2: [metrics] emf_dimensions: 'A=': a value is 1 to 1024 characters "
+                "('A=')"});
+  CHECK(errors_of("[metrics]\nemf_dimensions = a=1,b=1,c=1,d=1,e=1,f=1,g=1,h=1,i=1,j=1\n") ==
+        strings{"c.ini:2: [metrics] emf_dimensions: at most 9 dimensions "
+                "('a=1,b=1,c=1,d=1,e=1,f=1,g=1,h=1,i=1,j=1')"});
+  CHECK(errors_of("[metrics]\nemf_dimensions =\n") ==
+        strings{"c.ini:2: [metrics] emf_dimensions: give at least one NAME=VALUE ('')"});
+  CHECK(errors_of("[metrics]\nemf_file = /no/such/dir/emf.log\n") ==
+        strings{"c.ini:2: [metrics] emf_file: no such directory: '/no/such/dir/' "
+                "('/no/such/dir/emf.log')"});
+  CHECK(errors_of("[metrics]\nemf_file = " + dir.path.string() + "\n") ==
+        strings{"c.ini:2: [metrics] emf_file: '" + dir.path.string() + "' is a directory ('" +
+                dir.path.string() + "')"});
+}

@@ -5,22 +5,13 @@
 // simulator.
 #include <catch2/catch.hpp>
 
+#include "tests/support/calls.hpp"
 #include "tests/support/processes.hpp"
 #include "tools/caller/caller_engine.hpp"
 
 using namespace std::chrono_literals;
 
 namespace {
-
-std::vector<sb::caller::result> calls(uint16_t port, int n, int turns) {
-  sb::caller::engine e("127.0.0.1", port);
-  sb::caller::script s;
-  s.turns = turns;
-  for (int i = 0; i < n; ++i)
-    e.add(s);
-  REQUIRE(e.run(60s));
-  return e.results();
-}
 
 // The value of one sample in the node's /metrics text, or -1.
 double metric(uint16_t port, const std::string& sample) {
@@ -39,7 +30,7 @@ TEST_CASE("TTS failover: every sentence is spoken by the fallback when the first
                      {"tts.url=http://127.0.0.1:1", "tts.fallback=deepgram",
                       "tts.fallback.url=http://127.0.0.1:{sim_port}",
                       "breaker.tts.failure_threshold=2"});
-  auto results = calls(st.node_port, 2, 3);
+  auto results = sb::test::place_calls(st.node_port, 2, 3);
   INFO(st.node_log());
   for (auto& r : results) {
     CHECK(r.turns_answered == 3);
@@ -47,8 +38,8 @@ TEST_CASE("TTS failover: every sentence is spoken by the fallback when the first
   }
   // The first failures went to the fallback one by one; once the breaker opened, the
   // first provider was not even tried.
-  CHECK(metric(st.node_port, R"(sb_provider_failovers_total{provider="tts",reason="failed"})") >= 2);
-  CHECK(metric(st.node_port, R"(sb_provider_failovers_total{provider="tts",reason="no_lease"})") >= 1);
+  CHECK(metric(st.node_port, R"(switchboard_provider_failovers_total{provider="tts",reason="failed"})") >= 2);
+  CHECK(metric(st.node_port, R"(switchboard_provider_failovers_total{provider="tts",reason="no_lease"})") >= 1);
   auto pools = sb::test::get_json(st.node_port, "/api/v1/stats/pool")["pools"];
   CHECK(pools["tts"]["breaker"] == "open");
   CHECK(pools["tts_fallback"]["total_acquired"].get<int>() >= 6);
@@ -64,10 +55,10 @@ TEST_CASE("STT failover: a call whose first STT provider cannot be reached is he
   sb::test::stack st({"--tts-ms-per-char", "2"},
                      {"stt.url=ws://127.0.0.1:1", "stt.reconnect_attempts=0",
                       "stt.fallback=deepgram", "stt.fallback.url=ws://127.0.0.1:{sim_port}"});
-  auto results = calls(st.node_port, 1, 2);
+  auto results = sb::test::place_calls(st.node_port, 1, 2);
   INFO(st.node_log());
   CHECK(results.at(0).turns_answered == 2);
-  CHECK(metric(st.node_port, R"(sb_provider_failovers_total{provider="stt",reason="failed"})") == 1);
+  CHECK(metric(st.node_port, R"(switchboard_provider_failovers_total{provider="stt",reason="failed"})") == 1);
 }
 
 TEST_CASE("without a fallback, a TTS provider that is down leaves the turns unspoken") {
@@ -81,5 +72,5 @@ TEST_CASE("without a fallback, a TTS provider that is down leaves the turns unsp
   auto results = e.results();
   CHECK(results.at(0).media_bytes == 0);
   CHECK(results.at(0).turns_answered == 0);
-  CHECK(metric(st.node_port, R"(sb_provider_failovers_total{provider="tts",reason="failed"})") == -1);
+  CHECK(metric(st.node_port, R"(switchboard_provider_failovers_total{provider="tts",reason="failed"})") == 0);
 }

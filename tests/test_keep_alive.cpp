@@ -4,6 +4,7 @@
 // requests it served and the connections they came on.
 #include <catch2/catch.hpp>
 
+#include "tests/support/calls.hpp"
 #include "tests/support/processes.hpp"
 #include "tools/caller/caller_engine.hpp"
 
@@ -21,16 +22,9 @@ served sim_http(uint16_t sim_port) {
   return {j["http"].value("requests", uint64_t{0}), j["http"].value("connections", uint64_t{0})};
 }
 
-sb::caller::result calls(uint16_t port, int n, int turns) {
-  sb::caller::engine e("127.0.0.1", port);
-  sb::caller::script s;
-  s.turns = turns;
-  for (int i = 0; i < n; ++i)
-    e.add(s);
-  REQUIRE(e.run(60s));
-  for (auto& r : e.results())
+void calls(uint16_t port, int n, int turns) {
+  for (auto& r : sb::test::place_calls(port, n, turns))
     CHECK(r.turns_answered == turns);
-  return e.results().at(0);
 }
 
 } // namespace
@@ -74,7 +68,7 @@ TEST_CASE("keep_alive = 0 opens a connection per request") {
 TEST_CASE("[tts] transport = websocket: one ElevenLabs stream-input per reply, every turn "
           "answered") {
   sb::test::stack st({"--tts-ms-per-char", "2"}, {"tts.transport=websocket"});
-  auto r = calls(st.node_port, 2, 3);
+  calls(st.node_port, 2, 3);
   INFO(st.node_log());
   auto sim = sb::test::get_json(st.sim_port, "/sim/stats");
   INFO(sim.dump());
@@ -87,4 +81,18 @@ TEST_CASE("[tts] transport = websocket: one ElevenLabs stream-input per reply, e
   auto pools = sb::test::get_json(st.node_port, "/api/v1/stats")["pools"]["tts"];
   CHECK(pools["total_acquired"] == 6);
   CHECK(pools["active"] == 0);
+}
+
+TEST_CASE("[tts] transport = websocket with Deepgram: one /v1/speak stream per reply") {
+  sb::test::stack st({"--tts-ms-per-char", "2"},
+                     {"tts.transport=websocket", "tts.provider=deepgram",
+                      "tts.model=aura-2-thalia-en", "tts.api_key_env=DEEPGRAM_API_KEY"});
+  calls(st.node_port, 2, 2);
+  INFO(st.node_log());
+  auto sim = sb::test::get_json(st.sim_port, "/sim/stats");
+  INFO(sim.dump());
+  CHECK(sim["tts_deepgram"]["test-dg"]["total"] == 4);
+  CHECK(sim["tts_deepgram"]["test-dg"]["refused"] == 0);
+  CHECK(sim["tts_deepgram"]["test-dg"]["current"] == 0);
+  CHECK(sim["http"]["requests"] == 4);  // the LLM replies only
 }

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/support/processes.hpp"
+#include "tests/support/prometheus.hpp"
 #include "tests/support/wait.hpp"
 #include "tools/caller/caller_engine.hpp"
 
@@ -68,6 +69,17 @@ TEST_CASE("60 concurrent calls share 20 STT connections and 10 TTS streams, no r
   CHECK(stt["total_acquired"] == 60);
   CHECK(stt["total_released"] == 60);
   CHECK(stt["capacity"] == 20);
+  // The waits are in the pool's histogram: 60 grants, at most 20 of them at once.
+  std::map<std::string, double> m;
+  CHECK(sb::test::wait_until([&] {
+    m = sb::test::parse_exposition(
+      sb::test::http_request(st.node_port, "GET", "/metrics").body);
+    return m[R"(switchboard_pool_wait_seconds_count{pool="stt"})"] == 60;
+  }));
+  CHECK(m[R"(switchboard_pool_wait_seconds_bucket{pool="stt",le="0"})"] <= 20);
+  CHECK(m[R"(switchboard_pool_wait_seconds_bucket{pool="stt",le="+Inf"})"] == 60);
+  CHECK(m[R"(switchboard_pool_wait_seconds_sum{pool="stt"})"] > 40 * 0.5);  // 40 waited a call
+  CHECK(m[R"(switchboard_pool_queued{pool="stt"})"] == 0);
 }
 
 TEST_CASE("calls that wait past the deadline get the configured fallback, with a reason") {
@@ -99,7 +111,7 @@ TEST_CASE("calls that wait past the deadline get the configured fallback, with a
   auto sim = get_json(st.sim_port, "/sim/stats");
   CHECK(sim_key(sim, "stt")["refused"] == 0);
   auto metrics = sb::test::http_request(st.node_port, "GET", "/metrics").body;
-  CHECK(metrics.find(R"(sb_call_fallbacks_total{action="end",provider="stt"} 4)") !=
+  CHECK(metrics.find(R"(switchboard_call_fallbacks_total{action="end",provider="stt"} 4)") !=
         std::string::npos);
   CHECK(sb::test::wait_until([&] { return pools_idle(st.node_port); }));
 }
@@ -138,8 +150,9 @@ TEST_CASE("a failing LLM opens the breaker, calls degrade, recovery closes it") 
   CHECK(json::parse(health.body)["reason"].get<std::string>().rfind("llm: circuit breaker", 0) ==
         0);
   auto metrics = sb::test::http_request(st.node_port, "GET", "/metrics").body;
-  CHECK(metrics.find(R"(sb_call_fallbacks_total{action="wait",provider="llm"})") !=
-        std::string::npos);  // breaker_open answered at once: the apology
+  CHECK(sb::test::parse_exposition(
+          metrics)[R"(switchboard_call_fallbacks_total{action="wait",provider="llm"})"] >
+        0);  // breaker_open answered at once: the apology
   // The provider recovers; after open_timeout a probe succeeds and the breaker closes.
   REQUIRE(sb::test::http_request(st.sim_port, "POST", "/sim/faults", R"({"llm":"none"})")
             .status == 200);
@@ -186,7 +199,7 @@ TEST_CASE("two STT keys double the capacity: limits are per key and leases sprea
   CHECK(stt["keys"].size() == 2);
   CHECK(stt["keys"][0]["key"] == "DG_KEY_1");  // labels are env names, never key values
   auto metrics = sb::test::http_request(st.node_port, "GET", "/metrics").body;
-  CHECK(metrics.find(R"(sb_pool{field="capacity",pool="stt"} 4)") != std::string::npos);
+  CHECK(metrics.find(R"(switchboard_pool_capacity{pool="stt"} 4)") != std::string::npos);
   CHECK(metrics.find("dg-one") == std::string::npos);
 }
 

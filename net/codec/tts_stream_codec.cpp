@@ -85,4 +85,59 @@ tts_stream_event parse_elevenlabs_output(std::string_view message) {
   return ev;
 }
 
+std::string deepgram_speak_ws_path(std::string_view base_path, std::string_view model) {
+  try {
+    std::string q = "?";
+    if (!model.empty())
+      q += "model=" + url_encode(model) + "&";
+    return join_path(base_path, "/v1/speak" + q + "encoding=mulaw&sample_rate=8000");
+  } catch (const std::exception&) {
+    return {};
+  }
+}
+
+std::string deepgram_speak_text(std::string_view text) {
+  try {
+    json j;
+    j["type"] = "Speak";
+    j["text"] = std::string{text};
+    return dump_json(j);
+  } catch (const std::exception&) {
+    return {};
+  }
+}
+
+std::string deepgram_speak_flush() { return R"({"type":"Flush"})"; }
+
+tts_stream_event parse_deepgram_speak_output(std::string_view message) {
+  tts_stream_event ev;
+  try {
+    json j;
+    if (auto bad = parse_json(message, j); bad || !j.is_object()) {
+      ev.kind = tts_stream_event::error;
+      ev.message = "a message from the TTS stream that is not a JSON object";
+      return ev;
+    }
+    const json* type = member(j, "type");
+    std::string t = type != nullptr && type->is_string() ? type->get<std::string>() : "";
+    if (t == "Flushed") {
+      ev.kind = tts_stream_event::final;
+    } else if (t == "Error") {
+      ev.kind = tts_stream_event::error;
+      for (const char* k : {"err_code", "code", "err_msg", "description", "message"})
+        if (const json* v = member(j, k); v != nullptr && v->is_string()) {
+          if (!ev.message.empty())
+            ev.message += ": ";
+          ev.message += v->get<std::string>();
+        }
+      if (ev.message.empty())
+        ev.message = "error from the TTS stream";
+    }
+  } catch (const std::exception&) {
+    ev.kind = tts_stream_event::error;
+    ev.message = "a message from the TTS stream that could not be read";
+  }
+  return ev;
+}
+
 } // namespace sb::codec

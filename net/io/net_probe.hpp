@@ -2,8 +2,10 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 
 namespace sb::net {
 
@@ -38,6 +40,9 @@ struct net_probe {
   // basic_invalid, http_token_missing, http_token_invalid).
   static constexpr size_t auth_refusal_kinds = 8;
   std::atomic<uint64_t> auth_refused[auth_refusal_kinds]{};
+  // The STT provider's latency: audio sent -> the final transcript that ends with it.
+  // Set by the owner before the loop starts (may be empty); called on the I/O thread.
+  std::function<void(std::chrono::microseconds)> stt_latency;
 };
 
 } // namespace sb::net

@@ -55,6 +55,14 @@ struct stt_stream {
     uint64_t end_bytes = 0;  // stream offset of its end, in bytes of this connection
   };
   std::deque<sent_audio> replay;
+  // When each write of audio went out, until a final result covers it: the provider's
+  // latency (net_probe::stt_latency). At most max_sent_marks, the oldest dropped.
+  struct sent_mark {
+    uint64_t begin_bytes = 0;
+    uint64_t end_bytes = 0;
+    steady::time_point at{};
+  };
+  std::deque<sent_mark> sent_marks;
   size_t replay_bytes = 0;
   uint64_t sent_bytes = 0;        // audio bytes sent on this connection
   uint32_t reconnects = 0;        // since the last result on a connection
@@ -63,9 +71,11 @@ struct stt_stream {
   steady::time_point reconnect_at{};
 };
 
-// An ElevenLabs stream-input WebSocket: one per reply ([tts] transport = websocket).
+// A TTS WebSocket for one reply ([tts] transport = websocket): ElevenLabs stream-input or
+// Deepgram Aura's /v1/speak.
 struct tts_ws_stream {
   stream_id id = 0;
+  bool deepgram = false;
   caf::actor owner;
   lws* wsi = nullptr;
   provider_route route = provider_route::primary;
@@ -155,7 +165,9 @@ private:
   // Reopens these streams, whose back-off is over (ids collected by on_tick).
   void stt_reconnect_due(const std::vector<stream_id>& due);
   void stt_result_seen(stt_stream& s, double end_s);
+  void stt_latency_seen(stt_stream& s, uint64_t covered);
   static constexpr auto replay_window = std::chrono::seconds{2};
+  static constexpr size_t max_sent_marks = 512;  // writes: 10 s of 20 ms frames, 12 KB
   static constexpr auto stt_connect_timeout = std::chrono::seconds{10};
   void stt_queue(stt_stream& s, audio_bytes bytes, bool binary);
   void stt_queue_text(stt_stream& s, const std::string& text);
@@ -168,7 +180,8 @@ private:
   void http_idle_closed(lws* wsi);
   void http_kill(http_stream& h);
   void tts_ws_queue(tts_ws_stream& t, std::string msg);
-  void tts_ws_receive(tts_ws_stream& t, const char* data, size_t len, bool final);
+  void tts_ws_receive(tts_ws_stream& t, const char* data, size_t len, bool final,
+                      bool binary);
   void tts_ws_closed(tts_ws_stream& t, bool connection_error, const std::string& why, lws* wsi);
   void tts_ws_tick(steady::time_point now);
   void http_established(http_stream& h, lws* wsi);

@@ -10,6 +10,7 @@
 #include "net/io/io_loop.hpp"
 #include "net/io/provider_hub.hpp"
 #include "net/io/tls_detail.hpp"
+#include "net/io/ws_close.hpp"
 
 namespace sb::net {
 
@@ -98,11 +99,7 @@ int provider_hub::stt_callback(lws* wsi, lws_callback_reasons reason, void* user
     case LWS_CALLBACK_CLIENT_WRITEABLE:
       return stt_writeable(*s);
     case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
-      if (len >= 2) {
-        auto* b = static_cast<const unsigned char*>(in);
-        s->close_code = (b[0] << 8) | b[1];
-        s->close_reason.assign(reinterpret_cast<const char*>(b) + 2, len - 2);
-      }
+      read_peer_close(in, len, s->close_code, s->close_reason);
       return 0;
     case LWS_CALLBACK_CLIENT_CONNECTION_ERROR: {
       std::string why = in ? static_cast<const char*>(in) : "connection error";
@@ -152,10 +149,31 @@ void provider_hub::stt_result_seen(stt_stream& s, double end_s) {
     return;
   // Audio up to end_s has its final result: it need not be sent again after a loss.
   auto covered = static_cast<uint64_t>(end_s * 1000.0 * bytes_per_ms(s.encoding));
+  stt_latency_seen(s, covered);
   while (!s.replay.empty() && s.replay.front().end_bytes <= covered) {
     s.replay_bytes -= s.replay.front().bytes.size();
     s.replay.pop_front();
   }
+}
+
+// The provider's latency: from sending the audio a final result ends with to the result.
+// The first write that reaches `covered` held that audio; a result covering more than was
+// sent (rounding of end_s) ends with the latest write. Audio older than the marks kept
+// went out before the oldest of them: that gives the least the latency was.
+void provider_hub::stt_latency_seen(stt_stream& s, uint64_t covered) {
+  auto& marks = s.sent_marks;
+  if (marks.empty())
+    return;  // nothing sent since the last result
+  auto sent = marks.back().at;
+  for (auto& m : marks)
+    if (m.end_bytes >= covered) {
+      sent = m.at;
+      break;
+    }
+  while (!marks.empty() && marks.front().end_bytes <= covered)
+    marks.pop_front();
+  if (auto& report = loop_.probe().stt_latency)
+    report(std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - sent));
 }
 
 bool provider_hub::stt_reconnect(stt_stream& s, int status, int close_code,
@@ -183,6 +201,7 @@ bool provider_hub::stt_reconnect(stt_stream& s, int status, int close_code,
   s.replay.clear();
   s.replay_bytes = 0;
   s.sent_bytes = 0;
+  s.sent_marks.clear();  // offsets of the lost connection
   s.buffered_audio = 0;
   auto per_ms = s.encoding == audio_encoding::pcm16le ? 2 : 1;
   for (auto& f : s.out)
@@ -238,6 +257,7 @@ bool provider_hub::stt_write_front(stt_stream& s) {
   write_buf_.resize(LWS_PRE + bytes);
   auto* p = write_buf_.data() + LWS_PRE;
   bool binary = first.binary;
+  auto begin = s.sent_bytes;
   for (size_t k = 0; k < frames; ++k) {
     auto& f = s.out.front();
     std::memcpy(p, f.bytes.data(), f.bytes.size());
@@ -255,6 +275,11 @@ bool provider_hub::stt_write_front(stt_stream& s) {
   while (s.replay_bytes > window && !s.replay.empty()) {
     s.replay_bytes -= s.replay.front().bytes.size();
     s.replay.pop_front();
+  }
+  if (binary) {
+    s.sent_marks.push_back({begin, s.sent_bytes, steady::now()});
+    if (s.sent_marks.size() > max_sent_marks)
+      s.sent_marks.pop_front();
   }
   auto n = lws_write(s.wsi, reinterpret_cast<unsigned char*>(write_buf_.data() + LWS_PRE),
                      bytes, binary ? LWS_WRITE_BINARY : LWS_WRITE_TEXT);

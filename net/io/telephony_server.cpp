@@ -137,8 +137,8 @@ void telephony_server::receive(session& s, const char* data, size_t len, bool bi
         // Twilio and Exotel add event types: skipped and counted, never a close.
         if (loop_.probe().unknown_events++ % 1000 == 0)
           s.log.info("session {}: skipping event of unknown type '{}' (counted in "
-                       "sb_net_events_total{{kind=\"unknown_events\"}})",
-                       s.sid, ev.event.substr(0, 64));
+                     "switchboard_telephony_unknown_events_total)",
+                     s.sid, ev.event.substr(0, 64));
       } else {
         if (s.state != phase::call) {
           // Before start the codec lets through only connected and start.

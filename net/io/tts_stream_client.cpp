@@ -1,6 +1,9 @@
-// TTS over one WebSocket per reply: ElevenLabs stream-input (protocols.md section 5).
-// The reply's sentences go in as the LLM writes them, each flushed so its audio starts at
+// TTS over one WebSocket per reply. ElevenLabs stream-input (protocols.md section 5): the
+// reply's sentences go in as the LLM writes them, each flushed so its audio starts at
 // once; the audio comes back base64 in JSON, and {"isFinal":true} ends the stream.
+// Deepgram Aura (/v1/speak): each sentence is a Speak message and its audio comes in
+// binary frames as it is made; a Flush at the end of the reply is answered by Flushed
+// once the last audio has gone, and the client closes the socket.
 #include <cstring>
 
 #include <caf/send.hpp>
@@ -13,6 +16,7 @@
 #include "net/io/io_loop.hpp"
 #include "net/io/provider_hub.hpp"
 #include "net/io/tls_detail.hpp"
+#include "net/io/ws_close.hpp"
 
 namespace sb::net {
 
@@ -30,14 +34,17 @@ void provider_hub::open_tts_stream(stream_id id, caf::actor owner, uint32_t key,
   t->route = route;
   t->key = key < keys.size() ? keys[key] : std::string{};
   t->deadline = steady::now() + o.timeout;
-  t->out.push_back(codec::elevenlabs_input_open());
+  t->deepgram = o.provider == "deepgram";
+  if (!t->deepgram)
+    t->out.push_back(codec::elevenlabs_input_open());
   ++loop_.probe().provider_streams;
   if (t->key.empty()) {
     fail(t->owner, id, provider_kind::tts, failure_kind::rejected, 0, -1,
          "no API key: set $" + o.api_key_env);
     return;
   }
-  auto path = codec::elevenlabs_input_path(o.url.path, o.voice, o.model);
+  auto path = t->deepgram ? codec::deepgram_speak_ws_path(o.url.path, o.model)
+                          : codec::elevenlabs_input_path(o.url.path, o.voice, o.model);
   auto& ref = *t;
   tts_ws_.emplace(id, std::move(t));
   lws_client_connect_info ci;
@@ -67,15 +74,18 @@ void provider_hub::tts_stream_text(stream_id id, std::string text) {
   auto i = tts_ws_.find(id);
   if (i == tts_ws_.end() || i->second->done || i->second->finishing || text.empty())
     return;
-  tts_ws_queue(*i->second, codec::elevenlabs_input_text(text, true));
+  auto& t = *i->second;
+  tts_ws_queue(t, t.deepgram ? codec::deepgram_speak_text(text)
+                             : codec::elevenlabs_input_text(text, true));
 }
 
 void provider_hub::tts_stream_finish(stream_id id) {
   auto i = tts_ws_.find(id);
   if (i == tts_ws_.end() || i->second->done || i->second->finishing)
     return;
-  i->second->finishing = true;
-  tts_ws_queue(*i->second, codec::elevenlabs_input_end());
+  auto& t = *i->second;
+  t.finishing = true;
+  tts_ws_queue(t, t.deepgram ? codec::deepgram_speak_flush() : codec::elevenlabs_input_end());
 }
 
 void provider_hub::tts_ws_queue(tts_ws_stream& t, std::string msg) {
@@ -95,10 +105,12 @@ int provider_hub::tts_ws_callback(lws* wsi, lws_callback_reasons reason, void* u
     case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER: {
       auto** p = static_cast<unsigned char**>(in);
       unsigned char* end = *p + len;
+      auto value = t->deepgram ? codec::deepgram_auth(t->key) : t->key;
+      const char* name = t->deepgram ? "authorization:" : "xi-api-key:";
       return lws_add_http_header_by_name(
-               wsi, reinterpret_cast<const unsigned char*>("xi-api-key:"),
-               reinterpret_cast<const unsigned char*>(t->key.data()),
-               static_cast<int>(t->key.size()), p, end)
+               wsi, reinterpret_cast<const unsigned char*>(name),
+               reinterpret_cast<const unsigned char*>(value.data()),
+               static_cast<int>(value.size()), p, end)
                ? -1
                : 0;
     }
@@ -109,7 +121,8 @@ int provider_hub::tts_ws_callback(lws* wsi, lws_callback_reasons reason, void* u
       return 0;
     case LWS_CALLBACK_CLIENT_RECEIVE:
       tts_ws_receive(*t, static_cast<const char*>(in), len,
-                     lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0);
+                     lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0,
+                     lws_frame_is_binary(wsi));
       return 0;
     case LWS_CALLBACK_CLIENT_WRITEABLE: {
       if (t->out.empty() || t->done)
@@ -126,11 +139,7 @@ int provider_hub::tts_ws_callback(lws* wsi, lws_callback_reasons reason, void* u
       return 0;
     }
     case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
-      if (len >= 2) {
-        auto* b = static_cast<const unsigned char*>(in);
-        t->close_code = (b[0] << 8) | b[1];
-        t->close_reason.assign(reinterpret_cast<const char*>(b) + 2, len - 2);
-      }
+      read_peer_close(in, len, t->close_code, t->close_reason);
       return 0;
     case LWS_CALLBACK_CLIENT_CONNECTION_ERROR: {
       std::string why = in ? static_cast<const char*>(in) : "connection error";
@@ -146,7 +155,15 @@ int provider_hub::tts_ws_callback(lws* wsi, lws_callback_reasons reason, void* u
   }
 }
 
-void provider_hub::tts_ws_receive(tts_ws_stream& t, const char* data, size_t len, bool final) {
+void provider_hub::tts_ws_receive(tts_ws_stream& t, const char* data, size_t len, bool final,
+                                  bool binary) {
+  if (binary) {  // Deepgram's audio: a byte stream, fragments need no reassembly
+    if (!t.done && t.owner && len > 0) {
+      t.deadline = steady::now() + loop_.options().tts_of(t.route).timeout;
+      caf::anon_send(t.owner, tts_audio{t.id, audio_bytes(data, data + len)});
+    }
+    return;
+  }
   if (t.rx.size() + len > max_tts_message) {
     if (!t.done) {
       t.done = true;
@@ -163,7 +180,8 @@ void provider_hub::tts_ws_receive(tts_ws_stream& t, const char* data, size_t len
   t.rx.clear();
   if (t.done)
     return;
-  auto ev = codec::parse_elevenlabs_output(text);
+  auto ev = t.deepgram ? codec::parse_deepgram_speak_output(text)
+                       : codec::parse_elevenlabs_output(text);
   switch (ev.kind) {
     case codec::tts_stream_event::audio:
       t.deadline = steady::now() + loop_.options().tts_of(t.route).timeout;
@@ -174,7 +192,9 @@ void provider_hub::tts_ws_receive(tts_ws_stream& t, const char* data, size_t len
       t.done = true;
       if (t.owner)
         caf::anon_send(t.owner, tts_done{t.id});
-      kill(t.wsi);  // the server closes too; nothing more is needed from it
+      // ElevenLabs closes by itself after isFinal; Deepgram is asked to. Either way
+      // nothing more is needed from the socket.
+      kill(t.wsi);
       break;
     case codec::tts_stream_event::error:
       t.done = true;

@@ -70,15 +70,6 @@ void check_tts_model(load_state& st, const tts_section& t, const std::string& se
                ")");
 }
 
-// The WebSocket transport is ElevenLabs' stream-input.
-void check_tts_transport(load_state& st) {
-  const auto& t = st.config.tts;
-  if (t.transport != "websocket" || t.provider == "elevenlabs") return;
-  st.error(where(st, {"tts.transport", "tts.provider"}),
-           "[tts] transport: websocket is built for ElevenLabs (stream-input); with provider " +
-               t.provider + " use http");
-}
-
 // A fallback provider takes its provider from [stt|tts] fallback; the model and key
 // variable it was not given are that provider's defaults, not the first provider's.
 void apply_fallback_defaults(load_state& st) {
@@ -230,7 +221,6 @@ void check_cross_keys(load_state& st) {
   check_http_listen(st);
   check_token_budget(st);
   apply_fallback_defaults(st);
-  check_tts_transport(st);
   check_tts_model(st, st.config.tts, "tts");
   if (!st.config.tts.fallback.empty())
     check_tts_model(st, st.config.tts_fallback, "tts.fallback");

@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 #include <fstream>
+
+#include <sys/stat.h>
 
 #include "runtime/config/values.hpp"
 
@@ -155,6 +158,79 @@ std::string sessions_backend(const std::string& v) {
   host_port hp;
   auto e = parse_host_port(v.substr(8), false, hp);
   return e.empty() ? "" : "expected memory or redis://HOST:PORT: " + e;
+}
+
+// A CloudWatch namespace: 1-255 of letters, digits, . - _ / # : and space, not AWS/...
+std::string cloudwatch_namespace(const std::string& v) {
+  if (v.empty() || v.size() > 255) return "must be 1 to 255 characters";
+  for (char c : v)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && !std::strchr(".-_/#: ", c))
+      return "may contain only letters, digits, spaces and . - _ / # :";
+  if (v.rfind("AWS/", 0) == 0) return "must not start with 'AWS/' (reserved for AWS)";
+  return "";
+}
+
+// NAME=VALUE, ... as CloudWatch takes dimensions (at most 9 in one set, as the EMF
+// specification says), each name a top-level member of the EMF line.
+key_spec emf_dimensions_key() {
+  return {"emf_dimensions",
+          [](node_config& c, const std::string& v) -> std::string {
+            std::vector<std::pair<std::string, std::string>> dims;
+            for (auto& item : split_list(v)) {
+              auto eq = item.find('=');
+              if (eq == std::string::npos)
+                return "'" + item + "': expected NAME=VALUE";
+              auto name = trim(item.substr(0, eq));
+              auto value = trim(item.substr(eq + 1));
+              if (name.empty() || name.size() > 255 || name[0] == ':')
+                return "'" + item + "': a name is 1 to 255 characters, not starting with ':'";
+              if (value.empty() || value.size() > 1024)
+                return "'" + item + "': a value is 1 to 1024 characters";
+              if (name == "_aws" || name == "ActiveCalls" || name == "Timestamp")
+                return "'" + name + "' is a member of the EMF line itself";
+              if (!check_printable(item).empty())
+                return "'" + name + "': " + check_printable(item);
+              for (auto& d : dims)
+                if (d.first == name) return "dimension '" + name + "' given twice";
+              dims.emplace_back(name, value);
+            }
+            if (dims.empty()) return "give at least one NAME=VALUE";
+            if (dims.size() > 9) return "at most 9 dimensions";
+            c.metrics.emf_dimensions = dims;
+            return "";
+          },
+          [](const node_config& c) {
+            std::vector<std::string> items;
+            for (auto& [n, v] : c.metrics.emf_dimensions)
+              items.push_back(n + "=" + v);
+            return join_list(items);
+          }};
+}
+
+key_spec emf_interval_key() {
+  return {"emf_interval",
+          [](node_config& c, const std::string& v) -> std::string {
+            millis d{0};
+            auto e = parse_duration(v, 0ms, minutes(60), d);
+            if (!e.empty()) return e;
+            if (d.count() > 0 && d < 100ms) return "must be 0s (off) or at least 100ms";
+            c.metrics.emf_interval = d;
+            return "";
+          },
+          [](const node_config& c) { return format_duration(c.metrics.emf_interval); }};
+}
+
+// "" (standard output) or a file in an existing directory.
+std::string emf_file(const std::string& v) {
+  if (v.empty()) return "";
+  if (auto e = check_printable(v); !e.empty()) return e;
+  auto slash = v.find_last_of('/');
+  auto dir = slash == std::string::npos ? std::string(".") : v.substr(0, slash + 1);
+  struct stat st{};
+  if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    return "no such directory: '" + dir + "'";
+  if (stat(v.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return "'" + v + "' is a directory";
+  return "";
 }
 
 key_spec seeds_key() {
@@ -421,6 +497,12 @@ std::vector<section_spec> build_schema() {
        {text_key("level", &nc::log, &log_section::level,
                  one_of({"trace", "debug", "info", "warn", "error"})),
         text_key("format", &nc::log, &log_section::format, one_of({"text", "json"}))}},
+      {"metrics",
+       {emf_interval_key(),
+        text_key("emf_namespace", &nc::metrics, &metrics_section::emf_namespace,
+                 cloudwatch_namespace),
+        emf_dimensions_key(),
+        text_key("emf_file", &nc::metrics, &metrics_section::emf_file, emf_file)}},
   };
 }
 

@@ -185,6 +185,23 @@ nlohmann::json get_json(uint16_t port, const std::string& path) {
   return j.is_discarded() ? nlohmann::json::object() : j;
 }
 
+uint16_t free_loopback_port() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = 0;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  uint16_t port = 0;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+      getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0)
+    port = ntohs(a.sin_port);
+  close(fd);
+  if (port == 0)
+    throw std::runtime_error("no free loopback port");
+  return port;
+}
+
 std::string temp_dir(const std::string& prefix) {
   std::string tmpl = "/tmp/" + prefix + "-XXXXXX";
   if (!mkdtemp(tmpl.data()))
@@ -227,6 +244,8 @@ stack::stack(const std::vector<std::string>& sim_flags, const std::vector<std::s
   for (auto s : sets) {
     for (auto at = s.find("{sim_port}"); at != std::string::npos; at = s.find("{sim_port}"))
       s.replace(at, 10, p);
+    for (auto at = s.find("{dir}"); at != std::string::npos; at = s.find("{dir}"))
+      s.replace(at, 5, dir);
     nargv.push_back("--set");
     nargv.push_back(s);
   }

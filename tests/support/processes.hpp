@@ -51,6 +51,11 @@ http_reply http_request(uint16_t port, const std::string& method, const std::str
 // GET a JSON document; an empty object when there is no valid JSON answer.
 nlohmann::json get_json(uint16_t port, const std::string& path);
 
+// A loopback port free a moment ago (bound to port 0, read back, closed), for a server
+// that cannot report the port it picked itself (Prometheus). Another process may take it
+// in between: start such a server with a retry.
+uint16_t free_loopback_port();
+
 // A fresh directory under /tmp for one test's files.
 std::string temp_dir(const std::string& prefix);
 
@@ -66,7 +71,7 @@ struct stack {
   uint16_t sim_port = 0;
   uint16_t node_port = 0;
   // Extra simulator flags and node --set overrides ("{sim_port}" in an override becomes
-  // the simulator's port).
+  // the simulator's port, "{dir}" the test's directory).
   stack(const std::vector<std::string>& sim_flags, const std::vector<std::string>& sets,
         const std::vector<std::string>& extra_env = {});
   std::string node_log() const;

@@ -40,3 +40,23 @@ TEST_CASE("stream-input: server messages") {
   CHECK(parse_elevenlabs_output(R"({"audio":"!!!"})").kind == tts_stream_event::error);
   CHECK(parse_elevenlabs_output("[1,2]").kind == tts_stream_event::error);
 }
+
+TEST_CASE("Deepgram speak over WebSocket: path, messages, events") {
+  CHECK(deepgram_speak_ws_path("", "aura-2-thalia-en") ==
+        "/v1/speak?model=aura-2-thalia-en&encoding=mulaw&sample_rate=8000");
+  CHECK(deepgram_speak_ws_path("/p", "") == "/p/v1/speak?encoding=mulaw&sample_rate=8000");
+  CHECK(nlohmann::json::parse(deepgram_speak_text("Hi \"you\".")) ==
+        nlohmann::json{{"type", "Speak"}, {"text", "Hi \"you\"."}});
+  CHECK(deepgram_speak_flush() == R"({"type":"Flush"})");
+  CHECK(parse_deepgram_speak_output(R"({"type":"Flushed","sequence_id":0})").kind ==
+        tts_stream_event::final);
+  CHECK(parse_deepgram_speak_output(R"({"type":"Metadata","request_id":"x"})").kind ==
+        tts_stream_event::other);
+  CHECK(parse_deepgram_speak_output(R"({"type":"Warning","description":"slow"})").kind ==
+        tts_stream_event::other);
+  auto e = parse_deepgram_speak_output(
+    R"({"type":"Error","err_code":"INVALID_MESSAGE","err_msg":"bad"})");
+  CHECK(e.kind == tts_stream_event::error);
+  CHECK(e.message == "INVALID_MESSAGE: bad");
+  CHECK(parse_deepgram_speak_output("nope").kind == tts_stream_event::error);
+}

@@ -20,7 +20,8 @@ struct pending_upgrade {
   std::string request_id;
   std::string key;
   stt_options options;
-  bool tts = false;  // an ElevenLabs stream-input upgrade, not a Deepgram listen
+  bool tts = false;  // a TTS WebSocket upgrade, not a Deepgram listen
+  bool tts_deepgram = false;  // Deepgram /v1/speak, not ElevenLabs stream-input
   tone_format tts_format = tone_format::mulaw;
 };
 

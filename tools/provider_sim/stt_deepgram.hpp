@@ -42,6 +42,7 @@ struct ws_message {
   std::string text;
   uint16_t close_code = 0; // nonzero: close the socket with this code and reason
   std::string close_reason;
+  bool binary = false;      // `text` holds audio bytes for a binary frame
 };
 
 class stt_stream {

@@ -21,7 +21,8 @@ struct stt_conn {
   std::string rx; // reassembly of a fragmented text frame
 };
 
-// An ElevenLabs stream-input connection: counted from the upgrade to the close.
+// A TTS WebSocket (ElevenLabs stream-input, Deepgram /v1/speak): counted from the upgrade
+// to the close.
 struct tts_conn {
   tts_input_stream stream;
   lease slot;
@@ -121,9 +122,49 @@ int on_confirm_tts_upgrade(sim_app& app, lws* wsi) {
   return 0;
 }
 
+// Deepgram Aura over WebSocket: /v1/speak?model=..&encoding=..&sample_rate=..
+int on_confirm_speak_upgrade(sim_app& app, lws* wsi) {
+  sim_services& s = app.services;
+  pending_upgrade up;
+  up.tts = up.tts_deepgram = true;
+  std::string rid = s.ids.next_uuid();
+  up.key = deepgram_key(header_value(wsi, WSI_TOKEN_HTTP_AUTHORIZATION));
+  if (up.key.empty() && s.cfg.require_key)
+    return reject_upgrade(wsi, deepgram_error(401, "INVALID_AUTH", "Invalid credentials.", rid));
+  if (up.key.empty()) up.key = "anonymous";
+  auto q = query_args(wsi);
+  auto get = [&](const char* k, const char* d) {
+    auto i = q.find(k);
+    return i == q.end() ? std::string(d) : i->second;
+  };
+  std::string encoding = get("encoding", "linear16"), rate = get("sample_rate", "24000");
+  if ((encoding != "mulaw" && encoding != "linear16") || rate != "8000")
+    return reject_upgrade(
+        wsi, deepgram_error(400, "INVALID_QUERY_PARAMETER",
+                            "The simulator streams encoding=mulaw or linear16 at "
+                            "sample_rate=8000, got encoding=" + encoding + " sample_rate=" +
+                                rate,
+                            rid));
+  up.tts_format = encoding == "mulaw" ? tone_format::mulaw : tone_format::pcm16le;
+  auto fault = s.faults.get(fault_target::tts);
+  if (fault == fault_mode::http500)
+    return reject_upgrade(
+        wsi, deepgram_error(500, "INTERNAL_SERVER_ERROR", "Internal server error.", rid));
+  if (fault == fault_mode::http429 ||
+      !s.counters.admit(api::tts_deepgram, up.key, s.cfg.dg_tts_limit))
+    return reject_upgrade(
+        wsi, deepgram_error(429, "Too Many Requests", "Please try again later.", rid));
+  up.wsi = wsi;
+  app.upgrade = std::move(up);
+  return 0;
+}
+
 int on_confirm_upgrade(sim_app& app, lws* wsi) {
-  if (!app.draining && is_stream_input(header_value(wsi, WSI_TOKEN_GET_URI)))
+  std::string uri = header_value(wsi, WSI_TOKEN_GET_URI);
+  if (!app.draining && is_stream_input(uri))
     return on_confirm_tts_upgrade(app, wsi);
+  if (!app.draining && (uri == "/v1/speak" || uri == "/v1/speak/"))
+    return on_confirm_speak_upgrade(app, wsi);
   sim_services& s = app.services;
   pending_upgrade up;
   up.request_id = s.ids.next_uuid();
@@ -176,8 +217,9 @@ int on_established(sim_app& app, lws* wsi, ws_session* ps) {
   if (up.tts) {
     tts_input_timing t{s.cfg.tts_ms_per_char, s.cfg.tts_chunk_ms,
                        ms_to_us(s.cfg.tts_first_byte_ms)};
-    ps->tts = new tts_conn{tts_input_stream(up.tts_format, t, now_us()),
-                           s.counters.acquire(api::tts_elevenlabs, up.key, 0), {}};
+    auto which = up.tts_deepgram ? api::tts_deepgram : api::tts_elevenlabs;
+    ps->tts = new tts_conn{tts_input_stream(up.tts_deepgram, up.tts_format, t, now_us()),
+                           s.counters.acquire(which, up.key, 0), {}};
     app.tts_active.insert(wsi);
     return 0;
   }
@@ -242,8 +284,8 @@ int write_due(lws* wsi, Conn& c) {
   }
   std::vector<unsigned char> buf(LWS_PRE + m.text.size());
   std::memcpy(buf.data() + LWS_PRE, m.text.data(), m.text.size());
-  if (lws_write(wsi, buf.data() + LWS_PRE, m.text.size(), LWS_WRITE_TEXT) <
-      int(m.text.size()))
+  if (lws_write(wsi, buf.data() + LWS_PRE, m.text.size(),
+                m.binary ? LWS_WRITE_BINARY : LWS_WRITE_TEXT) < int(m.text.size()))
     return -1;
   if (c.stream.has_due(now)) lws_callback_on_writable(wsi);
   return 0;
@@ -314,40 +356,37 @@ int stt_ws_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in,
   return lws_callback_http_dummy(wsi, reason, user, in, len);
 }
 
-void stt_drain(sim_app& app, int64_t now) {
-  app.draining = true;
-  for (lws* wsi : app.tts_active) {
+namespace {
+
+// Runs fn(stream) for every open stream of `member` (conn: STT, tts: stream-input), then
+// asks for a write where one is due.
+template <class Member, class Fn>
+void each_stream(const std::unordered_set<lws*>& wsis, Member member, int64_t now, Fn fn) {
+  for (lws* wsi : wsis) {
     auto* ps = static_cast<ws_session*>(lws_wsi_user(wsi));
-    if (ps && ps->tts) {
-      ps->tts->stream.shutdown(now);
-      lws_callback_on_writable(wsi);
-    }
-  }
-  for (lws* wsi : app.stt_active) {
-    auto* ps = static_cast<ws_session*>(lws_wsi_user(wsi));
-    if (ps && ps->conn) {
-      ps->conn->stream.shutdown(now);
-      lws_callback_on_writable(wsi);
-    }
+    if (!ps || !(ps->*member)) continue;
+    auto& stream = (ps->*member)->stream;
+    fn(stream);
+    if (stream.has_due(now)) lws_callback_on_writable(wsi);
   }
 }
 
+} // namespace
+
+void stt_drain(sim_app& app, int64_t now) {
+  app.draining = true;
+  each_stream(app.tts_active, &ws_session::tts, now, [&](auto& s) { s.shutdown(now); });
+  each_stream(app.stt_active, &ws_session::conn, now, [&](auto& s) { s.shutdown(now); });
+}
+
 void stt_tick(sim_app& app, int64_t now) {
-  for (lws* wsi : app.tts_active) {
-    auto* ps = static_cast<ws_session*>(lws_wsi_user(wsi));
-    if (!ps || !ps->tts) continue;
-    ps->tts->stream.on_tick(now);
-    if (ps->tts->stream.has_due(now)) lws_callback_on_writable(wsi);
-  }
   bool drop = app.services.drop_stt;
   app.services.drop_stt = false;
-  for (lws* wsi : app.stt_active) {
-    auto* ps = static_cast<ws_session*>(lws_wsi_user(wsi));
-    if (!ps || !ps->conn) continue;
-    if (drop) ps->conn->stream.drop(now);
-    ps->conn->stream.on_tick(now);
-    if (ps->conn->stream.has_due(now)) lws_callback_on_writable(wsi);
-  }
+  each_stream(app.tts_active, &ws_session::tts, now, [&](auto& s) { s.on_tick(now); });
+  each_stream(app.stt_active, &ws_session::conn, now, [&](auto& s) {
+    if (drop) s.drop(now);
+    s.on_tick(now);
+  });
 }
 
 } // namespace sb::sim
