@@ -232,7 +232,8 @@ private:
   void on_start(tel_start s) {
     d_.start = std::move(s);
     d_.started = true;
-    spdlog::info("call {}: start {} stream {} call {} ({}, {} Hz){}", d_.deps.info.session,
+    d_.log.fields = {d_.start.call_sid, d_.start.stream_sid};
+    d_.log.info("call {}: start {} stream {} call {} ({}, {} Hz){}", d_.deps.info.session,
                  to_string(d_.deps.info.kind), d_.start.stream_sid, d_.start.call_sid,
                  to_string(d_.start.encoding), d_.start.sample_rate,
                  d_.deps.info.route.empty() ? "" : " route " + d_.deps.info.route);
@@ -260,7 +261,7 @@ private:
                                           : d_.deps.settings.tts_fallback;
     if (from == provider_route::fallback || !fb)
       return false;
-    spdlog::info("call {}: {} goes to its fallback provider ({})", d_.deps.info.session,
+    d_.log.info("call {}: {} goes to its fallback provider ({})", d_.deps.info.session,
                  to_string(kind), reason);
     if (d_.deps.probe)
       d_.deps.probe->failover(kind, reason);
@@ -308,7 +309,7 @@ private:
       d_.deps.probe->stt_backlog_dropped(b.dropped_bytes() - dropped);
     if (!d_.backlog_full_logged) {
       d_.backlog_full_logged = true;
-      spdlog::warn("call {}: waited so long for speech-to-text that the {} ms of audio "
+      d_.log.warn("call {}: waited so long for speech-to-text that the {} ms of audio "
                    "kept (call.stt_buffer) is full: the oldest audio goes from now on",
                    d_.deps.info.session, d_.deps.settings.stt_buffer.count());
     }
@@ -326,7 +327,7 @@ private:
     if (d_.deps.probe && b.trimmed().count() > 0)
       d_.deps.probe->stt_backlog_trimmed(b.trimmed());
     if (waited_ms > 1000 || b.dropped().count() > 0)
-      spdlog::info("call {}: speech-to-text after {} ms: sending {} ms of kept audio "
+      d_.log.info("call {}: speech-to-text after {} ms: sending {} ms of kept audio "
                    "({} ms of silence left out, {} ms dropped of which {} ms speech)",
                    d_.deps.info.session, waited_ms, kept.count(), b.trimmed().count(),
                    b.dropped().count(), b.speech_dropped().count());
@@ -345,7 +346,7 @@ private:
   // A pool had no lease for us in time.
   void exhausted(provider_kind kind, exhausted_action action, const caf::error& err) {
     auto why = system().render(err);
-    spdlog::warn("call {}: no {} lease ({}): {}", d_.deps.info.session, to_string(kind), why,
+    d_.log.warn("call {}: no {} lease ({}): {}", d_.deps.info.session, to_string(kind), why,
                  to_string(action));
     if (d_.deps.probe)
       d_.deps.probe->fallback(kind, action);
@@ -381,7 +382,7 @@ private:
   void on_dtmf(const tel_dtmf& t) {
     if (!d_.started || d_.state == call_state::ended)
       return;
-    spdlog::info("call {}: keypad {}", d_.deps.info.session, t.digit);
+    d_.log.info("call {}: keypad {}", d_.deps.info.session, t.digit);
     if (d_.state == call_state::thinking || d_.state == call_state::responding)
       barge_in();
     d_.dtmf += t.digit.substr(0, 8);
@@ -664,7 +665,7 @@ private:
       // Its reconnects were used up: the fallback provider listens from here on. What
       // the caller says meanwhile is kept as while waiting for the first lease.
       if (fail_over(provider_kind::stt, d_.stt_route, "failed")) {
-        spdlog::warn("call {}: speech-to-text failed ({}: {}), going on with the fallback",
+        d_.log.warn("call {}: speech-to-text failed ({}: {}), going on with the fallback",
                      d_.deps.info.session, to_string(f.kind), f.detail);
         d_.deps.telephony->unroute_audio(d_.deps.info.session);
         d_.stt_wait_started = call_clock::now();
@@ -676,7 +677,7 @@ private:
                    f.detail);
     } else if (f.id == d_.llm) {
       d_.llm = 0;
-      spdlog::warn("call {}: LLM failed ({}: {}), apologising", d_.deps.info.session,
+      d_.log.warn("call {}: LLM failed ({}: {}), apologising", d_.deps.info.session,
                    to_string(f.kind), f.detail);
       if (d_.tts)
         d_.deps.providers->cancel(d_.tts);
@@ -689,7 +690,7 @@ private:
       d_.tts_stream = false;
       // Nothing of the reply was heard yet: its sentences go to the fallback one by one.
       if (!d_.tts_audio && fail_over(provider_kind::tts, provider_route::primary, "failed")) {
-        spdlog::warn("call {}: TTS stream failed ({}: {}), the fallback says the reply",
+        d_.log.warn("call {}: TTS stream failed ({}: {}), the fallback says the reply",
                      d_.deps.info.session, to_string(f.kind), f.detail);
         for (auto i = d_.tts_sent.rbegin(); i != d_.tts_sent.rend(); ++i)
           d_.sentences.push_front(std::move(*i));
@@ -698,7 +699,7 @@ private:
         next_sentence();
         return;
       }
-      spdlog::warn("call {}: TTS stream failed ({}: {}), {} sentence(s) of the reply unsaid",
+      d_.log.warn("call {}: TTS stream failed ({}: {}), {} sentence(s) of the reply unsaid",
                    d_.deps.info.session, to_string(f.kind), f.detail, d_.tts_sent.size());
       d_.tts_sent.clear();
       next_sentence();  // what the LLM writes from now on goes to a new stream
@@ -706,12 +707,12 @@ private:
       d_.tts = 0;
       // None of the sentence was heard yet: the fallback provider says it instead.
       if (!d_.tts_audio && fail_over(provider_kind::tts, d_.tts_route, "failed")) {
-        spdlog::warn("call {}: TTS failed ({}: {}), saying the sentence with the fallback",
+        d_.log.warn("call {}: TTS failed ({}: {}), saying the sentence with the fallback",
                      d_.deps.info.session, to_string(f.kind), f.detail);
         speak(provider_route::fallback);
         return;
       }
-      spdlog::warn("call {}: TTS failed ({}: {}), skipping a sentence", d_.deps.info.session,
+      d_.log.warn("call {}: TTS failed ({}: {}), skipping a sentence", d_.deps.info.session,
                    to_string(f.kind), f.detail);
       next_sentence();
     }
@@ -757,7 +758,7 @@ private:
     if (d_.state == call_state::ended)
       return;
     d_.state = call_state::ended;
-    spdlog::info("call {}: ended ({}{}{})", d_.deps.info.session, to_string(why),
+    d_.log.info("call {}: ended ({}{}{})", d_.deps.info.session, to_string(why),
                  code ? " " + std::to_string(code) : "", reason.empty() ? "" : ": " + reason);
     if (why == call_end::caller_stop)
       d_.deps.telephony->close(d_.deps.info.session, 1000, "stream stopped");

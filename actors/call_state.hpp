@@ -10,6 +10,7 @@
 #include "actors/audio/backlog.hpp"
 #include "actors/call_actor.hpp"
 #include "actors/text/sentence_splitter.hpp"
+#include "messages/log_fields.hpp"
 
 namespace sb {
 
@@ -21,6 +22,7 @@ struct call_data {
   call_state state = call_state::starting;
   tel_start start;
   bool started = false;
+  field_logger log;  // every line about this call: with its call id and stream sid
 
   stream_id stt = 0;
   stream_id llm = 0;

@@ -138,6 +138,27 @@ struct admission_section {
   uint32_t max_frames_per_second = 200; // inbound frames per connection (burst: as many)
 };
 
+// Authentication of telephony upgrades, per dialect. Secrets come from the environment
+// variables named here, never from the file (docs/configuration.md, [auth]).
+struct auth_section {
+  std::string twilio = "none";   // none | token | signature (X-Twilio-Signature)
+  std::string exotel = "none";   // none | token | basic (wss://KEY:TOKEN@host)
+  std::string token_env = "SWITCHBOARD_STREAM_TOKEN";        // mode token
+  std::string twilio_auth_token_env = "TWILIO_AUTH_TOKEN";   // mode signature
+  // The URL base Twilio dials (wss://voice.example.com): what it signs, when a proxy in
+  // front changes the Host header or the path. "" = wss://<Host header>.
+  std::string public_url;
+  std::string exotel_credentials_env = "EXOTEL_STREAM_CREDENTIALS";  // mode basic: KEY:TOKEN
+};
+
+// The operator HTTP routes (/api/v1/stats, /api/v1/stats/pool, /metrics): where they are
+// served and whether they need a bearer token. /health stays on node.listen, open.
+struct http_section {
+  host_port listen{"", 0};  // host "" = on node.listen
+  bool separate() const { return !listen.host.empty(); }
+  std::string token_env;    // "" = no token needed
+};
+
 struct batcher_section {
   uint32_t max_entries = 100;
   millis max_delay{1000};
@@ -197,6 +218,8 @@ struct node_config {
   breaker_section breaker_stt_fallback;
   breaker_section breaker_tts_fallback;
   admission_section admission;
+  auth_section auth;
+  http_section http;
   batcher_section batcher;
   store_section store;
   sessions_section sessions;

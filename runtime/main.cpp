@@ -30,11 +30,14 @@ int main(int argc, char** argv) {
   std::string config_path;
   std::vector<std::string> overrides;
   std::string port_file;
+  std::string http_port_file;
 
   auto* node = app.add_subcommand("node", "Run a node (SIGTERM/SIGINT drains, then exits 0)");
   node->add_option("--config", config_path, "Config file (INI); embedded defaults if omitted");
   node->add_option("--set", overrides, "Override a key: SECTION.KEY=VALUE (repeatable)");
   node->add_option("--port-file", port_file, "Write the bound port here once listening");
+  node->add_option("--http-port-file", http_port_file,
+                   "Write the port of [http] listen here once listening (when it is set)");
 
   auto* check = app.add_subcommand("check-config",
                                    "Validate a config and print the effective values");
@@ -76,6 +79,6 @@ int main(int argc, char** argv) {
   }
   if (auto rc = report(loaded))
     return rc;
-  sb::setup_logging(loaded.config.log);
-  return sb::run_node(loaded.config, sb::node_run_options{port_file});
+  sb::setup_logging(loaded.config.log, loaded.config.node.name);
+  return sb::run_node(loaded.config, sb::node_run_options{port_file, http_port_file});
 }

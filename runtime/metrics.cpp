@@ -5,6 +5,7 @@
 #include <prometheus/text_serializer.h>
 
 #include "net/admission/admission_control.hpp"
+#include "net/admission/credentials.hpp"
 
 namespace sb {
 
@@ -174,6 +175,14 @@ node_metrics::node_metrics() : registry_(std::make_shared<prometheus::Registry>(
   for (size_t i = 0; i < admission::refusal_kinds; ++i)
     net(refusals.Add({{"reason", admission::to_string(static_cast<admission::refusal>(i))}}),
         net_.refused[i]);
+  auto& auth = counter("switchboard_auth_refusals_total",
+                       "Requests refused for their credentials, by reason: telephony "
+                       "upgrades ([auth], 401/403) and operator HTTP routes ([http] "
+                       "token_env).");
+  for (size_t i = 0; i < admission::auth_refusal_kinds; ++i)
+    net(auth.Add({{"reason",
+                   admission::to_string(static_cast<admission::auth_refusal>(i))}}),
+        net_.auth_refused[i]);
   pending_ = &gauge("switchboard_admission_pending_connections",
                     "Telephony connections that have not sent start yet.")
                 .Add({});

@@ -23,6 +23,7 @@
 #include "net/admission/admission_control.hpp"
 #include "net/io/io_loop.hpp"
 #include "net/codec/audio_codec.hpp"
+#include "runtime/auth_env.hpp"
 #include "runtime/cluster/cluster_node.hpp"
 #include "runtime/emf.hpp"
 #include "runtime/cluster/coordinator_node.hpp"
@@ -84,6 +85,15 @@ call_settings make_settings(const node_config& cfg, const node_pools& pools) {
 }
 
 // Connections waiting for start, refusals by reason, and the edge's protective closes.
+// Refusals of credentials by reason (telephony upgrades and operator routes).
+nlohmann::json auth_json(net::net_probe& p) {
+  nlohmann::json refused = nlohmann::json::object();
+  for (size_t i = 0; i < admission::auth_refusal_kinds; ++i)
+    refused[admission::to_string(static_cast<admission::auth_refusal>(i))] =
+      p.auth_refused[i].load();
+  return {{"refused", refused}};
+}
+
 nlohmann::json admission_json(net::net_probe& p) {
   nlohmann::json refused = nlohmann::json::object();
   for (size_t i = 0; i < admission::refusal_kinds; ++i)
@@ -108,6 +118,7 @@ std::string stats_json(const node_config& cfg, node_metrics& m, net::io_loop& lo
     {"sessions", loop.active_sessions()},
     {"draining", loop.draining()},
     {"admission", admission_json(loop.probe())},
+    {"auth", auth_json(loop.probe())},
     {"provider_http",
      {{"requests", loop.probe().http_requests.load()},
       {"reused", loop.probe().http_reused.load()},
@@ -243,6 +254,18 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
   io.listen = cfg.node.listen;
   io.max_calls = cfg.node.max_calls;
   io.admission = cfg.admission;
+  io.http_listen = cfg.http.listen;
+  {
+    std::string auth_err;
+    if (!load_edge_auth(cfg, io.auth, auth_err)) {
+      spdlog::error("{}", auth_err);
+      cluster::stop_cluster(sys, crt);
+      for (auto& p : {pools.stt, pools.llm, pools.tts})
+        caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
+      caf::anon_send_exit(poller, caf::exit_reason::user_shutdown);
+      return 1;
+    }
+  }
   io.start_timeout = cfg.call.start_timeout;
   io.stt = cfg.stt;
   io.llm = cfg.llm;
@@ -269,6 +292,16 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
   io.cluster_json = [members = crt.board] { return members->json(); };
   io.pool_stats_json = [board] { return board->detail_json(); };
   io.degraded = [board] { return board->degraded(); };
+  // /health: a configured coordinator that is slow is "degraded", one that cannot be
+  // reached is "error" (503), with the coordinator actor's reason.
+  if (!cfg.cluster.coordinator.empty())
+    io.backends.push_back([members = crt.board] {
+      auto c = members->coordinator();
+      auto state = c.state == "error"      ? net::backend_state::unreachable
+                   : c.state == "degraded" ? net::backend_state::slow
+                                           : net::backend_state::ok;
+      return net::backend_health{"coordinator", state, c.reason};
+    });
   io.metrics_text = [metrics] { return metrics->prometheus_text(); };
   for (auto [name, keys, env] : {std::tuple{"stt", &io.keys.stt, &cfg.stt.api_key_env},
                                  {"llm", &io.keys.llm, &cfg.llm.api_key_env},
@@ -302,6 +335,13 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
                cfg.tts.provider);
   if (!opts.port_file.empty() && !write_port_file(opts.port_file, loop->port()))
     spdlog::error("cannot write port file {}", opts.port_file);
+  if (cfg.http.separate()) {
+    spdlog::info("operator HTTP routes on {}:{}{}", cfg.http.listen.host, loop->http_port(),
+                 cfg.http.token_env.empty() ? "" : " (bearer token required)");
+    if (!opts.http_port_file.empty() &&
+        !write_port_file(opts.http_port_file, loop->http_port()))
+      spdlog::error("cannot write port file {}", opts.http_port_file);
+  }
 
   while (!wait_signal(sigs, std::chrono::milliseconds{1000})) {
   }

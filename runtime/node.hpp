@@ -10,6 +10,7 @@ namespace sb {
 
 struct node_run_options {
   std::string port_file;  // write the bound HTTP/WebSocket port here once listening
+  std::string http_port_file;  // and the port of [http] listen, when it is set
 };
 
 // Returns the process exit code.

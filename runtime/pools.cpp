@@ -166,12 +166,17 @@ std::string pool_board::detail_json() const {
   return json{{"pools", pools}, {"warnings", warnings}}.dump();
 }
 
-std::string pool_board::degraded() const {
+std::vector<std::string> pool_board::degraded() const {
   std::lock_guard<std::mutex> g{mutex_};
-  std::string out;
+  std::vector<std::string> out;
   for (auto& s : stats_)
     if (s.breaker != breaker_state::closed)
-      out += (out.empty() ? "" : "; ") + s.name + ": circuit breaker " + to_string(s.breaker);
+      out.push_back(s.name + ": circuit breaker " + to_string(s.breaker));
+  for (auto& s : stats_)
+    if (s.utilization > pool_degraded_utilization)
+      out.push_back(s.name + ": pool over 90 % (" + std::to_string(s.active) + " of " +
+                    std::to_string(s.capacity) + " in use, " + std::to_string(s.queued) +
+                    " queued)");
   return out;
 }
 

@@ -31,14 +31,18 @@ pool_config make_pool_config(const std::string& name, provider_kind kind,
                              const pool_section& pool, const breaker_section& breaker,
                              const std::vector<std::string>& labels);
 
+// A pool using more than this share of its capacity makes /health say degraded.
+constexpr double pool_degraded_utilization = 0.9;
+
 // The latest stats of every pool, as JSON for /api/v1/stats and /api/v1/stats/pool.
 class pool_board {
 public:
   void update(std::vector<pool_stats> stats);
   std::string summary_json() const;  // the "pools" object of /api/v1/stats
   std::string detail_json() const;   // /api/v1/stats/pool, with warnings
-  // "llm: circuit breaker open" for every pool whose breaker is not closed; "" if none.
-  std::string degraded() const;
+  // Why /health says degraded: "llm: circuit breaker open" for every pool whose breaker
+  // is not closed, "stt: pool over 90 % (...)" for every pool over 90 % of its capacity.
+  std::vector<std::string> degraded() const;
 
 private:
   mutable std::mutex mutex_;

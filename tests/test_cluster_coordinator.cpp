@@ -163,6 +163,12 @@ TEST_CASE("without Redis the home stops granting beyond its local share and says
   CHECK(c.nodes[r.home].log().find("coordinator " + redis.url() + " unreachable")
         != std::string::npos);
   CHECK(lost_ms >= 3000);  // the lease (4 s from its last renewal) was used to its end
+  // The home's /health says so: error (503), the coordinator named as the reason.
+  auto health = sb::test::http_request(c.nodes[r.home].http_port, "GET", "/health");
+  INFO(health.body);
+  CHECK(health.status == 503);
+  CHECK(health.body.find("\"status\":\"error\"") != std::string::npos);
+  CHECK(health.body.find("coordinator") != std::string::npos);
 
   // Calls on the home now get only its local share of one stream; the other node's get
   // nothing (its home serves only itself).
@@ -183,6 +189,7 @@ TEST_CASE("without Redis the home stops granting beyond its local share and says
   CHECK(sb::test::wait_until([&] {
     return coordinator_of(c, r.home).value("state", "") == "ok";
   }, 5s));
+  CHECK(sb::test::http_request(c.nodes[r.home].http_port, "GET", "/health").status == 200);
   WARN("Redis gone: home lease lost after " << lost_ms << " ms; back: granting again after "
        << granting_ms << " ms");
   int answered = on_home.join() + on_other.join();

@@ -627,6 +627,65 @@ TEST_CASE("[admission] edge limits: defaults, ranges and CIDR lists") {
                 "('50')"});
 }
 
+TEST_CASE("[auth] modes per dialect, secrets named by environment variable") {
+  sb::node_config d;
+  CHECK(d.auth.twilio == "none");
+  CHECK(d.auth.exotel == "none");
+  CHECK(d.auth.token_env == "SWITCHBOARD_STREAM_TOKEN");
+  CHECK(d.auth.twilio_auth_token_env == "TWILIO_AUTH_TOKEN");
+  CHECK(d.auth.public_url.empty());
+  CHECK(d.auth.exotel_credentials_env == "EXOTEL_STREAM_CREDENTIALS");
+  auto r = load_config("", {"auth.twilio=signature", "auth.exotel=basic",
+                            "auth.token_env=EDGE_TOKEN", "auth.twilio_auth_token_env=TW_TOKEN",
+                            "auth.public_url=wss://voice.example.com/edge",
+                            "auth.exotel_credentials_env=EX_CREDS"});
+  REQUIRE(messages(r) == strings{});
+  CHECK(r.config.auth.twilio == "signature");
+  CHECK(r.config.auth.exotel == "basic");
+  CHECK(r.config.auth.token_env == "EDGE_TOKEN");
+  CHECK(r.config.auth.twilio_auth_token_env == "TW_TOKEN");
+  CHECK(r.config.auth.public_url == "wss://voice.example.com/edge");
+  CHECK(r.config.auth.exotel_credentials_env == "EX_CREDS");
+  CHECK(load_config("", {"auth.twilio=token", "auth.exotel=token"}).errors.empty());
+  CHECK(errors_of("[auth]\ntwilio = basic\n") ==
+        strings{"c.ini:2: [auth] twilio: must be one of: none, token, signature ('basic')"});
+  CHECK(errors_of("[auth]\nexotel = signature\n") ==
+        strings{"c.ini:2: [auth] exotel: must be one of: none, token, basic ('signature')"});
+  CHECK(errors_of("[auth]\npublic_url = https://voice.example.com\n").size() == 1);
+  // A pasted secret is never echoed.
+  for (auto key : {"token_env", "twilio_auth_token_env", "exotel_credentials_env"}) {
+    auto bad = errors_of(std::string("[auth]\n") + key + " = s3cr3t-v@lue\n");
+    REQUIRE(bad.size() == 1);
+    CHECK(bad[0].find("s3cr3t") == std::string::npos);
+    CHECK(bad[0].find("(value hidden)") != std::string::npos);
+  }
+  CHECK(errors_of("[auth]\ntoken_env = A,B\n") ==
+        strings{"c.ini:2: [auth] token_env: must name one environment variable (value hidden)"});
+  CHECK(errors_of("[auth]\ntoken_env =\n").size() == 1);
+}
+
+TEST_CASE("[http] listen and token_env: the operator routes' address and bearer token") {
+  sb::node_config d;
+  CHECK_FALSE(d.http.separate());
+  CHECK(d.http.token_env.empty());
+  auto r = load_config("", {"http.listen=127.0.0.1:9464", "http.token_env=OPS_TOKEN"});
+  REQUIRE(messages(r) == strings{});
+  CHECK(r.config.http.separate());
+  CHECK(r.config.http.listen.host == "127.0.0.1");
+  CHECK(r.config.http.listen.port == 9464);
+  CHECK(r.config.http.token_env == "OPS_TOKEN");
+  auto empty = load_config("", {"http.listen=127.0.0.1:9464", "http.listen="});
+  CHECK(messages(empty) == strings{});
+  CHECK_FALSE(empty.config.http.separate());
+  CHECK(errors_of("[http]\nlisten = nowhere\n").size() == 1);
+  CHECK(errors_of("[node]\nlisten = 127.0.0.1:8080\n[http]\nlisten = 0.0.0.0:8080\n") ==
+        strings{"c.ini:4: [http] listen: must not use the same port as [node] listen "
+                "('0.0.0.0:8080')"});
+  auto bad = errors_of("[http]\ntoken_env = ops-s3cr3t\n");
+  REQUIRE(bad.size() == 1);
+  CHECK(bad[0].find("s3cr3t") == std::string::npos);
+}
+
 TEST_CASE("[metrics] EMF keys: defaults, ranges, namespace, dimensions and file") {
   sb::node_config d;
   CHECK(d.metrics.emf_interval == 0ms);

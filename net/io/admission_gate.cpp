@@ -4,6 +4,7 @@
 
 #include "net/admission/client_address.hpp"
 #include "net/io/http_routes.hpp"
+#include "net/io/lws_headers.hpp"
 
 namespace sb::net {
 
@@ -23,17 +24,6 @@ admission::admission_limits limits_of(const admission_section& c, uint32_t max_c
   l.trusted_ips = c.trusted_ips;
   l.start_timeout = start_timeout;
   return l;
-}
-
-std::string header(lws* wsi, lws_token_indexes token) {
-  int n = lws_hdr_total_length(wsi, token);
-  if (n <= 0 || n > 4096)
-    return {};
-  std::string v(static_cast<size_t>(n) + 1, '\0');
-  if (lws_hdr_copy(wsi, v.data(), n + 1, token) < 0)
-    return {};
-  v.resize(static_cast<size_t>(n));
-  return v;
 }
 
 } // namespace

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "net/io/io_loop.hpp"
+#include "net/io/lws_headers.hpp"
 
 namespace sb::net {
 
@@ -14,12 +15,21 @@ struct response {
   std::string body;
 };
 
-int send_headers(lws* wsi, unsigned status, const char* ctype, size_t length) {
+int add_header(lws* wsi, const char* name, const std::string& value, unsigned char** p,
+               unsigned char* end) {
+  return lws_add_http_header_by_name(wsi, reinterpret_cast<const unsigned char*>(name),
+                                     reinterpret_cast<const unsigned char*>(value.data()),
+                                     static_cast<int>(value.size()), p, end);
+}
+
+int send_headers(lws* wsi, unsigned status, const char* ctype, size_t length,
+                 const std::string& challenge = {}) {
   unsigned char buf[LWS_PRE + 1024];
   unsigned char* start = buf + LWS_PRE;
   unsigned char* p = start;
   unsigned char* end = buf + sizeof buf - 1;
   if (lws_add_http_common_headers(wsi, status, ctype, length, &p, end) ||
+      (!challenge.empty() && add_header(wsi, "www-authenticate:", challenge, &p, end)) ||
       lws_finalize_write_http_header(wsi, start, &p, end))
     return -1;
   return 0;
@@ -28,7 +38,8 @@ int send_headers(lws* wsi, unsigned status, const char* ctype, size_t length) {
 } // namespace
 
 int reject_with_json(lws* wsi, unsigned status, const std::string& error,
-                     const std::string& reason, unsigned retry_after_s) {
+                     const std::string& reason, unsigned retry_after_s,
+                     const std::string& challenge) {
   auto body = nlohmann::json{{"error", error}, {"reason", reason}}.dump();
   unsigned char buf[LWS_PRE + 2048];
   unsigned char* start = buf + LWS_PRE;
@@ -36,13 +47,10 @@ int reject_with_json(lws* wsi, unsigned status, const std::string& error,
   unsigned char* end = buf + sizeof buf - 1;
   if (lws_add_http_common_headers(wsi, status, "application/json", body.size(), &p, end))
     return -1;
-  if (retry_after_s > 0) {
-    auto retry = std::to_string(retry_after_s);
-    if (lws_add_http_header_by_name(wsi, reinterpret_cast<const unsigned char*>("retry-after:"),
-                                    reinterpret_cast<const unsigned char*>(retry.data()),
-                                    static_cast<int>(retry.size()), &p, end))
-      return -1;
-  }
+  if (retry_after_s > 0 && add_header(wsi, "retry-after:", std::to_string(retry_after_s), &p, end))
+    return -1;
+  if (!challenge.empty() && add_header(wsi, "www-authenticate:", challenge, &p, end))
+    return -1;
   if (lws_finalize_http_header(wsi, &p, end) || body.size() > size_t(end - p))
     return -1;
   std::memcpy(p, body.data(), body.size());
@@ -52,40 +60,63 @@ int reject_with_json(lws* wsi, unsigned status, const std::string& error,
 }
 
 std::string http_routes::health(unsigned& status) const {
-  auto active = loop_.active_sessions();
-  auto cap = loop_.options().max_calls;
-  std::string state = "ok";
-  std::string reason;
-  status = 200;
-  if (loop_.draining()) {
-    state = "draining";
-    status = 503;
-  } else if (active >= cap) {
-    state = "overload";
-    status = 503;
-  } else if (loop_.options().degraded) {
-    reason = loop_.options().degraded();
-    if (!reason.empty())
-      state = "degraded";  // still 200: the node takes calls, some degrade
-  }
-  nlohmann::json j{{"status", state},
-                   {"node", loop_.options().node_name},
-                   {"active_calls", active},
-                   {"max_calls", cap}};
-  if (!reason.empty())
-    j["reason"] = reason;
-  if (loop_.options().cluster_json)
-    j["cluster"] = nlohmann::json::parse(loop_.options().cluster_json(), nullptr, false);
+  const auto& o = loop_.options();
+  health_inputs in;
+  in.draining = loop_.draining();
+  in.active_calls = loop_.active_sessions();
+  in.max_calls = o.max_calls;
+  if (o.degraded)
+    in.degraded = o.degraded();
+  for (auto& check : o.backends)
+    if (check)
+      in.backends.push_back(check());
+  auto r = evaluate_health(in);
+  status = r.http_status;
+  nlohmann::json backends = nlohmann::json::object();
+  for (auto& b : in.backends)
+    backends[b.name] = {{"state", to_string(b.state)}, {"reason", b.reason}};
+  nlohmann::json j{{"status", r.status},
+                   {"reason", r.reasons.front()},
+                   {"reasons", r.reasons},
+                   {"node", o.node_name},
+                   {"active_calls", in.active_calls},
+                   {"max_calls", in.max_calls}};
+  if (!in.backends.empty())
+    j["backends"] = backends;
+  if (o.cluster_json)
+    j["cluster"] = nlohmann::json::parse(o.cluster_json(), nullptr, false);
   return j.dump();
+}
+
+bool http_routes::operator_route(const std::string& uri) const {
+  // Every /api/ route (stats today, call records next) and /metrics; never /health.
+  return uri.rfind("/api/", 0) == 0 || uri == "/metrics";
 }
 
 int http_routes::request(lws* wsi, void* user, const std::string& uri) {
   unsigned status = 200;
   const char* ctype = "application/json";
   std::string body;
+  std::string challenge;
   const auto& o = loop_.options();
-  if (uri == "/health") {
+  // With [http] listen set, the operator routes live only on that address.
+  const bool here = !loop_.ops_vhost() || lws_get_vhost(wsi) == loop_.ops_vhost();
+  auto denied = admission::auth_verdict{};
+  if (here && operator_route(uri))
+    denied = admission::check_http_bearer(o.auth.http_token,
+                                          header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION));
+  if (!denied.ok) {
+    ++loop_.probe().auth_refused[static_cast<size_t>(denied.why)];
+    status = denied.status;
+    challenge = denied.challenge;
+    body = nlohmann::json{{"error", denied.error}, {"reason", denied.reason}}.dump();
+  } else if (uri == "/health") {
     body = health(status);
+  } else if (!here) {
+    status = 404;
+    body = nlohmann::json{{"error", "not_found"},
+                          {"reason", "no route " + uri + " here: see [http] listen"}}
+             .dump();
   } else if (uri == "/api/v1/stats" && o.stats_json) {
     body = o.stats_json();
   } else if (uri == "/api/v1/stats/pool" && o.pool_stats_json) {
@@ -99,7 +130,7 @@ int http_routes::request(lws* wsi, void* user, const std::string& uri) {
   }
   auto* r = new response{std::move(body)};
   *static_cast<response**>(user) = r;
-  if (send_headers(wsi, status, ctype, r->body.size()))
+  if (send_headers(wsi, status, ctype, r->body.size(), challenge))
     return -1;
   lws_callback_on_writable(wsi);
   return 0;

@@ -9,10 +9,12 @@ namespace sb::net {
 
 class io_loop;
 
-// Answers a refused WebSocket upgrade: status, JSON {"error","reason"}, and Retry-After
-// (seconds) when retry_after_s is not 0. Returns what HTTP_CONFIRM_UPGRADE must return.
+// Answers a refused WebSocket upgrade: status, JSON {"error","reason"}, Retry-After
+// (seconds) when retry_after_s is not 0, WWW-Authenticate when `challenge` is not "".
+// Returns what HTTP_CONFIRM_UPGRADE must return.
 int reject_with_json(lws* wsi, unsigned status, const std::string& error,
-                     const std::string& reason, unsigned retry_after_s = 0);
+                     const std::string& reason, unsigned retry_after_s = 0,
+                     const std::string& challenge = {});
 
 class http_routes {
 public:
@@ -23,6 +25,9 @@ public:
 
 private:
   int request(lws* wsi, void* user, const std::string& uri);
+  // An operator route (every /api/ route, /metrics): served where [http] says, with its
+  // token.
+  bool operator_route(const std::string& uri) const;
   io_loop& loop_;
 };
 

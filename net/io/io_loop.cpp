@@ -17,6 +17,14 @@ namespace {
 
 constexpr lws_usec_t tick_us = 20 * LWS_US_PER_MS;
 
+// libwebsockets' own messages go through the node's logger (JSON lines stay JSON).
+void lws_to_spdlog(int level, const char* line) {
+  std::string_view text{line};
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r'))
+    text.remove_suffix(1);
+  spdlog::log(level & LLL_ERR ? spdlog::level::err : spdlog::level::warn, "lws: {}", text);
+}
+
 io_loop& loop_of(lws* wsi) {
   return *static_cast<io_loop*>(lws_context_user(lws_get_context(wsi)));
 }
@@ -52,6 +60,25 @@ int http_client_cb(lws* wsi, lws_callback_reasons reason, void* user, void* in, 
     return 0;
   return loop_of(wsi).providers().http_callback(wsi, reason, user, in, len);
 }
+
+// The operator routes' own listener ([http] listen): plain HTTP, no WebSockets.
+int ops_http_cb(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len) {
+  auto& loop = loop_of(wsi);
+  switch (reason) {
+    case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+      return 0;  // posted work runs in http_cb
+    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+      return reject_with_json(wsi, 404, "not_found",
+                              "no WebSockets on [http] listen: calls go to [node] listen");
+    default:
+      return loop.routes().callback(wsi, reason, user, in, len);
+  }
+}
+
+const lws_protocols ops_protocols[] = {
+  {"http", ops_http_cb, sizeof(void*), 0, 0, nullptr, 0},
+  {nullptr, nullptr, 0, 0, 0, nullptr, 0},
+};
 
 int tts_ws_client_cb(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len) {
   if (reason == LWS_CALLBACK_EVENT_WAIT_CANCELLED)
@@ -97,7 +124,7 @@ io_loop::io_loop(io_options opts) : opts_(std::move(opts)) {
 io_loop::~io_loop() { stop(millis{0}); }
 
 bool io_loop::start(std::string& error) {
-  lws_set_log_level(LLL_ERR, nullptr);
+  lws_set_log_level(LLL_ERR, lws_to_spdlog);
   lws_context_creation_info info;
   std::memset(&info, 0, sizeof info);
   info.port = opts_.listen.port;
@@ -117,7 +144,7 @@ bool io_loop::start(std::string& error) {
     return false;
   }
   port_ = static_cast<uint16_t>(lws_get_vhost_listen_port(lws_get_vhost_by_name(ctx_, "default")));
-  if (!create_client_vhosts(error)) {
+  if (!create_client_vhosts(error) || !create_ops_vhost(error)) {
     lws_context_destroy(ctx_);
     ctx_ = nullptr;
     return false;
@@ -152,6 +179,25 @@ bool io_loop::create_client_vhosts(std::string& error) {
          (opts_.tts.fallback.empty() ||
           make(K::tts, R::fallback, "tts-fallback-client", opts_.tts_fallback.ca_file,
                opts_.tts_fallback.keep_alive));
+}
+
+bool io_loop::create_ops_vhost(std::string& error) {
+  if (opts_.http_listen.host.empty())
+    return true;
+  lws_context_creation_info vi;
+  std::memset(&vi, 0, sizeof vi);
+  vi.vhost_name = "ops";
+  vi.port = opts_.http_listen.port;
+  vi.iface = opts_.http_listen.host.c_str();
+  vi.protocols = ops_protocols;
+  ops_vhost_ = lws_create_vhost(ctx_, &vi);
+  if (!ops_vhost_) {
+    error = "cannot listen on " + opts_.http_listen.host + ":" +
+            std::to_string(opts_.http_listen.port) + " ([http] listen)";
+    return false;
+  }
+  http_port_ = static_cast<uint16_t>(lws_get_vhost_listen_port(ops_vhost_));
+  return true;
 }
 
 void io_loop::run() {

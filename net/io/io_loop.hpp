@@ -16,6 +16,8 @@
 
 #include "messages/config.hpp"
 #include "messages/ports.hpp"
+#include "net/admission/credentials.hpp"
+#include "net/io/health.hpp"
 #include "net/io/net_probe.hpp"
 
 struct lws;
@@ -42,11 +44,23 @@ struct provider_keys {
   std::vector<std::string> tts_fallback;
 };
 
+// Who may use the node's endpoints (net/admission/credentials.hpp): telephony upgrades
+// per dialect, and the operator HTTP routes. Secrets only, read from the environment.
+struct edge_auth {
+  admission::auth_mode twilio = admission::auth_mode::none;
+  admission::auth_mode exotel = admission::auth_mode::none;
+  admission::auth_secrets secrets;
+  std::string http_token;  // "" = /api/v1/stats, /api/v1/stats/pool, /metrics open
+};
+
 struct io_options {
   std::string node_name = "node-1";
   host_port listen{"127.0.0.1", 8080};
   uint32_t max_calls = 2000;
   admission_section admission;               // limits of the telephony edge
+  edge_auth auth;
+  // The operator HTTP routes on their own address; host "" = on `listen` with the rest.
+  host_port http_listen{"", 0};
   millis start_timeout{2000};                // upgrade -> start event, else closed 1008
   stt_section stt;
   llm_section llm;
@@ -70,8 +84,13 @@ struct io_options {
   call_factory spawn_call;                   // required
   std::function<std::string()> stats_json;   // GET /api/v1/stats body (optional)
   std::function<std::string()> pool_stats_json;  // GET /api/v1/stats/pool (optional)
-  // Why the node is degraded (e.g. a provider's breaker is open), "" when it is not.
-  std::function<std::string()> degraded;
+  // Why the node is degraded (a pool's breaker not closed, a pool over 90 %); empty
+  // when it is not. Part of /health (net/io/health.hpp).
+  std::function<std::vector<std::string>()> degraded;
+  // Configured backends /health depends on (session store, cluster coordinator): each
+  // says ok, slow (degraded, 200) or unreachable (error, 503). Their owners add one
+  // check each when the backend is configured; none by default.
+  std::vector<backend_check> backends;
   std::function<std::string()> metrics_text; // GET /metrics body (optional)
   std::function<std::string()> cluster_json; // "cluster" object of /health (optional)
   net_probe* probe = nullptr;                // optional
@@ -90,6 +109,10 @@ public:
   bool start(std::string& error);
   // Port actually bound (differs from the configured one when that was 0).
   uint16_t port() const { return port_; }
+  // Port of the operator HTTP routes' own listener (0 when they share `listen`).
+  uint16_t http_port() const { return http_port_; }
+  // The vhost of that listener (nullptr when there is none; I/O thread).
+  lws_vhost* ops_vhost() const { return ops_vhost_; }
 
   // Stops admitting calls; /health answers 503 "draining".
   void drain() { draining_ = true; }
@@ -134,6 +157,9 @@ private:
   bool create_client_vhosts(std::string& error);
   std::unique_ptr<lwsloop::event_loop> uv_;
   uint16_t port_ = 0;
+  lws_vhost* ops_vhost_ = nullptr;
+  uint16_t http_port_ = 0;
+  bool create_ops_vhost(std::string& error);
   std::thread thread_;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> draining_{false};

@@ -35,6 +35,11 @@ struct net_probe {
   std::atomic<uint64_t> closed_frame_rate{0};     // over admission.max_frames_per_second
   std::atomic<uint64_t> pending{0};               // connections without start now
 
+  // Authentication: refusals by reason (sb::admission::auth_refusal order:
+  // token_missing, token_invalid, signature_missing, signature_invalid, basic_missing,
+  // basic_invalid, http_token_missing, http_token_invalid).
+  static constexpr size_t auth_refusal_kinds = 8;
+  std::atomic<uint64_t> auth_refused[auth_refusal_kinds]{};
   // The STT provider's latency: audio sent -> the final transcript that ends with it.
   // Set by the owner before the loop starts (may be empty); called on the I/O thread.
   std::function<void(std::chrono::microseconds)> stt_latency;

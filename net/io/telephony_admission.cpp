@@ -26,6 +26,9 @@ int telephony_server::confirm_upgrade(lws* wsi) {
                             "WebSocket paths are /ws/twilio and /ws/exotel");
   }
   drop_confirmed();
+  // Credentials first: an unauthenticated flood spends no one's call budget.
+  if (int r = auth_.confirm(wsi, kind, uri); r != 0)
+    return r;
   auto caller = gate_.caller(wsi, route);
   int r = gate_.upgrade(wsi, caller, loop_.active_sessions(), loop_.draining());
   if (r == 0)
@@ -45,6 +48,7 @@ void telephony_server::established(lws* wsi, void* user) {
   s->wsi = wsi;
   std::string route;
   std::string refused;  // why admission refused it here
+  uint16_t refused_code = 4503;
   parse_path(request_uri(wsi), s->kind, route);
   if (confirmed_ && confirmed_->wsi == wsi) {
     s->caller = std::move(confirmed_->caller);
@@ -53,8 +57,14 @@ void telephony_server::established(lws* wsi, void* user) {
     // Not seen in HTTP_CONFIRM_UPGRADE just before (lws did not call it): admit it now.
     drop_confirmed();
     s->caller = gate_.caller(wsi, route);
-    auto v = gate_.admit(s->caller, loop_.active_sessions(), loop_.draining());
-    if (!v.admitted) {
+    auto a = auth_.check(wsi, s->kind, request_uri(wsi));
+    auto v = a.ok ? gate_.admit(s->caller, loop_.active_sessions(), loop_.draining())
+                  : admission::verdict{};
+    if (!a.ok) {
+      s->state = phase::refused;
+      refused = a.reason;
+      refused_code = static_cast<uint16_t>(4000 + a.status);  // 4401, 4403
+    } else if (!v.admitted) {
       s->state = phase::refused;
       refused = v.reason;
     }
@@ -68,13 +78,14 @@ void telephony_server::established(lws* wsi, void* user) {
   sessions_.emplace(s->sid, std::move(s));
   ++loop_.probe().sessions_accepted;
   if (ref.state == phase::refused) {
-    close(ref.sid, 4503, refused);
+    close(ref.sid, refused_code, refused);
     return;
   }
   start_deadlines_.emplace_back(now + loop_.options().start_timeout, ref.sid);
 }
 
 void telephony_server::begin_call(session& s, tel_start start) {
+  s.log.fields = {start.call_sid, start.stream_sid};
   auto v = gate_.start(s.caller, loop_.active_sessions(), loop_.draining());
   if (!v.admitted) {
     s.state = phase::refused;

@@ -53,6 +53,7 @@ private:
 
 telephony_server::telephony_server(io_loop& loop)
   : loop_(loop),
+    auth_(loop.options().auth, loop.probe()),
     gate_(loop.options().admission, loop.options().max_calls, loop.options().start_timeout,
           loop.probe()) {
   port_ = std::make_shared<port_impl>(loop, *this);
@@ -135,9 +136,9 @@ void telephony_server::receive(session& s, const char* data, size_t len, bool bi
       if constexpr (std::is_same_v<T, codec::tel_unknown>) {
         // Twilio and Exotel add event types: skipped and counted, never a close.
         if (loop_.probe().unknown_events++ % 1000 == 0)
-          spdlog::info("session {}: skipping event of unknown type '{}' (counted in "
-                       "switchboard_telephony_unknown_events_total)",
-                       s.sid, ev.event.substr(0, 64));
+          s.log.info("session {}: skipping event of unknown type '{}' (counted in "
+                     "switchboard_telephony_unknown_events_total)",
+                     s.sid, ev.event.substr(0, 64));
       } else {
         if (s.state != phase::call) {
           // Before start the codec lets through only connected and start.
@@ -162,7 +163,7 @@ void telephony_server::receive(session& s, const char* data, size_t len, bool bi
 
 void telephony_server::protocol_error(session& s, uint16_t code, const std::string& reason) {
   ++loop_.probe().protocol_errors;
-  spdlog::warn("session {}: closing on caller protocol error {}: {}", s.sid, code, reason);
+  s.log.warn("session {}: closing on caller protocol error {}: {}", s.sid, code, reason);
   close(s.sid, code, reason);
 }
 

@@ -18,10 +18,12 @@
 
 #include <libwebsockets.h>
 
+#include "messages/log_fields.hpp"
 #include "messages/ports.hpp"
 #include "net/admission/token_bucket.hpp"
 #include "net/codec/telephony_codec.hpp"
 #include "net/io/admission_gate.hpp"
+#include "net/io/upgrade_auth.hpp"
 
 namespace sb::net {
 
@@ -82,6 +84,7 @@ private:
     route_state route = route_state::to_actor;
     stream_id stt = 0;
     std::deque<audio_bytes> held;  // audio arriving while the route is handed over
+    field_logger log;              // its call's fields, from start on
   };
 
   session* find(session_id s);
@@ -102,6 +105,7 @@ private:
   void route_media(session& s, audio_bytes audio);
 
   io_loop& loop_;
+  upgrade_auth auth_;
   admission_gate gate_;
   // An upgrade admitted in HTTP_CONFIRM_UPGRADE, until its ESTABLISHED (lws calls both in
   // one go; a handshake that fails in between leaves it here, and it is given back).

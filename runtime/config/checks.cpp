@@ -33,6 +33,19 @@ void check_listen_ports(load_state& st) {
                format_host_port(b) + "')");
 }
 
+void check_http_listen(load_state& st) {
+  const auto& h = st.config.http.listen;
+  if (!st.config.http.separate() || h.port == 0) return;
+  for (auto [key, other] : {std::pair{"[node] listen", &st.config.node.listen},
+                            std::pair{"[node] cluster_listen", &st.config.node.cluster_listen}}) {
+    if (h.port != other->port) continue;
+    if (h.host != other->host && !is_any_address(h.host) && !is_any_address(other->host))
+      continue;
+    st.error(where(st, {"http.listen"}), std::string("[http] listen: must not use the same port as ") +
+                                             key + " ('" + format_host_port(h) + "')");
+  }
+}
+
 void check_token_budget(load_state& st) {
   uint32_t tpm = st.config.pool_llm.tokens_per_minute;
   uint32_t max_tokens = st.config.llm.max_tokens;
@@ -205,6 +218,7 @@ void check_cross_keys(load_state& st) {
   check_lease_timing(st);
   check_cluster_tls(st);
   check_listen_ports(st);
+  check_http_listen(st);
   check_token_budget(st);
   apply_fallback_defaults(st);
   check_tts_model(st, st.config.tts, "tts");

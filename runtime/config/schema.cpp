@@ -298,6 +298,50 @@ key_spec cidr_list_key(const char* name, std::vector<std::string> admission_sect
           [=](const node_config& c) { return join_list(c.admission.*f); }};
 }
 
+// The name of one environment variable; "" only where `allow_empty`.
+template <class S>
+key_spec env_name_key(const char* name, sec_ptr<S> sec, std::string S::*f, bool allow_empty) {
+  key_spec k{name,
+             [=](node_config& c, const std::string& v) -> std::string {
+               if (v.empty() && allow_empty) {
+                 (c.*sec).*f = v;
+                 return "";
+               }
+               auto e = check_env_names(v);
+               if (e.empty() && v.find(',') != std::string::npos)
+                 e = "must name one environment variable";
+               if (e.empty()) (c.*sec).*f = v;
+               return e;
+             },
+             [=](const node_config& c) { return (c.*sec).*f; }};
+  k.hide_value = true;  // a pasted secret must not reach logs through an error message
+  return k;
+}
+
+// wss://host[:port][/prefix] (ws:// too, for a plain test set-up), or "".
+std::string public_url(const std::string& v) {
+  if (v.empty()) return "";
+  url_parts u;
+  return parse_url(v, "ws,wss", u);
+}
+
+key_spec http_listen_key() {
+  return {"listen",
+          [](node_config& c, const std::string& v) -> std::string {
+            if (v.empty()) {
+              c.http.listen = {"", 0};
+              return "";
+            }
+            host_port hp;
+            auto e = parse_host_port(v, true, hp);
+            if (e.empty()) c.http.listen = hp;
+            return e;
+          },
+          [](const node_config& c) {
+            return c.http.separate() ? format_host_port(c.http.listen) : std::string{};
+          }};
+}
+
 section_spec pool(const char* name, sec_ptr<pool_section> p, bool llm) {
   section_spec s{
       name,
@@ -434,6 +478,19 @@ std::vector<section_spec> build_schema() {
         // Twilio sends 50 media frames a second: less than 60 would cut every call.
         u32_key("max_frames_per_second", &nc::admission,
                 &admission_section::max_frames_per_second, 60, 100000)}},
+      {"auth",
+       {text_key("twilio", &nc::auth, &auth_section::twilio,
+                 one_of({"none", "token", "signature"})),
+        text_key("exotel", &nc::auth, &auth_section::exotel, one_of({"none", "token", "basic"})),
+        env_name_key("token_env", &nc::auth, &auth_section::token_env, false),
+        env_name_key("twilio_auth_token_env", &nc::auth, &auth_section::twilio_auth_token_env,
+                     false),
+        text_key("public_url", &nc::auth, &auth_section::public_url, public_url),
+        env_name_key("exotel_credentials_env", &nc::auth,
+                     &auth_section::exotel_credentials_env, false)}},
+      {"http",
+       {http_listen_key(),
+        env_name_key("token_env", &nc::http, &http_section::token_env, true)}},
       {"batcher",
        {u32_key("max_entries", &nc::batcher, &batcher_section::max_entries, 1, 100000),
         dur_key("max_delay", &nc::batcher, &batcher_section::max_delay, 1ms, 60000ms)}},

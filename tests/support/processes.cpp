@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -123,7 +124,7 @@ std::optional<uint16_t> wait_port_file(const std::string& path,
 }
 
 http_reply http_request(uint16_t port, const std::string& method, const std::string& path,
-                        const std::string& body) {
+                        const std::string& body, const std::vector<std::string>& headers) {
   http_reply r;
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};
@@ -138,6 +139,8 @@ http_reply http_request(uint16_t port, const std::string& method, const std::str
   }
   std::ostringstream req;
   req << method << ' ' << path << " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
+  for (auto& h : headers)
+    req << h << "\r\n";
   if (!body.empty())
     req << "Content-Type: application/json\r\nContent-Length: " << body.size() << "\r\n";
   req << "\r\n" << body;
@@ -158,6 +161,21 @@ http_reply http_request(uint16_t port, const std::string& method, const std::str
   auto sep = all.find("\r\n\r\n");
   if (sep != std::string::npos)
     r.body = all.substr(sep + 4);
+  auto head = all.substr(0, sep);
+  for (auto at = head.find("\r\n"); at != std::string::npos;) {
+    auto next = head.find("\r\n", at + 2);
+    auto line = head.substr(at + 2, next == std::string::npos ? std::string::npos : next - at - 2);
+    auto colon = line.find(':');
+    if (colon != std::string::npos) {
+      auto name = line.substr(0, colon);
+      for (auto& c : name)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      auto value = line.substr(colon + 1);
+      value.erase(0, value.find_first_not_of(' '));
+      r.headers[name] = value;
+    }
+    at = next;
+  }
   return r;
 }
 
@@ -211,6 +229,8 @@ stack::stack(const std::vector<std::string>& sim_flags, const std::vector<std::s
                                  "node",
                                  "--port-file",
                                  dir + "/node.port",
+                                 "--http-port-file",
+                                 dir + "/http.port",
                                  "--set",
                                  "node.listen=127.0.0.1:0",
                                  "--set",
@@ -237,6 +257,12 @@ stack::stack(const std::vector<std::string>& sim_flags, const std::vector<std::s
   if (!np)
     throw std::runtime_error("node did not start; see " + dir + "/node.log");
   node_port = *np;
+}
+
+uint16_t stack::http_port() const {
+  // Written right after node.port, which the constructor has seen.
+  auto p = wait_port_file(dir + "/http.port", std::chrono::seconds{5});
+  return p ? *p : 0;
 }
 
 std::string stack::node_log() const {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -39,10 +40,13 @@ std::optional<uint16_t> wait_port_file(const std::string& path,
 
 struct http_reply {
   int status = 0;
+  std::map<std::string, std::string> headers;  // lower-case names
   std::string body;
 };
+// `headers`: extra request headers, "Name: value".
 http_reply http_request(uint16_t port, const std::string& method, const std::string& path,
-                        const std::string& body = "");
+                        const std::string& body = "",
+                        const std::vector<std::string>& headers = {});
 
 // GET a JSON document; an empty object when there is no valid JSON answer.
 nlohmann::json get_json(uint16_t port, const std::string& path);
@@ -71,6 +75,8 @@ struct stack {
   stack(const std::vector<std::string>& sim_flags, const std::vector<std::string>& sets,
         const std::vector<std::string>& extra_env = {});
   std::string node_log() const;
+  // The port of the node's [http] listen (waits for its port file; 0 when it has none).
+  uint16_t http_port() const;
 };
 
 } // namespace sb::test
