@@ -13,10 +13,12 @@ http_slots::http_slots(lws_context* ctx, const lws_protocols* protocols, std::st
     keep_alive_(keep_alive) {}
 
 lws_vhost* http_slots::make_vhost(const std::string& name) {
+  // lws keeps the name's pointer, not a copy: the name lives as long as this object.
+  const std::string& kept = names_.emplace_back(name);
   lws_context_creation_info vi;
   std::memset(&vi, 0, sizeof vi);
   vi.port = CONTEXT_PORT_NO_LISTEN;
-  vi.vhost_name = name.c_str();  // copied by lws
+  vi.vhost_name = kept.c_str();
   vi.protocols = protocols_;
   // A provider's own CA bundle replaces the system's store, it does not add to it.
   // Certificates and host names are always verified: no connection is made unverified.

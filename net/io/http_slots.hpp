@@ -75,6 +75,7 @@ private:
   std::chrono::milliseconds keep_alive_;
   lws_vhost* base_ = nullptr;
   std::deque<slot> slots_;   // stable addresses; vhosts live as long as the context
+  std::deque<std::string> names_;  // the vhosts' names (lws points at them)
   std::vector<int> free_;    // free slots, the most recently given back last
 };
 
