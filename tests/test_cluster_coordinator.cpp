@@ -32,21 +32,17 @@ using clock_type = std::chrono::steady_clock;
 
 constexpr int limit = 4;
 
-const std::vector<std::string> sim_flags{"--stt-limit", std::to_string(limit),
-                                         "--stt-idle-timeout", "2500", "--tts-ms-per-char",
-                                         "5"};
+const std::vector<std::string> sim_flags = sb::test::lease_sim_flags(limit);
 
 // Only STT is a limited account here (the simulator limits nothing else): the LLM and TTS
 // pools' local shares are their whole limit, so each side of a split can still answer
 // with them whichever node holds their home leases.
 std::vector<std::string> node_sets(const std::string& coordinator, int local_share) {
-  return {"cluster.secret=coord-secret", "cluster.heartbeat_interval=100ms",
-          "cluster.failure_timeout=1s", "cluster.lease_ttl=4s",
-          "cluster.lease_renew_interval=500ms", "cluster.lease_margin=1s",
-          "cluster.coordinator=" + coordinator, "pool.stt.max_active=" + std::to_string(limit),
-          "pool.stt.local_share=" + std::to_string(local_share), "pool.stt.queue_timeout=60s",
-          "pool.tts.queue_timeout=30s", "pool.llm.local_share=50", "pool.tts.local_share=10",
-          "node.max_calls=100", "call.stt_buffer=60s"};
+  auto sets = sb::test::lease_node_sets("coord-secret", limit);
+  sets.insert(sets.end(), {"cluster.coordinator=" + coordinator,
+                           "pool.stt.local_share=" + std::to_string(local_share),
+                           "pool.llm.local_share=50", "pool.tts.local_share=10"});
+  return sets;
 }
 
 struct roles {

@@ -29,15 +29,12 @@ using clock_type = std::chrono::steady_clock;
 
 constexpr int limit = 6;
 
-const std::vector<std::string> sim_flags{"--stt-limit", std::to_string(limit),
-                                         "--stt-idle-timeout", "2500", "--tts-ms-per-char",
-                                         "5"};
-const std::vector<std::string> node_sets{
-  "cluster.secret=partition-secret", "cluster.heartbeat_interval=100ms",
-  "cluster.failure_timeout=1s", "cluster.lease_ttl=4s", "cluster.lease_renew_interval=500ms",
-  "cluster.lease_margin=1s", "pool.stt.max_active=" + std::to_string(limit),
-  "pool.stt.queue_timeout=60s", "pool.stt.local_share=2", "pool.tts.queue_timeout=30s",
-  "node.max_calls=100", "call.stt_buffer=60s"};
+const std::vector<std::string> sim_flags = sb::test::lease_sim_flags(limit);
+const std::vector<std::string> node_sets = [] {
+  auto sets = sb::test::lease_node_sets("partition-secret", limit);
+  sets.push_back("pool.stt.local_share=2");
+  return sets;
+}();
 
 struct roles {
   std::string home_name;

@@ -41,4 +41,20 @@ struct lease_cluster {
 
 int64_t ms_since(std::chrono::steady_clock::time_point t);
 
+// The simulator of the partition tests: an STT account of `limit` streams.
+inline std::vector<std::string> lease_sim_flags(int limit) {
+  return {"--stt-limit", std::to_string(limit), "--stt-idle-timeout", "2500",
+          "--tts-ms-per-char", "5"};
+}
+
+// Nodes with short cluster timings (failure in 1 s, leases of 4 s + 1 s renewed every
+// 500 ms), an STT pool of `limit`, and calls that wait for it as long as they must.
+inline std::vector<std::string> lease_node_sets(const std::string& secret, int limit) {
+  return {"cluster.secret=" + secret, "cluster.heartbeat_interval=100ms",
+          "cluster.failure_timeout=1s", "cluster.lease_ttl=4s",
+          "cluster.lease_renew_interval=500ms", "cluster.lease_margin=1s",
+          "pool.stt.max_active=" + std::to_string(limit), "pool.stt.queue_timeout=60s",
+          "pool.tts.queue_timeout=30s", "node.max_calls=100", "call.stt_buffer=60s"};
+}
+
 } // namespace sb::test
