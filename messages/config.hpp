@@ -136,6 +136,8 @@ struct admission_section {
   uint32_t pending_max = 1000;    // connections without start, on the node
   uint32_t max_message_bytes = 65536;   // one inbound WebSocket message
   uint32_t max_frames_per_second = 200; // inbound frames per connection (burst: as many)
+  uint32_t max_send_buffer_bytes = 131072;  // frames queued for a caller who is not reading
+  millis handshake_timeout{10000};  // accept -> upgraded (HTTP headers complete), else dropped
 };
 
 // Authentication of telephony upgrades, per dialect. Secrets come from the environment

@@ -152,6 +152,7 @@ node_metrics::node_metrics() : registry_(std::make_shared<prometheus::Registry>(
   net(closed.Add({{"reason", "no_start"}}), net_.closed_no_start);
   net(closed.Add({{"reason", "message_size"}}), net_.closed_message_size);
   net(closed.Add({{"reason", "frame_rate"}}), net_.closed_frame_rate);
+  net(closed.Add({{"reason", "slow_reader"}}), net_.closed_slow_reader);
   one("switchboard_provider_streams_total", "Provider streams and requests opened.",
       net_.provider_streams);
   auto& reconnects = counter("switchboard_provider_reconnects_total",

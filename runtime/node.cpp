@@ -103,7 +103,9 @@ nlohmann::json admission_json(net::net_probe& p) {
           {"closed",
            {{"no_start", p.closed_no_start.load()},
             {"message_size", p.closed_message_size.load()},
-            {"frame_rate", p.closed_frame_rate.load()}}}};
+            {"frame_rate", p.closed_frame_rate.load()},
+            {"slow_reader", p.closed_slow_reader.load()}}},
+          {"send_buffer_peak_bytes", p.send_buffer_peak.load()}};
 }
 
 std::string stats_json(const node_config& cfg, node_metrics& m, net::io_loop& loop,

@@ -1,5 +1,6 @@
 // A flood from one address: over a thousand connections from 127.0.0.2 that never send
-// start, and a few 4 MiB frames, while real callers from 127.0.0.1 talk to the node with
+// start, a few 4 MiB frames, 200 upgrades written a byte at a time, and two callers who
+// never read what the node sends, while real callers from 127.0.0.1 talk to the node with
 // the default settings. Every caller must be served, every turn answered, with no gaps in
 // the reply audio; the node's memory and its connections without start stay bounded.
 #include <catch2/catch.hpp>
@@ -9,12 +10,14 @@
 #include <algorithm>
 #include <atomic>
 #include <fstream>
+#include <memory>
 #include <thread>
 
 #include <nlohmann/json.hpp>
 
 #include "tests/support/processes.hpp"
 #include "tests/support/raw_ws.hpp"
+#include "tests/support/slow_clients.hpp"
 #include "tests/support/wait.hpp"
 #include "tools/caller/caller_engine.hpp"
 
@@ -102,6 +105,16 @@ TEST_CASE("a flood from one address does not keep callers from other addresses o
   sb::test::raise_fd_limit();
   sb::test::stack st({"--tts-ms-per-char", "5"}, {});
   const long rss_before = rss_kib(st.node.pid());
+  // Slow clients from the flooding address: writers that never finish their upgrade, and
+  // callers who never read (their window is 2 KiB; what the node sends them waits).
+  sb::test::slow_upgrades slowloris("127.0.0.2", st.node_port, 200, 60s);
+  std::vector<std::unique_ptr<sb::test::deaf_caller>> deaf;
+  for (int i = 0; i < 2; ++i) {
+    deaf.push_back(std::make_unique<sb::test::deaf_caller>("127.0.0.2", st.node_port,
+                                                           "CAdeaf" + std::to_string(i)));
+    REQUIRE(deaf.back()->start());
+    deaf.back()->stream();
+  }
   std::atomic<bool> calls_done{false};
   flood_figures figures;
   std::thread flooder([&] { figures = flood(st.node_port, calls_done, 2400, 300, 1500); });
@@ -139,7 +152,18 @@ TEST_CASE("a flood from one address does not keep callers from other addresses o
   CHECK(figures.huge_closed == 3);
   CHECK(figures.other == 0);
   CHECK(figures.limited > figures.attempts / 4);  // most upgrades were refused at once
+  // Every slow writer was dropped (admission.handshake_timeout, 10 s by default).
+  CHECK(slowloris.opened() == 200);
+  CHECK(slowloris.join() == 200);
+  INFO("slow upgrades: the last dropped after "
+       << std::chrono::duration_cast<std::chrono::milliseconds>(slowloris.last_drop()).count()
+       << " ms");
+  for (auto& d : deaf)
+    d->stop();
   auto stats = get_json(st.node_port, "/api/v1/stats")["admission"];
+  // What waited for the callers who do not read stayed within the default send buffer
+  // (128 KiB) plus one tick's frames.
+  CHECK(stats["send_buffer_peak_bytes"].get<uint64_t>() < 131072 + 16 * 1024);
   CHECK(stats["refused"]["pending_per_ip"] == figures.limited);
   CHECK(stats["closed"]["message_size"] == 3);
   CHECK(stats["closed"]["no_start"].get<int>() > 0);

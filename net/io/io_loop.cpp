@@ -134,6 +134,10 @@ bool io_loop::start(std::string& error) {
   info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
   info.user = this;
   info.timeout_secs = 10;
+  // A connection is dropped if its HTTP request (the upgrade) is not complete this long
+  // after it was accepted, however slowly its bytes trickle in (lws starts the clock when
+  // it gives the connection its header table, at accept, and does not restart it).
+  info.timeout_secs_ah_idle = handshake_secs();
   info.max_http_header_pool = 0;  // as many as fds: streaming client replies hold one
   info.fd_limit_per_thread = 0;
   uv_ = std::make_unique<lwsloop::event_loop>();
@@ -156,6 +160,11 @@ bool io_loop::start(std::string& error) {
   lws_sul_schedule(ctx_, 0, &tick_->sul, &tick_timer::fire, tick_us);
   thread_ = std::thread([this] { run(); });
   return true;
+}
+
+int io_loop::handshake_secs() const {
+  const auto ms = opts_.admission.handshake_timeout.count();
+  return static_cast<int>(std::max<int64_t>(1, (ms + 999) / 1000));
 }
 
 bool io_loop::create_client_vhosts(std::string& error) {
@@ -190,6 +199,7 @@ bool io_loop::create_ops_vhost(std::string& error) {
   vi.port = opts_.http_listen.port;
   vi.iface = opts_.http_listen.host.c_str();
   vi.protocols = ops_protocols;
+  vi.timeout_secs_ah_idle = handshake_secs();
   ops_vhost_ = lws_create_vhost(ctx_, &vi);
   if (!ops_vhost_) {
     error = "cannot listen on " + opts_.http_listen.host + ":" +

@@ -154,6 +154,7 @@ private:
   net_probe* probe_;
   lws_context* ctx_ = nullptr;
   std::unique_ptr<http_slots> client_slots_[3][2];  // [kind][route]
+  int handshake_secs() const;  // admission.handshake_timeout in whole seconds, at least 1
   bool create_client_vhosts(std::string& error);
   std::unique_ptr<lwsloop::event_loop> uv_;
   uint16_t port_ = 0;

@@ -33,6 +33,8 @@ struct net_probe {
   std::atomic<uint64_t> closed_no_start{0};       // no start within call.start_timeout
   std::atomic<uint64_t> closed_message_size{0};   // over admission.max_message_bytes
   std::atomic<uint64_t> closed_frame_rate{0};     // over admission.max_frames_per_second
+  std::atomic<uint64_t> closed_slow_reader{0};    // over admission.max_send_buffer_bytes
+  std::atomic<uint64_t> send_buffer_peak{0};      // most bytes queued for one caller
   std::atomic<uint64_t> pending{0};               // connections without start now
 
   // Authentication: refusals by reason (sb::admission::auth_refusal order:

@@ -2,6 +2,8 @@
 // (the call actor is spawned here) and its start timeout. See telephony_server.hpp.
 #include "net/io/telephony_server.hpp"
 
+#include <sys/socket.h>
+
 #include <caf/send.hpp>
 #include <spdlog/spdlog.h>
 
@@ -13,6 +15,12 @@ namespace sb::net {
 
 namespace {
 using clock = std::chrono::steady_clock;
+
+// The kernel's send buffer of a caller's socket, fixed: left to auto-tuning, Linux lets
+// it grow to net.ipv4.tcp_wmem's maximum (4 MiB by default) for a caller who does not
+// read, memory no limit of ours would see. A call carries about 16 KiB a second, so this
+// covers a round trip of seconds. (The kernel doubles the value for its bookkeeping.)
+constexpr int caller_socket_send_buffer = 64 * 1024;
 } // namespace
 
 int telephony_server::confirm_upgrade(lws* wsi) {
@@ -70,6 +78,9 @@ void telephony_server::established(lws* wsi, void* user) {
     }
   }
   s->codec = codec::make_telephony_codec(s->kind);
+  if (auto fd = lws_get_socket_fd(wsi); fd >= 0)
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &caller_socket_send_buffer,
+               sizeof caller_socket_send_buffer);
   const auto fps = loop_.options().admission.max_frames_per_second;
   auto now = clock::now();
   s->frames = admission::token_bucket(fps, fps, now);

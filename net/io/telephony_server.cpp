@@ -167,9 +167,20 @@ void telephony_server::protocol_error(session& s, uint16_t code, const std::stri
   close(s.sid, code, reason);
 }
 
+void telephony_server::enqueue(session& s, std::string frame) {
+  s.ready_bytes += frame.size();
+  s.ready.push_back(std::move(frame));
+}
+
+void telephony_server::drop_ready(session& s) {
+  s.ready.clear();
+  s.ready_bytes = 0;
+}
+
 bool telephony_server::write_front(session& s) {
   auto frame = std::move(s.ready.front());
   s.ready.pop_front();
+  s.ready_bytes -= frame.size();
   write_buf_.resize(LWS_PRE + frame.size());
   std::memcpy(write_buf_.data() + LWS_PRE, frame.data(), frame.size());
   auto* p = reinterpret_cast<unsigned char*>(write_buf_.data() + LWS_PRE);
@@ -188,8 +199,35 @@ void telephony_server::flush(session& s) {
       lws_set_timeout(s.wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
       return;
     }
+  auto& peak = loop_.probe().send_buffer_peak;
+  if (s.ready_bytes > peak.load(std::memory_order_relaxed))
+    peak.store(s.ready_bytes, std::memory_order_relaxed);
+  if (!s.closing && s.ready_bytes > loop_.options().admission.max_send_buffer_bytes) {
+    close_slow_reader(s);
+    return;
+  }
   if (!s.ready.empty() || s.closing)
     want_write(s);
+}
+
+void telephony_server::close_slow_reader(session& s) {
+  // Frames are due at the pace of speech and the socket has not taken them: the caller
+  // is not reading (or its network cannot carry a call). What waits is dropped, so its
+  // memory is given back now, and the close frame goes next.
+  const auto queued = s.ready_bytes;
+  drop_ready(s);
+  ++loop_.probe().closed_slow_reader;
+  ++loop_.probe().protocol_errors;
+  const auto limit = loop_.options().admission.max_send_buffer_bytes;
+  s.log.warn("session {}: closing a caller who is not reading: {} bytes waiting to be sent "
+             "(limit {}, admission.max_send_buffer_bytes)",
+             s.sid, queued, limit);
+  close(s.sid, 1008,
+        "not reading: " + std::to_string(queued) + " bytes queued (limit " +
+          std::to_string(limit) + ")");
+  // A reader this slow may never take the close frame either: drop the connection if it
+  // has not gone out in a few seconds.
+  lws_set_timeout(s.wsi, PENDING_TIMEOUT_CLOSE_SEND, 3);
 }
 
 int telephony_server::writeable(session& s) {
@@ -284,7 +322,7 @@ void telephony_server::pump(session& s, clock::time_point now) {
   audio_bytes frame;
   while (!s.pending.empty()) {
     if (s.pending.front().audio.empty()) {  // a mark: due once the audio before it is sent
-      s.ready.push_back(s.codec->encode_mark(s.pending.front().mark));
+      enqueue(s, s.codec->encode_mark(s.pending.front().mark));
       s.pending.pop_front();
       wrote = true;
       continue;
@@ -304,7 +342,7 @@ void telephony_server::pump(session& s, clock::time_point now) {
     }
     if (s.codec->kind() == dialect::exotel)
       frame.resize(frame_bytes, 0xFF);  // Exotel wants whole chunks: pad with silence
-    s.ready.push_back(s.codec->encode_media(frame.data(), frame.size()));
+    enqueue(s, s.codec->encode_media(frame.data(), frame.size()));
     s.next_due += period;
     wrote = true;
   }
@@ -356,9 +394,9 @@ void telephony_server::clear(session_id sid) {
   if (!s || s->closing)
     return;
   s->pending.clear();
-  s->ready.clear();
+  drop_ready(*s);
   playing_.erase(sid);
-  s->ready.push_back(s->codec->encode_clear());
+  enqueue(*s, s->codec->encode_clear());
   want_write(*s);
 }
 
@@ -372,8 +410,10 @@ void telephony_server::close(session_id sid, uint16_t code, std::string reason) 
     gate_.abandon(s->caller);
     s->state = phase::refused;
   }
+  // Nothing more is played. Its place in playing_ goes at the next tick (pending is
+  // empty now): close() can be called from inside the tick's walk of playing_ (a slow
+  // reader found while pumping), where erasing would break that walk.
   s->pending.clear();
-  playing_.erase(sid);
   s->closing = true;
   s->close_code = code;
   s->close_reason = std::move(reason);

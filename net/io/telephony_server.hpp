@@ -4,7 +4,8 @@
 // A connection is admitted by admission_gate and is "pending" until it sends a valid
 // start: no call actor and no call slot before that, closed after call.start_timeout.
 // Messages over admission.max_message_bytes close it with 1009, more frames than
-// admission.max_frames_per_second with 1008.
+// admission.max_frames_per_second with 1008, and a caller who does not read what is sent
+// (more than admission.max_send_buffer_bytes waiting) with 1008 too.
 #pragma once
 
 #include <chrono>
@@ -75,6 +76,7 @@ private:
     std::string rx;
     bool rx_overflow = false;
     std::deque<std::string> ready;  // encoded frames waiting for WRITEABLE
+    size_t ready_bytes = 0;         // their size: at most admission.max_send_buffer_bytes
     std::deque<out_item> pending;   // audio and marks not yet due
     std::chrono::steady_clock::time_point next_due{};
     bool closing = false;
@@ -97,6 +99,11 @@ private:
   int writeable(session& s);
   bool write_front(session& s);  // sends s.ready's first frame; false on error
   void flush(session& s);        // sends what is ready now, or asks for WRITEABLE
+  void enqueue(session& s, std::string frame);
+  void drop_ready(session& s);
+  // A caller who does not read what the node sends: closed before its queue outgrows
+  // admission.max_send_buffer_bytes.
+  void close_slow_reader(session& s);
   void closed(lws* wsi, void* user);
   void protocol_error(session& s, uint16_t code, const std::string& reason);
   // Moves due frames (and marks in front of them) from pending to ready.

@@ -477,7 +477,14 @@ std::vector<section_spec> build_schema() {
                 1024, 16777216),
         // Twilio sends 50 media frames a second: less than 60 would cut every call.
         u32_key("max_frames_per_second", &nc::admission,
-                &admission_section::max_frames_per_second, 60, 100000)}},
+                &admission_section::max_frames_per_second, 60, 100000),
+        // A second of Twilio media frames is about 16 KiB: less than 16 KiB would close a
+        // caller whose network hiccups for a moment.
+        u32_key("max_send_buffer_bytes", &nc::admission,
+                &admission_section::max_send_buffer_bytes, 16384, 67108864),
+        // libwebsockets counts whole seconds.
+        dur_key("handshake_timeout", &nc::admission, &admission_section::handshake_timeout,
+                1000ms, 60000ms)}},
       {"auth",
        {text_key("twilio", &nc::auth, &auth_section::twilio,
                  one_of({"none", "token", "signature"})),

@@ -46,10 +46,12 @@ std::string frame_header(size_t len, uint8_t opcode) {
 
 } // namespace
 
-raw_ws::raw_ws(const std::string& source_ip, uint16_t port) {
+raw_ws::raw_ws(const std::string& source_ip, uint16_t port, int rcvbuf) {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0)
     return;
+  if (rcvbuf > 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
   sockaddr_in src{};
   src.sin_family = AF_INET;
   inet_pton(AF_INET, source_ip.c_str(), &src.sin_addr);
@@ -173,6 +175,27 @@ bool raw_ws::send_twilio_start(const std::string& call_sid) {
       {"mediaFormat", {{"encoding", "audio/x-mulaw"}, {"sampleRate", 8000}, {"channels", 1}}}}}};
   return send_text(R"({"event":"connected","protocol":"Call","version":"1.0.0"})") &&
          send_text(start.dump());
+}
+
+bool raw_ws::send_twilio_media(const std::string& stream_sid, const std::string& mulaw_b64) {
+  nlohmann::json media{{"event", "media"},
+                       {"streamSid", stream_sid},
+                       {"media", {{"track", "inbound"}, {"payload", mulaw_b64}}}};
+  return send_text(media.dump());
+}
+
+bool raw_ws::wait_ended(std::chrono::milliseconds timeout) {
+  auto deadline = clock::now() + timeout;
+  while (fd_ >= 0) {
+    pollfd p{fd_, POLLIN, 0};
+    if (poll(&p, 1, remaining_ms(deadline)) <= 0)
+      return false;
+    char buf[16384];
+    auto n = ::recv(fd_, buf, sizeof buf, 0);
+    if (n <= 0)
+      return true;
+  }
+  return true;
 }
 
 std::optional<raw_ws::close_info> raw_ws::parse_close() {

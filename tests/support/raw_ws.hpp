@@ -16,7 +16,8 @@ namespace sb::test {
 class raw_ws {
 public:
   // Connects from `source_ip` to 127.0.0.1:port; ok() is false when that failed.
-  raw_ws(const std::string& source_ip, uint16_t port);
+  // `rcvbuf` > 0 sets SO_RCVBUF before connecting (a small window: a reader that is slow).
+  raw_ws(const std::string& source_ip, uint16_t port, int rcvbuf = 0);
   raw_ws(raw_ws&& o) noexcept;
   raw_ws& operator=(raw_ws&& o) noexcept;
   raw_ws(const raw_ws&) = delete;
@@ -34,6 +35,10 @@ public:
                 std::chrono::milliseconds timeout = std::chrono::seconds{10});
 
   bool send_text(const std::string& payload);
+  // Bytes as they are (an HTTP request written slowly, a frame in pieces).
+  bool send_raw(const std::string& bytes) { return write_all(bytes); }
+  // A Twilio media event carrying `mulaw_b64` (one 20 ms frame, base64).
+  bool send_twilio_media(const std::string& stream_sid, const std::string& mulaw_b64);
   // A Twilio connected + start (call sid CA<n>), as a caller sends them on connecting.
   bool send_twilio_start(const std::string& call_sid);
   // One text frame of `bytes` bytes, written while reading what the node answers; stops
@@ -46,6 +51,8 @@ public:
                                            std::chrono::milliseconds timeout);
   // Reads frames until a close frame (returned) or the connection ends / times out.
   std::optional<close_info> read_close(std::chrono::milliseconds timeout);
+  // Reads and discards until the node has closed the connection (true) or `timeout`.
+  bool wait_ended(std::chrono::milliseconds timeout);
   // Closes the socket (no close frame: a caller that vanishes).
   void drop();
 
