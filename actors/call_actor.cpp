@@ -27,6 +27,7 @@ public:
   call_actor(caf::actor_config& cfg, call_deps deps)
     : caf::event_based_actor(cfg), leases_(this) {
     d_.deps = std::move(deps);
+    d_.record.attach(d_.deps.transcripts, d_.deps.node_name);
   }
 
   const char* name() const override { return "call"; }
@@ -154,6 +155,9 @@ private:
       [this](max_duration_atom) {
         close_with(call_end::max_duration, 1000, "maximum call duration reached");
       },
+      [this](call_shutdown_atom) {
+        close_with(call_end::shutdown, 1001, "the node is shutting down");
+      },
       [this](playback_timeout_atom, uint64_t turn) {
         // The caller never echoed our mark: assume playback ended.
         if (turn == d_.turn && d_.state == call_state::responding && d_.mark_sent)
@@ -237,6 +241,7 @@ private:
                  to_string(d_.deps.info.kind), d_.start.stream_sid, d_.start.call_sid,
                  to_string(d_.start.encoding), d_.start.sample_rate,
                  d_.deps.info.route.empty() ? "" : " route " + d_.deps.info.route);
+    d_.record.started(d_.start, d_.deps.info);
     fresh_backlog();
     d_.stt_wait_started = call_clock::now();
     acquire_stt();
@@ -407,6 +412,7 @@ private:
   // --- turns ----------------------------------------------------------------------
 
   void listen() {
+    record_reply(false);
     d_.state = call_state::listening;
     become(listening_);
   }
@@ -417,6 +423,7 @@ private:
     d_.splitter = sentence_splitter{};
     d_.sentences.clear();
     d_.reply.clear();
+    d_.said.clear();
     d_.llm_finished = false;
     d_.first_audio = false;
     d_.mark_sent = false;
@@ -426,10 +433,20 @@ private:
     become(thinking_);
   }
 
+  // The agent's words of this turn, for the transcript: once, when the reply has played
+  // or was cut (then what had been handed to speech by the cut).
+  void record_reply(bool interrupted) {
+    if (d_.said.empty())
+      return;
+    d_.record.agent_said(static_cast<uint32_t>(d_.turn), d_.said, interrupted);
+    d_.said.clear();
+  }
+
   void end_of_utterance() {
     if (d_.heard.empty())
       return;
     d_.utterance_end = call_clock::now();
+    d_.record.caller_said(static_cast<uint32_t>(d_.turn + 1), d_.heard);
     remember("user", d_.heard);
     d_.heard.clear();
     begin_turn();
@@ -469,6 +486,7 @@ private:
   }
 
   void append_heard(const std::string& text) {
+    d_.record.heard_piece();
     if (!d_.heard.empty())
       d_.heard += ' ';
     d_.heard += text;
@@ -488,6 +506,9 @@ private:
   }
 
   void say(std::string sentence) {
+    if (!d_.said.empty())
+      d_.said += ' ';
+    d_.said += sentence;
     d_.sentences.push_back(std::move(sentence));
     next_sentence();
   }
@@ -591,9 +612,13 @@ private:
     if (!d_.first_audio) {
       d_.first_audio = true;
       d_.playback_started = call_clock::now();
-      if (d_.deps.probe && d_.utterance_end != call_clock::time_point{})
-        d_.deps.probe->turn_latency(
-          duration_cast<microseconds>(d_.playback_started - d_.utterance_end));
+      if (d_.utterance_end != call_clock::time_point{}) {
+        auto latency = d_.playback_started - d_.utterance_end;
+        if (d_.deps.probe)
+          d_.deps.probe->turn_latency(duration_cast<microseconds>(latency));
+        d_.record.turn_latency(duration_cast<milliseconds>(latency));
+      }
+      d_.record.reply_heard();
       d_.state = call_state::responding;
       become(responding_);
     }
@@ -645,12 +670,15 @@ private:
         d_.heard = d_.history.back().content;
         d_.history.pop_back();
       }
+      d_.record.caller_went_on();
+      d_.said.clear();  // none of it was heard
     } else {
       if (d_.deps.probe)
         d_.deps.probe->barge_in();
       d_.deps.telephony->clear(d_.deps.info.session);
       if (d_.llm)
         remember("assistant", d_.reply);  // what was said before the interruption
+      record_reply(true);
     }
     stop_reply();
     listen();
@@ -762,6 +790,8 @@ private:
                  code ? " " + std::to_string(code) : "", reason.empty() ? "" : ": " + reason);
     if (why == call_end::caller_stop)
       d_.deps.telephony->close(d_.deps.info.session, 1000, "stream stopped");
+    record_reply(true);  // a reply still playing when the call ended was cut
+    d_.record.ended(to_string(why), static_cast<uint32_t>(d_.turn));
     if (d_.deps.probe) {
       d_.deps.probe->call_ended(why);
       d_.deps.probe->call_duration(duration_cast<microseconds>(call_clock::now() - d_.created));

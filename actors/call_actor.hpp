@@ -5,6 +5,9 @@
 #pragma once
 
 #include <memory>
+#include <string>
+
+#include <caf/actor.hpp>
 
 #include <caf/fwd.hpp>
 
@@ -19,6 +22,9 @@ struct call_deps {
   std::shared_ptr<provider_port> providers;
   std::shared_ptr<call_probe> probe;  // may be null
   call_settings settings;
+  // The transcript batcher (actors/transcript_batcher.hpp); invalid = nothing recorded.
+  caf::actor transcripts;
+  std::string node_name;
 };
 
 caf::actor spawn_call(caf::actor_system& sys, call_deps deps);

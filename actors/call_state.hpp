@@ -9,6 +9,7 @@
 
 #include "actors/audio/backlog.hpp"
 #include "actors/call_actor.hpp"
+#include "actors/call_record.hpp"
 #include "actors/text/sentence_splitter.hpp"
 #include "messages/log_fields.hpp"
 
@@ -23,6 +24,7 @@ struct call_data {
   tel_start start;
   bool started = false;
   field_logger log;  // every line about this call: with its call id and stream sid
+  call_recorder record;  // what the transcript store gets
 
   stream_id stt = 0;
   stream_id llm = 0;
@@ -53,6 +55,7 @@ struct call_data {
   sentence_splitter splitter;
   std::deque<std::string> sentences;  // waiting for TTS
   std::string reply;                  // LLM text so far
+  std::string said;                   // sentences handed to speech this turn
   bool llm_finished = false;
   bool first_audio = false;
   bool mark_sent = false;

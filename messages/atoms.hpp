@@ -14,7 +14,11 @@ using audio_routed_atom = caf::atom_constant<caf::atom("audrouted")>;
 // A call's keypad digits are complete when no other digit followed for a moment.
 using dtmf_done_atom = caf::atom_constant<caf::atom("dtmfdone")>;
 
+// The node is stopping (its drain time is over): the call ends now, reason `shutdown`.
+using call_shutdown_atom = caf::atom_constant<caf::atom("callshut")>;
+
 constexpr start_timeout_atom start_timeout_atom_v{};
+constexpr call_shutdown_atom call_shutdown_atom_v{};
 constexpr playback_timeout_atom playback_timeout_atom_v{};
 constexpr max_duration_atom max_duration_atom_v{};
 constexpr audio_routed_atom audio_routed_atom_v{};

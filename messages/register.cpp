@@ -13,10 +13,14 @@
 #include "messages/ports.hpp"
 #include "messages/provider_events.hpp"
 #include "messages/telephony.hpp"
+#include "messages/transcript.hpp"
 
 namespace sb {
 
 void register_types(caf::actor_system_config& cfg) {
+  cfg.add_message_type<call_record>("sb::call_record");
+  cfg.add_message_type<transcript_entry>("sb::transcript_entry");
+  cfg.add_message_type<store_batch>("sb::store_batch");
   cfg.add_message_type<tel_connected>("sb::tel_connected");
   cfg.add_message_type<tel_start>("sb::tel_start");
   cfg.add_message_type<tel_media>("sb::tel_media");

@@ -6,7 +6,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <mutex>
 #include <thread>
+#include <unordered_map>
+#include <vector>
 
 #include <unistd.h>
 
@@ -19,6 +22,7 @@
 #include "actors/call_actor.hpp"
 #include "actors/pool_actor.hpp"
 #include "actors/pool_front.hpp"
+#include "messages/atoms.hpp"
 #include "messages/register.hpp"
 #include "net/admission/admission_control.hpp"
 #include "net/io/io_loop.hpp"
@@ -28,6 +32,7 @@
 #include "runtime/emf.hpp"
 #include "runtime/cluster/coordinator_node.hpp"
 #include "runtime/metrics.hpp"
+#include "runtime/transcripts.hpp"
 #include "runtime/pools.hpp"
 
 namespace sb {
@@ -108,9 +113,49 @@ nlohmann::json admission_json(net::net_probe& p) {
           {"send_buffer_peak_bytes", p.send_buffer_peak.load()}};
 }
 
+// Live call actors by session (added at spawn, removed when the actor is gone).
+class live_call_set {
+public:
+  void add(session_id s, caf::actor a) {
+    std::lock_guard<std::mutex> g{m_};
+    calls_[s] = std::move(a);
+  }
+  void remove(session_id s) {
+    std::lock_guard<std::mutex> g{m_};
+    calls_.erase(s);
+  }
+  template <class F>
+  void each(F f) {
+    std::vector<caf::actor> all;
+    {
+      std::lock_guard<std::mutex> g{m_};
+      for (auto& [s, a] : calls_)
+        all.push_back(a);
+    }
+    for (auto& a : all)
+      f(a);
+  }
+
+private:
+  std::mutex m_;
+  std::unordered_map<session_id, caf::actor> calls_;
+};
+
+nlohmann::json transcripts_json(const transcript_service& t) {
+  auto& p = *t.probe;
+  return {{"store", t.where},
+          {"entries_written", p.entries_written.load()},
+          {"calls_written", p.calls_written.load()},
+          {"batches", p.batches.load()},
+          {"write_failures", p.write_failures.load()},
+          {"dropped", p.dropped.load()},
+          {"buffered", p.buffered.load()},
+          {"last_error", p.last_error()}};
+}
+
 std::string stats_json(const node_config& cfg, node_metrics& m, net::io_loop& loop,
                        const pool_board& board, const cluster::cluster_board& members,
-                       steady::time_point started) {
+                       const transcript_service& transcripts, steady::time_point started) {
   auto lat = m.turn_latency_summary();
   auto uptime = std::chrono::duration<double>(steady::now() - started).count();
   return nlohmann::json{
@@ -131,6 +176,7 @@ std::string stats_json(const node_config& cfg, node_metrics& m, net::io_loop& lo
       {"max", lat.max}}},
     {"pools", nlohmann::json::parse(board.summary_json())},
     {"cluster", nlohmann::json::parse(members.json())},
+    {"transcripts", transcripts_json(transcripts)},
   }
     .dump();
 }
@@ -175,6 +221,16 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
   register_types(acfg);
   cluster::configure_system(acfg, cfg.cluster);
   caf::actor_system sys{acfg};
+
+  // Every call's record and transcript ([store], [batcher]; runtime/transcripts.hpp).
+  transcript_service transcripts;
+  {
+    std::string err;
+    if (!start_transcripts(sys, cfg, transcripts, err)) {
+      spdlog::error("{}", err);
+      return 1;
+    }
+  }
 
   // One home per pool at a time when [cluster] coordinator is set (its health shows in
   // the cluster object of /health and /api/v1/stats).
@@ -235,20 +291,29 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
                               all_pools,
                               [] { kill(getpid(), SIGTERM); },
                               fronts};
-  std::string cluster_err;
-  if (!cluster::start_cluster(sys, cfg, std::move(cdeps), crt, cluster_err)) {
-    spdlog::error("{}", cluster_err);
+  // Stops every actor started above (after stop_transcripts on a normal exit; on a failed
+  // start there is nothing to write yet).
+  auto stop_actors = [&] {
     cluster::stop_cluster(sys, crt);
     for (auto& p : all_pools)
       caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(poller, caf::exit_reason::user_shutdown);
     if (coordinator)  // gives up the home leases it holds
       caf::anon_send_exit(coordinator, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(transcripts.batcher, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(transcripts.writer, caf::exit_reason::user_shutdown);
+  };
+  std::string cluster_err;
+  if (!cluster::start_cluster(sys, cfg, std::move(cdeps), crt, cluster_err)) {
+    spdlog::error("{}", cluster_err);
+    stop_actors();
     return 1;
   }
   // Call actors alive (until their last stream closed); the pool fronts start and stop
   // engines at any time, so counting all actors would not tell.
   auto live_calls = std::make_shared<std::atomic<int64_t>>(0);
+  // The same calls by session, to end them at shutdown (reason `shutdown`).
+  auto live_registry = std::make_shared<live_call_set>();
 
   std::unique_ptr<net::io_loop> loop;
   net::io_options io;
@@ -261,10 +326,7 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
     std::string auth_err;
     if (!load_edge_auth(cfg, io.auth, auth_err)) {
       spdlog::error("{}", auth_err);
-      cluster::stop_cluster(sys, crt);
-      for (auto& p : {pools.stt, pools.llm, pools.tts})
-        caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
-      caf::anon_send_exit(poller, caf::exit_reason::user_shutdown);
+      stop_actors();
       return 1;
     }
   }
@@ -279,17 +341,23 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
   io.stt_buffer = cfg.call.stt_buffer;
   io.probe = &metrics->net();
   auto settings = make_settings(cfg, pools);
-  io.spawn_call = [&sys, &loop, metrics, settings, live_calls,
-                   calls = crt.calls](const call_spawn_info& info) {
-    auto call = spawn_call(sys, call_deps{info, loop->telephony_port_handle(),
-                                          loop->provider_port_handle(), metrics, settings});
+  io.spawn_call = [&sys, &loop, metrics, settings, live_calls, calls = crt.calls,
+                   batcher = transcripts.batcher, node = cfg.node.name,
+                   registry = live_registry](const call_spawn_info& info) {
+    auto call =
+      spawn_call(sys, call_deps{info, loop->telephony_port_handle(), loop->provider_port_handle(),
+                                metrics, settings, batcher, node});
     caf::anon_send(calls, caf::put_atom_v, info.session, call);  // for the console
     ++*live_calls;
-    call->attach_functor([live_calls] { --*live_calls; });
+    registry->add(info.session, call);
+    call->attach_functor([live_calls, registry, s = info.session] {
+      --*live_calls;
+      registry->remove(s);
+    });
     return call;
   };
-  io.stats_json = [&cfg, &loop, metrics, board, members = crt.board, started] {
-    return stats_json(cfg, *metrics, *loop, *board, *members, started);
+  io.stats_json = [&cfg, &loop, metrics, board, members = crt.board, &transcripts, started] {
+    return stats_json(cfg, *metrics, *loop, *board, *members, transcripts, started);
   };
   io.cluster_json = [members = crt.board] { return members->json(); };
   io.pool_stats_json = [board] { return board->detail_json(); };
@@ -313,14 +381,6 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
 
   loop = std::make_unique<net::io_loop>(std::move(io));
   std::string err;
-  auto stop_actors = [&] {
-    cluster::stop_cluster(sys, crt);
-    for (auto& p : all_pools)
-      caf::anon_send_exit(p, caf::exit_reason::user_shutdown);
-    caf::anon_send_exit(poller, caf::exit_reason::user_shutdown);
-    if (coordinator)  // gives up the home leases it holds
-      caf::anon_send_exit(coordinator, caf::exit_reason::user_shutdown);
-  };
   emf_reporter emf{cfg.metrics, cfg.node.name, [metrics] { return metrics->active_calls(); }};
   if (!emf.start(err)) {
     spdlog::error("{}", err);
@@ -359,12 +419,23 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
       break;
     }
   }
+  // The drain time is over: the calls still up end now, each recording why, while the
+  // I/O loop still carries their close and their providers' CloseStream.
+  if (live_calls->load() > 0) {
+    spdlog::info("ending {} calls still active", live_calls->load());
+    live_registry->each([](const caf::actor& c) { caf::anon_send(c, call_shutdown_atom_v); });
+    auto end_deadline = steady::now() + std::chrono::seconds{5};
+    while (live_calls->load() > 0 && steady::now() < end_deadline)
+      wait_signal(sigs, std::chrono::milliseconds{20});
+  }
   loop->stop(std::chrono::milliseconds{2000});
   // Calls end (their sessions and provider streams are closed) before the pools they
   // return leases to.
   auto calls_deadline = steady::now() + std::chrono::seconds{10};
   while (live_calls->load() > 0 && steady::now() < calls_deadline)
     wait_signal(sigs, std::chrono::milliseconds{50});
+  // Every call has reported its end: what the batcher holds is written before exit.
+  stop_transcripts(sys, transcripts, std::chrono::seconds{10});
   stop_actors();
   sys.await_all_actors_done();
   spdlog::info("node {} stopped", cfg.node.name);

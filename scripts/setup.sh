@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config ccache curl
   libcaf-dev libwebsockets-dev libwebsockets-evlib-ev libev-dev nlohmann-json3-dev
   libspdlog-dev catch2 prometheus-cpp-dev libinih-dev libcli11-dev libssl-dev libreadline-dev
-  openssl ca-certificates prometheus libhiredis-dev redis-server
+  openssl ca-certificates prometheus libhiredis-dev redis-server libsqlite3-dev
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -111,8 +111,11 @@ TEST_CASE("bad values are reported as [section] key: what ('value')") {
             "c.ini:2: [sessions] backend: expected memory or redis://HOST:PORT: missing "
             "port, expected HOST:PORT (e.g. 127.0.0.1:8080) ('redis://localhost')"});
   CHECK(errors_of("[store]\ntranscripts = mysql://x\n") ==
-        strings{"c.ini:2: [store] transcripts: expected sqlite:PATH or postgresql://... "
+        strings{"c.ini:2: [store] transcripts: expected sqlite:PATH "
                 "(e.g. sqlite:transcripts.db) ('mysql://x')"});
+  CHECK(errors_of("[store]\ntranscripts = postgresql://db/x\n") ==
+        strings{"c.ini:2: [store] transcripts: PostgreSQL is not supported by this build "
+                "yet: use sqlite:PATH ('postgresql://db/x')"});
   CHECK(errors_of("[admission]\ntrusted_ips = 10.0.0.1, 10.0.0.300\n") ==
         strings{"c.ini:2: [admission] trusted_ips: '10.0.0.300' is not an IPv4 or IPv6 "
                 "address (or CIDR) ('10.0.0.1, 10.0.0.300')"});

@@ -143,13 +143,12 @@ std::string pem_bundle(const std::string& v) {
 }
 
 std::string transcripts_store(const std::string& v) {
-  const std::string expected =
-      "expected sqlite:PATH or postgresql://... (e.g. sqlite:transcripts.db)";
   if (v.rfind("sqlite:", 0) == 0)
     return v.size() > 7 ? "" : "missing PATH after 'sqlite:'";
   for (const char* p : {"postgresql://", "postgres://"})
-    if (v.rfind(p, 0) == 0) return "";
-  return expected;
+    if (v.rfind(p, 0) == 0)
+      return "PostgreSQL is not supported by this build yet: use sqlite:PATH";
+  return "expected sqlite:PATH (e.g. sqlite:transcripts.db)";
 }
 
 std::string sessions_backend(const std::string& v) {

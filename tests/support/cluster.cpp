@@ -39,7 +39,9 @@ cluster_node start_cluster_node(const std::string& dir, const std::string& name,
                                 "--set", "node.listen=127.0.0.1:0",
                                 "--set", "node.cluster_listen=127.0.0.1:" +
                                            std::to_string(cluster_port),
-                                "--set", "cluster.seeds=" + seeds};
+                                "--set", "cluster.seeds=" + seeds,
+                                "--set", "store.transcripts=sqlite:" + dir + "/" + name +
+                                           "-transcripts.db"};
   for (auto& s : sets) {
     argv.push_back("--set");
     argv.push_back(s);

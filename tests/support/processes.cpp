@@ -240,7 +240,9 @@ stack::stack(const std::vector<std::string>& sim_flags, const std::vector<std::s
                                  "--set",
                                  "llm.url=http://127.0.0.1:" + p + "/v1",
                                  "--set",
-                                 "tts.url=http://127.0.0.1:" + p};
+                                 "tts.url=http://127.0.0.1:" + p,
+                                 "--set",
+                                 "store.transcripts=sqlite:" + dir + "/transcripts.db"};
   for (auto s : sets) {
     for (auto at = s.find("{sim_port}"); at != std::string::npos; at = s.find("{sim_port}"))
       s.replace(at, 10, p);

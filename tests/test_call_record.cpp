@@ -1,0 +1,107 @@
+// What a call reports for its transcript (actors/call_record), on CAF's test coordinator:
+// the record at start and end, the caller's utterances and the agent's replies in order,
+// a reply cut by barge-in flagged interrupted with what had been handed to speech, and
+// an utterance the caller went on with before any reply was heard kept as one.
+#include <catch2/catch.hpp>
+
+#include <variant>
+
+#include <caf/event_based_actor.hpp>
+
+#include "messages/transcript.hpp"
+#include "tests/support/call_fixture.hpp"
+
+using namespace std::chrono_literals;
+using namespace sb::test::calls;
+
+namespace {
+
+struct reported {
+  std::vector<sb::call_record> records;
+  std::vector<sb::transcript_entry> entries;
+};
+
+struct record_fixture : fixture {
+  std::shared_ptr<reported> got = std::make_shared<reported>();
+  record_fixture() {
+    transcripts = sys.spawn([r = got](caf::event_based_actor*) -> caf::behavior {
+      return {
+        [r](sb::call_record& c) { r->records.push_back(c); },
+        [r](sb::transcript_entry& e) { r->entries.push_back(e); },
+      };
+    });
+    respawn(2, [](sb::call_settings&) {});
+  }
+  ~record_fixture() {
+    caf::anon_send_exit(transcripts, caf::exit_reason::kill);
+    sched.run();
+  }
+  void start_call() {
+    sb::tel_start s;
+    s.stream_sid = "MZ9";
+    s.call_sid = "CA9";
+    s.params = {{"from", "+15550001"}};
+    tell(s);
+  }
+  std::vector<std::string> stored() const {
+    std::vector<std::string> out;
+    for (auto& e : got->entries)
+      out.push_back(e.speaker + ": " + e.text + (e.interrupted ? " [cut]" : ""));
+    return out;
+  }
+};
+
+} // namespace
+
+TEST_CASE_METHOD(record_fixture, "record: a call's turns in order, and its record at both ends") {
+  start_call();
+  REQUIRE(got->records.size() == 1);
+  CHECK(got->records[0].call_id == "CA9");
+  CHECK(got->records[0].status == "active");
+  CHECK(got->records[0].from == "+15550001");
+  said("what time is it");
+  reply("It is noon.");
+  speak_current_sentence();
+  tell(sb::tel_mark{"turn-1"});
+  said("thanks");
+  reply("You are welcome.");
+  speak_current_sentence();
+  tell(sb::tel_mark{"turn-2"});
+  tell(sb::tel_stop{});
+  CHECK(stored() == std::vector<std::string>{"caller: what time is it", "agent: It is noon.",
+                                           "caller: thanks", "agent: You are welcome."});
+  CHECK(got->entries[1].turn == 1);
+  CHECK(got->entries[3].turn == 2);
+  REQUIRE(got->records.size() == 2);
+  CHECK(got->records[1].status == "ended");
+  CHECK(got->records[1].end_reason == "caller_stop");
+  CHECK(got->records[1].turns == 2);
+  CHECK(got->records[1].ended_at >= got->records[1].started_at);
+}
+
+TEST_CASE_METHOD(record_fixture, "record: a reply cut by barge-in is stored as far as it got") {
+  start_call();
+  said("tell me a story");
+  tell(sb::llm_token{prov->llm, "Once upon a time. "});
+  tell(sb::tts_audio{prov->tts, sb::audio_bytes(800, 0x7f)});
+  tell(sb::stt_transcript{prov->stt, "stop", false, false, 0.8});  // barge-in
+  said("stop please");
+  tell(sb::tel_stop{});  // said, even though no reply came before the end
+  CHECK(stored() == std::vector<std::string>{"caller: tell me a story",
+                                           "agent: Once upon a time. [cut]",
+                                           "caller: stop please"});
+}
+
+TEST_CASE_METHOD(record_fixture,
+                 "record: speech before any reply was heard is one utterance, not two") {
+  start_call();
+  said("I want to");
+  // The caller goes on before any reply audio: the pending answer is dropped.
+  tell(sb::stt_transcript{prov->stt, "change my order", true, true, 0.9});
+  reply("Sure.");
+  speak_current_sentence();
+  tell(sb::tel_mark{"turn-2"});
+  tell(sb::tel_stop{});
+  CHECK(stored() == std::vector<std::string>{"caller: I want to change my order",
+                                           "agent: Sure."});
+}

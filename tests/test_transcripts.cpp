@@ -1,0 +1,138 @@
+// Transcripts through a real node: what callers said and what the agent answered is in the
+// SQLite store ([store] transcripts), in order, with each call's record; and a node told to
+// stop (SIGTERM) while calls are active writes every call's entries and end before it exits.
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+#include <sqlite3.h>
+
+#include <map>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/support/processes.hpp"
+#include "tests/support/wait.hpp"
+#include "tools/caller/caller_engine.hpp"
+
+using namespace std::chrono_literals;
+using sb::test::get_json;
+
+namespace {
+
+struct row {
+  std::map<std::string, std::string> col;
+  const std::string& operator[](const std::string& k) const { return col.at(k); }
+};
+
+// Rows of a query, read with SQLite's own API, the way an operator would.
+std::vector<row> query(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+  sqlite3_stmt* s = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr) == SQLITE_OK);
+  std::vector<row> out;
+  while (sqlite3_step(s) == SQLITE_ROW) {
+    row r;
+    for (int i = 0; i < sqlite3_column_count(s); ++i) {
+      auto* t = sqlite3_column_text(s, i);
+      r.col[sqlite3_column_name(s, i)] = t ? reinterpret_cast<const char*>(t) : "";
+    }
+    out.push_back(std::move(r));
+  }
+  sqlite3_finalize(s);
+  sqlite3_close(db);
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("a call's record and transcript are stored, in order, when it ends") {
+  sb::test::stack st({"--tts-ms-per-char", "5"}, {"batcher.max_delay=60s"});
+  sb::caller::engine e("127.0.0.1", st.node_port);
+  sb::caller::script s;
+  s.turns = 2;
+  e.add(s, 0ms);
+  REQUIRE(e.run(60s));
+  REQUIRE(e.results()[0].turns_answered == 2);
+  // max_delay is a minute: the entries are written because the call ended (its start and
+  // end records went in one batch, as one row).
+  REQUIRE(sb::test::wait_until([&] {
+    auto t = get_json(st.node_port, "/api/v1/stats")["transcripts"];
+    return t["entries_written"].get<int>() >= 4 && t["buffered"] == 0;
+  }));
+  const auto db = st.dir + "/transcripts.db";
+  auto calls = query(db, "SELECT * FROM calls");
+  REQUIRE(calls.size() == 1);
+  CHECK(calls[0]["call_id"] == "CAsim0");
+  CHECK(calls[0]["stream_sid"] == "MZsim0");
+  CHECK(calls[0]["dialect"] == "twilio");
+  CHECK(calls[0]["status"] == "ended");
+  CHECK(calls[0]["end_reason"] == "caller_stop");
+  CHECK(calls[0]["node"] == "node-1");
+  CHECK(calls[0]["turns"] == "2");
+  CHECK(std::stoll(calls[0]["ended_at"]) >= std::stoll(calls[0]["started_at"]));
+  CHECK(std::stoll(calls[0]["latency_p50_ms"]) > 0);
+  auto entries = query(db, "SELECT * FROM transcript_entries WHERE call_id = 'CAsim0' "
+                           "ORDER BY id");
+  REQUIRE(entries.size() == 4);
+  const char* speakers[] = {"caller", "agent", "caller", "agent"};
+  for (size_t i = 0; i < entries.size(); ++i) {
+    INFO("entry " << i << ": " << entries[i]["speaker"] << " '" << entries[i]["text"] << "'");
+    CHECK(entries[i]["speaker"] == speakers[i]);
+    CHECK(entries[i]["turn"] == std::to_string(i / 2 + 1));
+    CHECK_FALSE(entries[i]["text"].empty());
+    CHECK(entries[i]["interrupted"] == "0");
+  }
+  // The agent's words are what was spoken: the simulator's reply quotes the utterance.
+  CHECK(entries[0]["text"] == "caller utterance 1");
+  CHECK(entries[1]["text"] == "You said: caller utterance 1. That is noted. What else can I "
+                              "do for you?");
+  CHECK(std::stoll(entries[1]["latency_ms"]) > 0);
+}
+
+TEST_CASE("a node stopped with SIGTERM during calls stores every call's entries and end") {
+  sb::test::stack st({"--tts-ms-per-char", "5"},
+                     {"node.drain_timeout=1s", "batcher.max_delay=60s"});
+  const int n = 20;
+  sb::caller::engine e("127.0.0.1", st.node_port);
+  for (int i = 0; i < n; ++i) {
+    sb::caller::script s;
+    s.turns = 50;  // longer than the test: the node ends them
+    s.max_duration = 120s;
+    e.add(s, std::chrono::milliseconds{20 * i});
+  }
+  std::thread callers([&] { e.run(90s); });
+  // Every call has been answered at least once before the node is told to stop.
+  bool answered = sb::test::wait_until(
+    [&] {
+      auto t = get_json(st.node_port, "/api/v1/stats");
+      return t["active_calls"] == n && t["turn_latency_ms"]["count"].get<int>() >= n;
+    },
+    60s);
+  kill(st.node.pid(), SIGTERM);
+  const int code = st.node.wait_exit(60s);
+  callers.join();
+  REQUIRE(answered);
+  CHECK(code == 0);
+  const auto db = st.dir + "/transcripts.db";
+  auto calls = query(db, "SELECT call_id, status, end_reason, turns FROM calls");
+  CHECK(calls.size() == n);
+  for (auto& c : calls) {
+    INFO("call " << c["call_id"] << " " << c["status"] << " " << c["end_reason"]);
+    CHECK(c["status"] == "ended");
+    CHECK(c["end_reason"] == "shutdown");
+  }
+  // Every turn a caller heard an answer to has its caller entry stored.
+  uint64_t answered_turns = 0;
+  for (auto& r : e.results())
+    answered_turns += static_cast<uint64_t>(r.turns_answered);
+  auto said = query(db, "SELECT count(*) AS n FROM transcript_entries WHERE "
+                        "speaker = 'caller'");
+  CHECK(std::stoull(said[0]["n"]) >= answered_turns);
+  auto agent = query(db, "SELECT count(*) AS n FROM transcript_entries WHERE "
+                         "speaker = 'agent'");
+  CHECK(std::stoull(agent[0]["n"]) >= answered_turns);
+  auto log = st.node_log();
+  CHECK(log.find("transcripts: everything written") != std::string::npos);
+}
