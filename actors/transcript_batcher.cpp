@@ -195,6 +195,21 @@ caf::behavior writer_impl(caf::event_based_actor*, std::shared_ptr<transcript_st
       auto e = store->write(b);
       return e ? *e : std::string{};
     },
+    [store](caf::get_atom, const std::string& call_id) -> call_lookup {
+      call_lookup r;
+      if (auto c = store->call(call_id, r.error)) {
+        r.found = true;
+        r.call = std::move(*c);
+        r.transcript = store->transcript(call_id, r.error);
+      }
+      return r;
+    },
+    [store](caf::get_atom, const std::string& status, int64_t since, const std::string& agent,
+            uint32_t limit) -> call_list {
+      call_list r;
+      r.calls = store->calls(call_query{status, since, agent, limit}, r.error);
+      return r;
+    },
   };
 }
 

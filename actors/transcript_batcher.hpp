@@ -54,7 +54,8 @@ private:
 };
 
 // The writer: owns the store (opened already), answers (write_atom, store_batch) with ""
-// or the store's error. Spawn it detached in production (`detached`), on the scheduler
+// or the store's error, (get_atom, call_id) with a call_lookup, and (get_atom, status,
+// since, agent, limit) with a call_list; reads queue behind writes. Spawn it detached in production (`detached`), on the scheduler
 // in tests with a store that does not block.
 caf::actor spawn_store_writer(caf::actor_system& sys, std::shared_ptr<transcript_store> store,
                               bool detached = true);

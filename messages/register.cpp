@@ -21,6 +21,8 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<call_record>("sb::call_record");
   cfg.add_message_type<transcript_entry>("sb::transcript_entry");
   cfg.add_message_type<store_batch>("sb::store_batch");
+  cfg.add_message_type<call_lookup>("sb::call_lookup");
+  cfg.add_message_type<call_list>("sb::call_list");
   cfg.add_message_type<tel_connected>("sb::tel_connected");
   cfg.add_message_type<tel_start>("sb::tel_start");
   cfg.add_message_type<tel_media>("sb::tel_media");

@@ -76,6 +76,29 @@ struct call_query {
   uint32_t limit = 100;
 };
 
+// Answers of the store writer to the call records API (GET /api/v1/calls).
+struct call_lookup {
+  bool found = false;
+  call_record call;
+  std::vector<transcript_entry> transcript;
+  std::string error;  // the store's, when it could not answer
+};
+
+struct call_list {
+  std::vector<call_record> calls;
+  std::string error;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, call_lookup& x) {
+  return f(caf::meta::type_name("sb::call_lookup"), x.found, x.call, x.transcript, x.error);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, call_list& x) {
+  return f(caf::meta::type_name("sb::call_list"), x.calls, x.error);
+}
+
 // A transcript store (SQLite, PostgreSQL). Blocking: used only from its own detached
 // actor. Errors are returned as text (no exceptions), with the store named.
 class transcript_store {

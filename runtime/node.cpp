@@ -28,6 +28,7 @@
 #include "net/io/io_loop.hpp"
 #include "net/codec/audio_codec.hpp"
 #include "runtime/auth_env.hpp"
+#include "runtime/call_records.hpp"
 #include "runtime/cluster/cluster_node.hpp"
 #include "runtime/emf.hpp"
 #include "runtime/cluster/coordinator_node.hpp"
@@ -373,6 +374,11 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
       return net::backend_health{"coordinator", state, c.reason};
     });
   io.metrics_text = [metrics] { return metrics->prometheus_text(); };
+  io.call_records = [&sys, writer = transcripts.writer](
+                      const std::string& path, const std::map<std::string, std::string>& query,
+                      std::function<void(unsigned, std::string)> answer) {
+    serve_call_records(sys, writer, path, query, std::move(answer));
+  };
   for (auto [name, keys, env] : {std::tuple{"stt", &io.keys.stt, &cfg.stt.api_key_env},
                                  {"llm", &io.keys.llm, &cfg.llm.api_key_env},
                                  {"tts", &io.keys.tts, &cfg.tts.api_key_env}})

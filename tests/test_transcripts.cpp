@@ -89,6 +89,51 @@ TEST_CASE("a call's record and transcript are stored, in order, when it ends") {
   CHECK(entries[1]["text"] == "You said: caller utterance 1. That is noted. What else can I "
                               "do for you?");
   CHECK(std::stoll(entries[1]["latency_ms"]) > 0);
+
+  // The same through the call records API.
+  auto call = get_json(st.node_port, "/api/v1/calls/CAsim0");
+  CHECK(call["status"] == "ended");
+  CHECK(call["end_reason"] == "caller_stop");
+  CHECK(call["turns"] == 2);
+  REQUIRE(call["transcript"].size() == 4);
+  CHECK(call["transcript"][0]["speaker"] == "caller");
+  CHECK(call["transcript"][0]["text"] == "caller utterance 1");
+  CHECK(call["transcript"][1]["speaker"] == "agent");
+  CHECK(call["transcript"][1]["at"].get<int64_t>() >=
+        call["transcript"][0]["at"].get<int64_t>());
+  auto missing = sb::test::http_request(st.node_port, "GET", "/api/v1/calls/CAnone");
+  CHECK(missing.status == 404);
+  auto ended = get_json(st.node_port, "/api/v1/calls?status=ended&agent=&limit=10");
+  CHECK(ended["count"] == 1);
+  CHECK(ended["calls"][0]["call_id"] == "CAsim0");
+  CHECK(get_json(st.node_port, "/api/v1/calls?status=active")["count"] == 0);
+  CHECK(get_json(st.node_port, "/api/v1/calls?since=99999999999999")["count"] == 0);
+  for (auto* bad : {"/api/v1/calls?limit=0", "/api/v1/calls?status=gone",
+                    "/api/v1/calls?since=yesterday", "/api/v1/calls?color=red"}) {
+    auto r = sb::test::http_request(st.node_port, "GET", bad);
+    INFO(bad << ": " << r.body);
+    CHECK(r.status == 400);
+    CHECK(nlohmann::json::parse(r.body, nullptr, false)["error"] == "bad_request");
+  }
+}
+
+TEST_CASE("the call records API shows a call as active while it lasts") {
+  sb::test::stack st({"--tts-ms-per-char", "5"}, {"batcher.max_delay=100ms"});
+  sb::caller::engine e("127.0.0.1", st.node_port);
+  sb::caller::script s;
+  s.turns = 3;
+  e.add(s, 0ms);
+  std::thread caller([&] { e.run(60s); });
+  bool active = sb::test::wait_until([&] {
+    auto c = get_json(st.node_port, "/api/v1/calls/CAsim0");
+    return c["status"] == "active" && c["transcript"].size() >= 1;
+  });
+  caller.join();
+  CHECK(active);
+  CHECK(sb::test::wait_until([&] {
+    auto c = get_json(st.node_port, "/api/v1/calls/CAsim0");
+    return c["status"] == "ended" && c["transcript"].size() == 6;
+  }));
 }
 
 TEST_CASE("a node stopped with SIGTERM during calls stores every call's entries and end") {

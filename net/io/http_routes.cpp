@@ -1,6 +1,7 @@
 #include "net/io/http_routes.hpp"
 
 #include <cstring>
+#include <map>
 
 #include <nlohmann/json.hpp>
 
@@ -13,7 +14,28 @@ namespace {
 
 struct response {
   std::string body;
+  // A deferred answer (the call records): nothing is sent until it has come; then the
+  // headers, then the body.
+  uint64_t waiting_id = 0;
+  bool headers_due = false;
+  unsigned status = 200;
 };
+
+// The query parameters the call records take (lws decodes %-escapes).
+std::map<std::string, std::string> query_args(lws* wsi) {
+  std::map<std::string, std::string> out;
+  char buf[256];
+  for (int i = 0; lws_hdr_copy_fragment(wsi, buf, sizeof buf, WSI_TOKEN_HTTP_URI_ARGS, i) > 0;
+       ++i) {
+    std::string kv(buf);
+    auto eq = kv.find('=');
+    if (eq == std::string::npos)
+      out[kv] = "";
+    else
+      out[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  return out;
+}
 
 int add_header(lws* wsi, const char* name, const std::string& value, unsigned char** p,
                unsigned char* end) {
@@ -121,6 +143,9 @@ int http_routes::request(lws* wsi, void* user, const std::string& uri) {
     body = o.stats_json();
   } else if (uri == "/api/v1/stats/pool" && o.pool_stats_json) {
     body = o.pool_stats_json();
+  } else if ((uri == "/api/v1/calls" || uri.rfind("/api/v1/calls/", 0) == 0) &&
+             o.call_records) {
+    return deferred(wsi, user, uri);
   } else if (uri == "/metrics" && o.metrics_text) {
     body = o.metrics_text();
     ctype = "text/plain; version=0.0.4; charset=utf-8";
@@ -136,6 +161,37 @@ int http_routes::request(lws* wsi, void* user, const std::string& uri) {
   return 0;
 }
 
+int http_routes::deferred(lws* wsi, void* user, const std::string& uri) {
+  auto* r = new response{};
+  r->waiting_id = next_id_++;
+  *static_cast<response**>(user) = r;
+  waiting_.emplace(r->waiting_id, wsi);
+  loop_.options().call_records(
+    uri, query_args(wsi), [this, id = r->waiting_id](unsigned status, std::string body) {
+      // From another thread: back to the I/O thread (dropped if it has stopped).
+      loop_.post([this, id, status, b = std::move(body)]() mutable {
+        deliver(id, status, std::move(b));
+      });
+    });
+  return 0;
+}
+
+void http_routes::deliver(uint64_t id, unsigned status, std::string body) {
+  auto i = waiting_.find(id);
+  if (i == waiting_.end())
+    return;  // the client went away meanwhile
+  auto* wsi = i->second;
+  waiting_.erase(i);
+  auto* r = *static_cast<response**>(lws_wsi_user(wsi));
+  if (!r)
+    return;
+  r->waiting_id = 0;
+  r->headers_due = true;
+  r->status = status;
+  r->body = std::move(body);
+  lws_callback_on_writable(wsi);
+}
+
 int http_routes::callback(lws* wsi, lws_callback_reasons reason, void* user, void* in,
                           size_t len) {
   auto** slot = static_cast<response**>(user);
@@ -146,6 +202,15 @@ int http_routes::callback(lws* wsi, lws_callback_reasons reason, void* user, voi
       if (!slot || !*slot)
         return 0;
       auto* r = *slot;
+      if (r->waiting_id)
+        return 0;  // the answer has not come yet
+      if (r->headers_due) {
+        r->headers_due = false;
+        if (send_headers(wsi, r->status, "application/json", r->body.size()))
+          return -1;
+        lws_callback_on_writable(wsi);
+        return 0;
+      }
       std::string buf(LWS_PRE + r->body.size(), '\0');
       std::memcpy(buf.data() + LWS_PRE, r->body.data(), r->body.size());
       int n = lws_write(wsi, reinterpret_cast<unsigned char*>(buf.data() + LWS_PRE),
@@ -158,6 +223,8 @@ int http_routes::callback(lws* wsi, lws_callback_reasons reason, void* user, voi
     }
     case LWS_CALLBACK_CLOSED_HTTP:
       if (slot && *slot) {
+        if ((*slot)->waiting_id)
+          waiting_.erase((*slot)->waiting_id);
         delete *slot;
         *slot = nullptr;
       }

@@ -1,7 +1,9 @@
 // Plain HTTP on the telephony port: /health, /api/v1/stats, /api/v1/stats/pool, /metrics.
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <unordered_map>
 
 #include <libwebsockets.h>
 
@@ -25,6 +27,11 @@ public:
 
 private:
   int request(lws* wsi, void* user, const std::string& uri);
+  // /api/v1/calls...: asks io_options::call_records and answers when it does.
+  int deferred(lws* wsi, void* user, const std::string& uri);
+  void deliver(uint64_t id, unsigned status, std::string body);
+  std::unordered_map<uint64_t, lws*> waiting_;  // deferred answers not come yet
+  uint64_t next_id_ = 1;
   // An operator route (every /api/ route, /metrics): served where [http] says, with its
   // token.
   bool operator_route(const std::string& uri) const;

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -92,6 +93,11 @@ struct io_options {
   // check each when the backend is configured; none by default.
   std::vector<backend_check> backends;
   std::function<std::string()> metrics_text; // GET /metrics body (optional)
+  // GET /api/v1/calls[/ID][?query]: answered later, from another thread, through
+  // `answer(status, json)`; the I/O thread never waits for the store (optional).
+  std::function<void(const std::string& path, const std::map<std::string, std::string>& query,
+                     std::function<void(unsigned, std::string)> answer)>
+    call_records;
   std::function<std::string()> cluster_json; // "cluster" object of /health (optional)
   net_probe* probe = nullptr;                // optional
 };

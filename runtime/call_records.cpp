@@ -1,0 +1,145 @@
+#include "runtime/call_records.hpp"
+
+#include <chrono>
+#include <cstdlib>
+
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <nlohmann/json.hpp>
+
+namespace sb {
+
+namespace {
+
+using nlohmann::json;
+
+json record_json(const call_record& c) {
+  return {{"call_id", c.call_id},
+          {"status", c.status},
+          {"dialect", c.dialect},
+          {"stream_sid", c.stream_sid},
+          {"from", c.from},
+          {"to", c.to},
+          {"agent", c.agent},
+          {"node", c.node},
+          {"started_at", c.started_at},
+          {"ended_at", c.ended_at == 0 ? json(nullptr) : json(c.ended_at)},
+          {"end_reason", c.end_reason},
+          {"turns", c.turns},
+          {"latency_ms",
+           {{"p50", c.latency_p50_ms < 0 ? json(nullptr) : json(c.latency_p50_ms)},
+            {"max", c.latency_max_ms < 0 ? json(nullptr) : json(c.latency_max_ms)}}}};
+}
+
+std::string error_json(const std::string& error, const std::string& reason) {
+  return json{{"error", error}, {"reason", reason}}.dump();
+}
+
+// A whole non-negative number, or false.
+bool parse_count(const std::string& v, int64_t& out) {
+  if (v.empty() || v.size() > 18 || v.find_first_not_of("0123456789") != std::string::npos)
+    return false;
+  out = std::strtoll(v.c_str(), nullptr, 10);
+  return true;
+}
+
+constexpr auto store_timeout = std::chrono::seconds{10};
+
+} // namespace
+
+std::string call_json(const call_lookup& c) {
+  auto j = record_json(c.call);
+  json t = json::array();
+  for (auto& e : c.transcript)
+    t.push_back({{"speaker", e.speaker},
+                 {"text", e.text},
+                 {"at", e.started_at},
+                 {"ended_at", e.ended_at},
+                 {"turn", e.turn},
+                 {"interrupted", e.interrupted},
+                 {"latency_ms", e.latency_ms < 0 ? json(nullptr) : json(e.latency_ms)}});
+  j["transcript"] = std::move(t);
+  return j.dump();
+}
+
+std::string calls_json(const call_list& l) {
+  json a = json::array();
+  for (auto& c : l.calls)
+    a.push_back(record_json(c));
+  return json{{"calls", std::move(a)}, {"count", l.calls.size()}}.dump();
+}
+
+void serve_call_records(caf::actor_system& sys, caf::actor writer, const std::string& path,
+                        const std::map<std::string, std::string>& query,
+                        call_records_answer answer) {
+  const std::string prefix = "/api/v1/calls/";
+  if (path.rfind(prefix, 0) == 0) {
+    auto id = path.substr(prefix.size());
+    if (id.empty() || id.find('/') != std::string::npos || id.size() > 128) {
+      answer(400, error_json("bad_request", "expected /api/v1/calls/CALL_ID"));
+      return;
+    }
+    sys.spawn([writer, id, answer](caf::event_based_actor* self) {
+      self->request(writer, store_timeout, caf::get_atom_v, id)
+        .then(
+          [answer, id](const call_lookup& c) {
+            if (!c.error.empty())
+              answer(503, error_json("store_unavailable", c.error));
+            else if (!c.found)
+              answer(404, error_json("not_found", "no call " + id + " in the store"));
+            else
+              answer(200, call_json(c));
+          },
+          [answer](const caf::error& e) {
+            answer(503, error_json("store_unavailable", "the store did not answer: " +
+                                                          to_string(e)));
+          });
+    });
+    return;
+  }
+  std::string status, agent;
+  int64_t since = 0, limit = 100;
+  for (auto& [k, v] : query) {
+    if (k == "status") {
+      if (v != "active" && v != "ended" && !v.empty()) {
+        answer(400, error_json("bad_request", "status: expected active or ended"));
+        return;
+      }
+      status = v;
+    } else if (k == "since") {
+      if (!parse_count(v, since)) {
+        answer(400, error_json("bad_request",
+                               "since: expected milliseconds since the Unix epoch"));
+        return;
+      }
+    } else if (k == "agent") {
+      agent = v;
+    } else if (k == "limit") {
+      if (!parse_count(v, limit) || limit < 1 || limit > 1000) {
+        answer(400, error_json("bad_request", "limit: expected 1 to 1000"));
+        return;
+      }
+    } else {
+      answer(400, error_json("bad_request", "unknown parameter '" + k.substr(0, 64) +
+                                              "' (status, since, agent, limit)"));
+      return;
+    }
+  }
+  sys.spawn([writer, status, since, agent, limit, answer](caf::event_based_actor* self) {
+    self->request(writer, store_timeout, caf::get_atom_v, status, since, agent,
+                  static_cast<uint32_t>(limit))
+      .then(
+        [answer](const call_list& l) {
+          if (!l.error.empty())
+            answer(503, error_json("store_unavailable", l.error));
+          else
+            answer(200, calls_json(l));
+        },
+        [answer](const caf::error& e) {
+          answer(503,
+                 error_json("store_unavailable", "the store did not answer: " + to_string(e)));
+        });
+  });
+}
+
+} // namespace sb
