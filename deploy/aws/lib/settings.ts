@@ -28,9 +28,12 @@ export interface SwitchboardSettings {
   drainTimeoutSeconds: number;
   /** [call] max_duration in seconds: the longest call. */
   maxCallSeconds: number;
-  /** Termination lifecycle hook's heartbeat timeout (must exceed drainTimeoutSeconds). */
+  /** Termination lifecycle hook's heartbeat timeout (must exceed drainTimeoutSeconds).
+   * Today's node does not complete the action, so a leaving instance waits this long after
+   * the load balancer drained it (docs/deploy-aws.md, "Scale-in"). */
   lifecycleHeartbeatSeconds: number;
-  /** Target group deregistration delay: how long the ALB keeps a leaving node's calls. */
+  /** Target group deregistration delay: how long the ALB keeps a leaving node's calls
+   * (at most 3600 s, AWS's limit; the default covers [call] max_duration, 60m). */
   deregistrationDelaySeconds: number;
   /** ALB idle timeout: a connection with no bytes either way for this long is closed. */
   idleTimeoutSeconds: number;
@@ -64,9 +67,9 @@ export const DEFAULTS: SwitchboardSettings = {
   metricNamespace: 'Switchboard',
   targetActiveCalls: 150,
   maxCalls: 250,
-  drainTimeoutSeconds: 3600,
+  drainTimeoutSeconds: 300,
   maxCallSeconds: 3600,
-  lifecycleHeartbeatSeconds: 3900,
+  lifecycleHeartbeatSeconds: 600,
   deregistrationDelaySeconds: 3600,
   idleTimeoutSeconds: 120,
   httpPort: 8080,

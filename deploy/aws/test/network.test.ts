@@ -126,9 +126,17 @@ describe('coordinator', () => {
     assert.match(userData(template), /\ncoordinator = redis:\/\/redis\.example\.internal:6379\n/);
   });
 
-  it('nodes run in private subnets when there is a NAT gateway', () => {
-    const [, asg] = onlyResource(template, 'AWS::AutoScaling::AutoScalingGroup');
-    const subnets = asg.Properties.VPCZoneIdentifier.map((r: any) => template.toJSON().Resources[r.Ref]);
-    for (const s of subnets) assert.equal(s.Properties.MapPublicIpOnLaunch, false);
+  it('nodes run in private subnets behind a NAT gateway, or in public ones with natGateways=0', () => {
+    const subnetsOf = (t: Template) => {
+      const [, asg] = onlyResource(t, 'AWS::AutoScaling::AutoScalingGroup');
+      return asg.Properties.VPCZoneIdentifier.map((r: any) => t.toJSON().Resources[r.Ref]);
+    };
+    for (const s of subnetsOf(template)) assert.equal(s.Properties.MapPublicIpOnLaunch, false);
+    template.resourceCountIs('AWS::EC2::NatGateway', 1);
+    const t = synth({ natGateways: '0' }).template;
+    t.resourceCountIs('AWS::EC2::NatGateway', 0);
+    for (const s of subnetsOf(t)) assert.equal(s.Properties.MapPublicIpOnLaunch, true);
+    // Still nothing but the load balancer reaches their HTTP port (the rules above).
+    assert.equal(ingress(t, sgId(t, 'switchboard nodes')).filter((r) => r.CidrIp).length, 0);
   });
 });

@@ -57,7 +57,7 @@ describe('launch template', () => {
     assert.equal(get('node', 'name'), 'i-0123456789abcdef0');
     assert.equal(get('node', 'listen'), '0.0.0.0:8080');
     assert.equal(get('node', 'cluster_listen'), '0.0.0.0:4300');
-    assert.equal(get('node', 'drain_timeout'), '3600s');
+    assert.equal(get('node', 'drain_timeout'), '300s');
     assert.equal(get('cluster', 'advertise'), '10.0.4.10:4300');
     assert.equal(get('cluster', 'seeds'), '10.0.4.11:4300,10.0.5.12:4300');
     assert.equal(get('cluster', 'secret'), 'secret-from-secrets-manager');
@@ -99,7 +99,7 @@ describe('launch template', () => {
   });
 
   it('gives systemd a stop timeout longer than the drain, starts the unit and signals', () => {
-    assert.match(ud, /TimeoutStopSec=3630s/);
+    assert.match(ud, /TimeoutStopSec=330s/);
     assert.match(ud, /systemctl enable switchboard/);
     const [asgId] = onlyResource(template, 'AWS::AutoScaling::AutoScalingGroup');
     assert.match(ud, new RegExp(`--logical-resource-id '${asgId}'`));
@@ -221,7 +221,7 @@ describe('auto scaling group', () => {
     const [, hook] = onlyResource(template, 'AWS::AutoScaling::LifecycleHook');
     assert.equal(hook.Properties.LifecycleTransition, 'autoscaling:EC2_INSTANCE_TERMINATING');
     assert.equal(hook.Properties.DefaultResult, 'CONTINUE');
-    assert.ok(hook.Properties.HeartbeatTimeout > 3600, `heartbeat ${hook.Properties.HeartbeatTimeout}`);
+    assert.equal(hook.Properties.HeartbeatTimeout, 600); // drain_timeout 300 s
     const { template: t } = synth({ drainTimeoutSeconds: '600', lifecycleHeartbeatSeconds: '900' });
     t.hasResourceProperties('AWS::AutoScaling::LifecycleHook', { HeartbeatTimeout: 900 });
     assert.match(userData(t), /TimeoutStopSec=630s/);
