@@ -199,7 +199,9 @@ export class SwitchboardStack extends Stack {
       signals: autoscaling.Signals.waitForMinCapacity({ timeout: signalTimeout }),
       updatePolicy: autoscaling.UpdatePolicy.rollingUpdate({
         maxBatchSize: 1,
-        minInstancesInService: s.minCapacity,
+        // CloudFormation requires it below MaxSize: it adds the new instance before it
+        // retires an old one.
+        minInstancesInService: Math.min(s.minCapacity, s.maxCapacity - 1),
         pauseTime: signalTimeout,
         waitOnResourceSignals: true,
         suspendProcesses: [
@@ -289,23 +291,29 @@ export class SwitchboardStack extends Stack {
       stickinessCookieDuration: Duration.hours(1),
       loadBalancingAlgorithmType: elbv2.TargetGroupLoadBalancingAlgorithmType.ROUND_ROBIN,
     });
-    if (s.certificateArn) {
-      alb.addListener('Https', {
+    // Only the media streams are public: /health, /metrics and /api/v1/* (cluster members,
+    // addresses, pools) stay inside the VPC; the target group's health check goes to the
+    // nodes directly.
+    const listener = s.certificateArn
+      ? alb.addListener('Https', {
         port: 443,
         protocol: elbv2.ApplicationProtocol.HTTPS,
         certificates: [elbv2.ListenerCertificate.fromArn(s.certificateArn)],
         sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
-        defaultTargetGroups: [targets],
+        defaultAction: elbv2.ListenerAction.fixedResponse(404, { contentType: 'text/plain', messageBody: 'not found' }),
         open: false,
-      });
-    } else {
-      alb.addListener('Http', {
+      })
+      : alb.addListener('Http', {
         port: 80,
         protocol: elbv2.ApplicationProtocol.HTTP,
-        defaultTargetGroups: [targets],
+        defaultAction: elbv2.ListenerAction.fixedResponse(404, { contentType: 'text/plain', messageBody: 'not found' }),
         open: false,
       });
-    }
+    listener.addTargetGroups('MediaStreams', {
+      priority: 10,
+      conditions: [elbv2.ListenerCondition.pathPatterns(['/ws/twilio', '/ws/exotel'])],
+      targetGroups: [targets],
+    });
 
     const scheme = s.certificateArn ? 'wss' : 'ws';
     new CfnOutput(this, 'TwilioStreamUrl', { value: `${scheme}://${alb.loadBalancerDnsName}/ws/twilio` });

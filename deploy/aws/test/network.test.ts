@@ -104,6 +104,19 @@ describe('load balancer', () => {
     assert.match(JSON.stringify(t.toJSON().Outputs.TwilioStreamUrl), /wss:\/\//);
   });
 
+  it('forwards only the media stream paths; /health, /metrics and /api stay inside the VPC', () => {
+    const [listenerId, listener] = onlyResource(template, 'AWS::ElasticLoadBalancingV2::Listener');
+    assert.deepEqual(listener.Properties.DefaultActions, [{
+      Type: 'fixed-response',
+      FixedResponseConfig: { StatusCode: '404', ContentType: 'text/plain', MessageBody: 'not found' },
+    }]);
+    const [tgId] = onlyResource(template, 'AWS::ElasticLoadBalancingV2::TargetGroup');
+    const [, rule] = onlyResource(template, 'AWS::ElasticLoadBalancingV2::ListenerRule');
+    assert.deepEqual(rule.Properties.ListenerArn, { Ref: listenerId });
+    assert.deepEqual(rule.Properties.Conditions, [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/ws/twilio', '/ws/exotel'] } }]);
+    assert.deepEqual(rule.Properties.Actions, [{ Type: 'forward', TargetGroupArn: { Ref: tgId } }]);
+  });
+
   it('sends calls to the group', () => {
     const [tgId] = onlyResource(template, 'AWS::ElasticLoadBalancingV2::TargetGroup');
     template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', { TargetGroupARNs: [{ Ref: tgId }] });

@@ -193,6 +193,11 @@ describe('auto scaling group', () => {
     assert.deepEqual(asg.CreationPolicy.ResourceSignal, { Count: 2, Timeout: 'PT15M' });
     assert.equal(asg.UpdatePolicy.AutoScalingRollingUpdate.WaitOnResourceSignals, true);
     assert.equal(asg.UpdatePolicy.AutoScalingRollingUpdate.MinInstancesInService, 2);
+    assert.equal(asg.UpdatePolicy.AutoScalingRollingUpdate.MaxBatchSize, 1);
+    // A group of fixed size still rolls: MinInstancesInService must stay below MaxSize.
+    const [, fixed] = onlyResource(synth({ minCapacity: '3', maxCapacity: '3' }).template,
+      'AWS::AutoScaling::AutoScalingGroup');
+    assert.equal(fixed.UpdatePolicy.AutoScalingRollingUpdate.MinInstancesInService, 2);
   });
 
   it('tracks ActiveCalls per instance in the namespace, with a configurable target', () => {
