@@ -4,7 +4,7 @@
 // and the .deb's location are resolved or given at deploy time. See docs/deploy-aws.md.
 
 import {
-  Aws, CfnOutput, CfnParameter, Duration, Fn, RemovalPolicy, Stack, StackProps,
+  Annotations, Aws, CfnOutput, CfnParameter, Duration, Fn, RemovalPolicy, Stack, StackProps,
   aws_autoscaling as autoscaling,
   aws_cloudwatch as cloudwatch,
   aws_ec2 as ec2,
@@ -30,6 +30,11 @@ export class SwitchboardStack extends Stack {
   constructor(scope: Construct, id: string, props: SwitchboardStackProps) {
     super(scope, id, props);
     const s = props.settings;
+    if (s.maxCallSeconds > s.deregistrationDelaySeconds) {
+      Annotations.of(this).addWarningV2('switchboard:callsOutliveDrain',
+        `maxCallSeconds (${s.maxCallSeconds}) is above deregistrationDelaySeconds ` +
+        `(${s.deregistrationDelaySeconds}): on scale-in the load balancer closes calls still up at the end of the delay`);
+    }
 
     // Where the package is: a new .deb is a new key, and a new key rolls the group.
     const debBucket = new CfnParameter(this, 'DebBucket', {

@@ -2,7 +2,8 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { onlyResource, synth, userData } from './helpers';
 
 const { template } = synth();
@@ -89,6 +90,11 @@ describe('load balancer', () => {
   });
 
   it('the deregistration delay covers the longest call', () => {
+    const warnings = (stack: Stack) => Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('deregistrationDelaySeconds'));
+    assert.equal(warnings(synth().stack).length, 0);
+    const w = warnings(synth({ deregistrationDelaySeconds: '1800' }).stack);
+    assert.equal(w.length, 1);
+    assert.match(String(w[0].entry.data), /maxCallSeconds \(3600\) is above deregistrationDelaySeconds \(1800\)/);
     assert.throws(() => synth({ deregistrationDelaySeconds: '3601' }), /deregistrationDelaySeconds: expected a whole number in 0\.\.3600/);
     assert.throws(() => synth({ idleTimeoutSeconds: '30' }), /idleTimeoutSeconds \(30\) must be at least 60/);
   });
