@@ -60,14 +60,14 @@ signal() {
 INSTANCE_ID=unknown
 trap 'echo "bootstrap failed at line $LINENO" >&2; signal FAILURE' ERR
 
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends awscli jq curl ca-certificates
+
 IMDS_TOKEN=$(curl -sf -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 600' ${imds}/api/token)
 imds() { curl -sf -H "X-aws-ec2-metadata-token: $IMDS_TOKEN" "${imds}/$1"; }
 INSTANCE_ID=$(imds meta-data/instance-id)
 PRIVATE_IP=$(imds meta-data/local-ipv4)
-
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -q
-apt-get install -y -q --no-install-recommends awscli jq curl ca-certificates
 
 # The package: binaries, /etc/switchboard/cluster.ini, the systemd unit and its user.
 aws s3 cp --region "$REGION" 's3://${u.debBucket}/${u.debKey}' /tmp/switchboard.deb
