@@ -45,7 +45,8 @@ describe('launch template', () => {
 
   it('installs the .deb from the bucket and key given as parameters', () => {
     assert.match(ud, /aws s3 cp --region "\$REGION" 's3:\/\/releases-bucket\/switchboard\/switchboard_0\.1\.0_amd64\.deb' \/tmp\/switchboard\.deb/);
-    assert.match(ud, /apt-get install -y -q --no-install-recommends \/tmp\/switchboard\.deb/);
+    assert.match(ud, /\n\$APT install -y -q --no-install-recommends \/tmp\/switchboard\.deb\n/);
+    assert.match(ud, /\nAPT='apt-get -o DPkg::Lock::Timeout=300'\n/);
     const params = template.toJSON().Parameters;
     assert.equal(params.DebBucket.Type, 'String');
     assert.equal(params.DebKey.Type, 'String');
