@@ -43,11 +43,13 @@ struct pool_member {
 
 // The live members for one pool, this node included, as the cluster actor sees them.
 // `share`: this node is alone although it belongs to a cluster (it has seeds or has seen
-// other members): it must use its configured local share of the limit.
+// other members): it must use its configured local share of the limit. `left`: members
+// that are down because they left (cluster_leave, after their calls ended), not failed.
 struct pool_view {
   std::string self;
   std::vector<pool_member> members;
   bool share = false;
+  std::vector<std::string> left;
 };
 
 // A lease a front holds for its calls, reported to a new home.
@@ -108,10 +110,12 @@ using pool_renew_atom = caf::atom_constant<caf::atom("prenew")>;    // front tim
 using pool_fence_atom = caf::atom_constant<caf::atom("pfence")>;    // front timer
 using pool_sweep_atom = caf::atom_constant<caf::atom("psweep")>;    // engine timer
 using pool_revoke_atom = caf::atom_constant<caf::atom("prevoke")>;  // front -> call
+using pool_pulse_atom = caf::atom_constant<caf::atom("ppulse")>;    // front timer
 constexpr pool_renew_atom pool_renew_atom_v{};
 constexpr pool_fence_atom pool_fence_atom_v{};
 constexpr pool_sweep_atom pool_sweep_atom_v{};
 constexpr pool_revoke_atom pool_revoke_atom_v{};
+constexpr pool_pulse_atom pool_pulse_atom_v{};
 constexpr pool_home_atom pool_home_atom_v{};
 constexpr pool_fronts_atom pool_fronts_atom_v{};
 constexpr pool_retry_atom pool_retry_atom_v{};
@@ -130,7 +134,7 @@ using pool_engine = pool_actor::extend<caf::replies_to<pool_adopt>::with<pool_ad
   }
 
 SB_INSPECT(pool_member, x.name, x.front)
-SB_INSPECT(pool_view, x.self, x.members, x.share)
+SB_INSPECT(pool_view, x.self, x.members, x.share, x.left)
 SB_INSPECT(pool_held, x.ticket, x.key_label, x.key_index, x.est_tokens)
 SB_INSPECT(pool_adopt, x.from, x.holder, x.leases)
 SB_INSPECT(pool_adopted, x.ids)

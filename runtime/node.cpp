@@ -185,11 +185,14 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
   // home node in the cluster (actors/pool_front.hpp).
   auto front = [&](const char* name, provider_kind kind, const pool_section& ps,
                    const breaker_section& bs, const provider_key_set& keys) {
-    return spawn_pool_front(
-      sys, pool_front_config{make_pool_config(name, kind, ps, bs, keys.labels),
-                             ps.local_share, cfg.node.name, !cfg.cluster.seeds.empty(),
-                             cfg.cluster.lease_ttl, cfg.cluster.lease_renew_interval,
-                             cfg.cluster.lease_margin, coordinator});
+    pool_front_config fc{make_pool_config(name, kind, ps, bs, keys.labels),
+                         ps.local_share, cfg.node.name, !cfg.cluster.seeds.empty(),
+                         cfg.cluster.lease_ttl, cfg.cluster.lease_renew_interval,
+                         cfg.cluster.lease_margin, coordinator};
+    // A home stalled this long may have been declared down (after failure_timeout,
+    // counted from its last heartbeat) and replaced.
+    fc.stall_limit = cfg.cluster.failure_timeout - cfg.cluster.heartbeat_interval;
+    return spawn_pool_front(sys, std::move(fc));
   };
   pool_fronts fronts{{"stt", "llm", "tts"},
                      {front("stt", provider_kind::stt, cfg.pool_stt, cfg.breaker_stt, stt_keys),

@@ -60,6 +60,7 @@ struct lease_fixture : fixture {
   std::map<std::string, sb::pool_actor> f;
   caf::timespan elapsed{0};
   std::vector<caf::actor> links;
+  std::chrono::milliseconds stall_limit{0};  // the home's dead-man switch (off)
 
   ~lease_fixture() {
     for (auto& l : links)
@@ -77,6 +78,7 @@ struct lease_fixture : fixture {
     c.lease_ttl = ttl;
     c.renew_interval = renew_every;
     c.lease_margin = margin;
+    c.stall_limit = stall_limit;
     return c;
   }
 
@@ -93,7 +95,7 @@ struct lease_fixture : fixture {
   // Tells `node` that `up` are live; `via` replaces a member's front (a link proxy).
   void view(const std::string& node, const std::vector<std::string>& up,
             std::map<std::string, caf::actor> via = {}) {
-    sb::pool_view v{node, {}, false};
+    sb::pool_view v{node, {}, false, {}};
     for (auto& n : up)
       v.members.push_back(sb::pool_member{n, via.count(n) ? via[n] : fronts[n]});
     self->send(fronts[node], std::move(v));
@@ -428,7 +430,7 @@ TEST_CASE_METHOD(lease_fixture,
   step(1000ms);
   // Cut off: alone in its cluster, it is its own home with its local share (the pool's
   // limit of 2 here). Its lease from the home counts against that share...
-  sb::pool_view alone{holder, {sb::pool_member{holder, fronts[holder]}}, true};
+  sb::pool_view alone{holder, {sb::pool_member{holder, fronts[holder]}}, true, {}};
   self->send(fronts[holder], std::move(alone));
   sched.run();
   auto& b = client();
@@ -445,4 +447,122 @@ TEST_CASE_METHOD(lease_fixture,
   CHECK(answered(c));
   lease_of(c, hc);
   CHECK(stats_of(holder).fenced == 1);
+}
+
+TEST_CASE_METHOD(lease_fixture,
+                 "a new home grants nothing until a former home that left without handing "
+                 "over can hold no stream, and renews what it adopted meanwhile") {
+  start(all);
+  for (auto& n : all)
+    view(n, all);
+  auto home = sb::pick_pool_home("test-pool", all);
+  auto rest = others(all, home);
+  auto next = sb::pick_pool_home("test-pool", rest);
+  auto other = rest[0] == next ? rest[1] : rest[0];
+  // The home's own call holds one of the two, a call on `other` the second.
+  auto& a = client();
+  auto ha = acquire(a, f[home], 1);
+  lease_of(a, ha);
+  auto& b = client();
+  auto hb = acquire(b, f[other], 1);
+  lease_of(b, hb);
+  step(1000ms);
+  // The home freezes (its front stays, silent for the others): they declare it down and
+  // `next` takes over. It counts `other`'s lease; the home's own is counted nowhere.
+  view(next, rest);
+  view(other, rest);
+  auto& w = client();
+  auto hw = acquire(w, f[other], 1);
+  CHECK_FALSE(answered(w));
+  CHECK(stats_of(next).authority.rfind("recovering for", 0) == 0);
+  // No grant before lease_ttl + lease_margin: by then the former home's streams are
+  // closed (revoked there, or by the provider's idle cut-off when it is frozen).
+  auto t = until([&] { return answered(w); }, 3 * ttl);
+  CHECK(t >= caf::timespan{ttl + margin} - caf::timespan{100ms});
+  CHECK(t <= caf::timespan{ttl + margin} + caf::timespan{500ms});
+  lease_of(w, hw);
+  // The adopted lease was renewed through the recovery, longer than its TTL.
+  CHECK(revoked(b).empty());
+  auto st = stats_of(next);
+  CHECK(st.adopted == 1);
+  CHECK(st.active == 2);
+  CHECK(st.expired == 0);
+  CHECK(st.authority.empty());
+}
+
+TEST_CASE_METHOD(lease_fixture,
+                 "a home that was stalled past the failure timeout revokes its own calls' "
+                 "leases and rebuilds") {
+  stall_limit = 900ms;  // failure_timeout 1 s - heartbeat_interval 100 ms
+  start(all);
+  for (auto& n : all)
+    view(n, all);
+  auto home = sb::pick_pool_home("test-pool", all);
+  auto holder = others(all, home)[0];
+  auto& a = client();
+  auto ha = acquire(a, f[home], 1);
+  auto la = lease_of(a, ha);
+  auto& b = client();
+  auto hb = acquire(b, f[holder], 1);
+  lease_of(b, hb);
+  // A stall shorter than that changes nothing.
+  sched.advance_time(600ms);
+  sched.run();
+  step(1000ms);
+  CHECK(revoked(a).empty());
+  CHECK(stats_of(home).fenced == 0);
+  // A frozen process (no timer for 5 s, then all at once): the others may have elected a
+  // new home meanwhile, which counts nothing of this engine's own leases.
+  sched.advance_time(5s);
+  sched.run();
+  CHECK(revoked(a) == std::vector<uint64_t>{la.id});
+  CHECK(stats_of(home).fenced == 1);
+  // It rebuilt from the members' reports and grants again.
+  auto& c = client();
+  auto hc = acquire(c, f[home], 1);
+  step(500ms);
+  CHECK(answered(c));
+  lease_of(c, hc);
+}
+
+TEST_CASE_METHOD(lease_fixture, "a home alone is not revoked for a stall") {
+  stall_limit = 900ms;
+  start({"solo"});
+  view("solo", {"solo"});
+  auto& a = client();
+  auto ha = acquire(a, f["solo"], 1);
+  lease_of(a, ha);
+  sched.advance_time(60s);
+  sched.run();
+  step(2 * ttl);
+  CHECK(revoked(a).empty());
+  CHECK(stats_of("solo").active == 1);
+}
+
+TEST_CASE_METHOD(lease_fixture, "a home that left after its calls ended hands over at once") {
+  start(all);
+  for (auto& n : all)
+    view(n, all);
+  auto home = sb::pick_pool_home("test-pool", all);
+  auto rest = others(all, home);
+  auto next = sb::pick_pool_home("test-pool", rest);
+  auto other = rest[0] == next ? rest[1] : rest[0];
+  auto& b = client();
+  auto hb = acquire(b, f[other], 1);
+  lease_of(b, hb);
+  // Drained: it said it leaves (cluster_leave) once its own calls were done.
+  for (auto& n : rest) {
+    sb::pool_view v{n, {}, false, {home}};
+    for (auto& m : rest)
+      v.members.push_back(sb::pool_member{m, fronts[m]});
+    self->send(fronts[n], std::move(v));
+  }
+  sched.run();
+  auto& w = client();
+  auto hw = acquire(w, f[other], 1);
+  step(300ms);  // the reports and the retry of the acquire
+  CHECK(answered(w));
+  lease_of(w, hw);
+  CHECK(stats_of(next).authority.empty());
+  CHECK(stats_of(next).adopted == 1);
 }
