@@ -55,6 +55,16 @@ void on_granted(front_ptr self, uint64_t ticket, uint64_t epoch, caf::actor targ
   front_check_authority(self);  // a home that lost its lease or stalled grants nothing
   auto& s = self->state;
   auto i = s.pendings.find(ticket);
+  if (target && epoch == s.epoch && !front_claim_ok(self, s.home, l.coord_epoch)) {
+    // Granted under a home lease a later home has taken over since: that home may no
+    // longer grant. Returned; the acquire goes again once the view has moved on.
+    self->send(target, pool_home_atom_v, pool_release{l.id, 0, lease_outcome::unused, -1, -1});
+    if (i != s.pendings.end() && i->second.sent_epoch == epoch) {
+      i->second.sent_epoch = 0;
+      front_plan_retry(self);
+    }
+    return;
+  }
   if (i == s.pendings.end() || i->second.sent_epoch != epoch || epoch != s.epoch) {
     // Not wanted any more. In this epoch the cancel we sent takes it back; a grant from
     // an earlier home goes straight back to it (it may still count it).
@@ -81,7 +91,7 @@ void on_granted(front_ptr self, uint64_t ticket, uint64_t epoch, caf::actor targ
   s.call_leases[std::make_pair(p.caller, p.call_ticket)] = id;
   front_watch(self, p.caller);
   auto waited = to_ms(now_of(self) - p.enqueued);
-  p.rp.deliver(pool_lease{id, p.call_ticket, l.key_index, l.key_label, waited});
+  p.rp.deliver(pool_lease{id, p.call_ticket, l.key_index, l.key_label, waited, 0});
   erase_pending(self, i);
 }
 

@@ -40,7 +40,8 @@ size_t adopt_own(front_ptr self, bool borrow) {
   // Sent before any acquire: the engine installs them first (mailbox order).
   auto epoch = s.epoch;
   self->request(s.engine, engine_timeout,
-                pool_adopt{s.cfg.node, caf::actor_cast<caf::actor>(self), std::move(held)})
+                pool_adopt{s.cfg.node, caf::actor_cast<caf::actor>(self), std::move(held),
+                           s.cfg.incarnation})
     .then([=](pool_adopted& a) { front_apply_adopted(self, epoch, ids, a, {}); },
           [](caf::error&) {});
   return ids.size();
@@ -74,7 +75,7 @@ void become_home(front_ptr self) {
     auto me = caf::actor_cast<caf::actor_addr>(self);
     s.engine = spawn_pool_engine(self->system(), cfg,
                                  lease_expiry{me, s.cfg.node, s.cfg.lease_ttl,
-                                              s.cfg.lease_margin, 0});
+                                              s.cfg.lease_margin, 0, s.cfg.incarnation});
     spdlog::log(level, "pool {}: this node ({}) is the home by the view but {}: it grants "
                 "only its local share ({}) to its own calls",
                 cfg.name, s.cfg.node, s.authority_text(self->clock().now()), cfg.max_active);
@@ -85,7 +86,7 @@ void become_home(front_ptr self) {
   auto me = caf::actor_cast<caf::actor_addr>(self);
   s.engine = spawn_pool_engine(self->system(), cfg,
                                lease_expiry{me, s.cfg.node, s.cfg.lease_ttl, s.cfg.lease_margin,
-                                            s.engine_claim});
+                                            s.engine_claim, s.cfg.incarnation});
   for (auto& m : s.members)
     if (m.name != s.cfg.node)
       s.waiting_for.insert(m.name);
@@ -164,6 +165,7 @@ void front_on_view(front_ptr self, pool_view& v) {
         l.valid_from = now;
   ++s.epoch;
   s.home_ttl_ms = 0;
+  s.home_incarnation = 0;
   if (s.engine) {
     self->send_exit(s.engine, caf::exit_reason::user_shutdown);
     s.engine = nullptr;
@@ -224,6 +226,7 @@ void front_report_again(front_ptr self) {
   if (!src || !s.home_front || src->address() != s.home_front.address())
     return;  // only our home may ask
   ++s.epoch;
+  s.home_incarnation = 0;
   for (auto& [t, p] : s.pendings)
     p.sent_epoch = 0;
   s.ph = phase::adopting;
@@ -237,13 +240,15 @@ void front_send_adopt(front_ptr self) {
   std::vector<uint64_t> ids;
   auto held = front_report(self, ids);
   s.adopt_in_flight = true;
-  self->request(s.home_front, adopt_timeout, pool_adopt{s.cfg.node, nullptr, std::move(held)})
+  self->request(s.home_front, adopt_timeout,
+                pool_adopt{s.cfg.node, nullptr, std::move(held), s.cfg.incarnation})
     .then(
       [=](pool_adopted& a) {
         auto& s = self->state;
         if (epoch != s.epoch)
           return;
         s.adopt_in_flight = false;
+        s.home_incarnation = a.incarnation;  // renewal answers must come from this one
         front_apply_adopted(self, epoch, ids, a, sent_at);
         s.ph = phase::ready;
         front_flush(self);

@@ -43,9 +43,10 @@ void on_renewed(front_ptr self, uint64_t epoch, time_point sent_at,
   auto& s = self->state;
   if (epoch != s.epoch || r.epoch != epoch || r.home != s.home)
     return;  // the answer of an earlier home (or for an earlier view of it): refused
-  if (r.coord_epoch < s.max_claim_seen)
+  if (r.incarnation != 0 && s.home_incarnation != 0 && r.incarnation != s.home_incarnation)
+    return;  // another process of that home (it restarted): not the one we reported to
+  if (!front_claim_ok(self, r.home, r.coord_epoch))
     return;  // a home whose lease a later home has taken over since: refused
-  s.max_claim_seen = r.coord_epoch;
   s.home_ttl_ms = r.ttl_ms;
   std::set<uint64_t> unknown(r.unknown.begin(), r.unknown.end());
   for (auto id : ids) {
@@ -121,7 +122,7 @@ void front_renew(front_ptr self) {
   if (s.engine || !s.home_front)
     return;
   std::vector<uint64_t> ids;
-  pool_renew msg{s.cfg.node, s.epoch, {}};
+  pool_renew msg{s.cfg.node, s.epoch, {}, s.cfg.incarnation};
   for (auto& [id, l] : s.leases)
     if (l.epoch == s.epoch && !l.released) {
       ids.push_back(id);
@@ -177,6 +178,15 @@ void front_pulse(front_ptr self) {
   front_check_authority(self);  // a stall found here is applied there
   s.last_pulse = self->clock().now();
   self->delayed_send(self, caf::timespan{s.cfg.stall_limit} / 4, pool_pulse_atom_v);
+}
+
+bool front_claim_ok(front_ptr self, const std::string& home, uint64_t coord) {
+  auto& s = self->state;
+  if (coord < s.max_claim_seen && home != s.max_claim_home)
+    return false;
+  s.max_claim_seen = coord;
+  s.max_claim_home = home;
+  return true;
 }
 
 void front_track_home(front_ptr self) {

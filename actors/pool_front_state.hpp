@@ -124,7 +124,9 @@ struct pool_front_state {
   authority auth;
   bool want_home = false;                // what the coordinator was last told
   uint64_t engine_claim = 0;             // the lease epoch the engine grants under (0: none)
-  uint64_t max_claim_seen = 0;           // highest lease epoch in a renewal answer
+  uint64_t max_claim_seen = 0;           // highest lease epoch in a grant or renewal answer
+  std::string max_claim_home;            // the home that answered with it
+  uint64_t home_incarnation = 0;         // the remote home's, from its adopt answer
   std::optional<time_point> auth_check_at;
   // Takeover without a coordinator (H13): when the former home left the view without
   // handing over, its own calls' streams are counted nowhere else: no grant before this
@@ -205,6 +207,10 @@ caf::result<pool_adopted> front_on_adopt(front_ptr self, pool_adopt& a);
 // its last pulse; it has then revoked its own calls' leases and its engine must restart
 // (the caller applies the view again).
 bool front_check_stall(front_ptr self);
+// H8 for homes: whether an answer (grant or renewal) of `home` under home lease epoch
+// `coord` may be used; records the highest seen. Below it: a home whose lease a later
+// home took over. (The same home lower than before: the store lost its counter.)
+bool front_claim_ok(front_ptr self, const std::string& home, uint64_t coord);
 void front_pulse(front_ptr self);          // the pool_pulse_atom timer
 
 // pool_front_authority.cpp: the home lease (coordinator)

@@ -183,6 +183,8 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
   auto tts_keys = keys_from_env(cfg.tts.api_key_env);
   // One front per pool: calls talk to it as to a pool; it takes leases from the pool's
   // home node in the cluster (actors/pool_front.hpp).
+  // This process' incarnation: in the membership and in every lease message.
+  auto incarnation = cluster::random_incarnation();
   auto front = [&](const char* name, provider_kind kind, const pool_section& ps,
                    const breaker_section& bs, const provider_key_set& keys) {
     pool_front_config fc{make_pool_config(name, kind, ps, bs, keys.labels),
@@ -192,6 +194,7 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
     // A home stalled this long may have been declared down (after failure_timeout,
     // counted from its last heartbeat) and replaced.
     fc.stall_limit = cfg.cluster.failure_timeout - cfg.cluster.heartbeat_interval;
+    fc.incarnation = incarnation;
     return spawn_pool_front(sys, std::move(fc));
   };
   pool_fronts fronts{{"stt", "llm", "tts"},
@@ -235,7 +238,8 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
                               [draining] { return draining->load(); },
                               all_pools,
                               [] { kill(getpid(), SIGTERM); },
-                              fronts};
+                              fronts,
+                              incarnation};
   std::string cluster_err;
   if (!cluster::start_cluster(sys, cfg, std::move(cdeps), crt, cluster_err)) {
     spdlog::error("{}", cluster_err);
