@@ -239,3 +239,77 @@ TEST_CASE("a drained home hands over without a recovery pause") {
   CHECK(sim["refused"] == 0);
   CHECK(sim["peak"] <= limit);
 }
+
+TEST_CASE("a killed non-home node with a coordinator: its leases return after the margin and "
+          "the limit holds") {
+  roles r;
+  std::string dir = sb::test::temp_dir("sb-redis");
+  sb::test::redis_server redis(dir);
+  lease_cluster c(sim_flags, node_sets(redis.url()), std::vector<std::vector<std::string>>(3));
+  REQUIRE(sb::test::wait_until([&] { return c.settled({0, 1, 2}, r.home_name); }, 30s));
+  REQUIRE(sb::test::wait_until([&] {
+    auto a = authority(c, r.home);
+    return a.rfind("home lease, epoch", 0) == 0 && a.find("recovering") == std::string::npos;
+  }, 30s));
+  // The node to be killed holds three of the six streams; the others' calls want more.
+  sb::test::call_runner on_victim(c.nodes[r.other].http_port, 3, 40, 40s);
+  REQUIRE(sb::test::wait_until([&] { return c.stt_pool(r.other).value("node_active", 0) == 3; },
+                               30s));
+  sb::test::call_runner on_home(c.nodes[r.home].http_port, 5, 3);
+  sb::test::call_runner on_next(c.nodes[r.next].http_port, 5, 3);
+  REQUIRE(sb::test::wait_until([&] { return c.stt_pool(r.home).value("queued", 0) > 0; }, 30s));
+  auto reclaimed = c.stt_pool(r.home).value("total_reclaimed", 0);
+  auto killed_at = clock_type::now();
+  c.nodes[r.other].proc.stop(SIGKILL);
+  // Its link closes at once; the home frees its leases lease_margin later (a lock-delay:
+  // a reset link looks the same) and serves the waiting calls.
+  REQUIRE(sb::test::wait_until([&] {
+    return c.stt_pool(r.home).value("total_reclaimed", 0) >= reclaimed + 3;
+  }, 20s));
+  auto freed_ms = ms_since(killed_at);
+  WARN("killed non-home node: its leases freed at the home after " << freed_ms << " ms");
+  CHECK(freed_ms >= 900);  // never before the margin (1 s)
+  int answered = on_home.join() + on_next.join();
+  on_victim.join();
+  INFO(c.logs());
+  CHECK(answered == 30);
+  CHECK(authority(c, r.home).rfind("home lease, epoch", 0) == 0);  // the home kept its lease
+  auto sim = c.sim_stt();
+  INFO(sim.dump());
+  CHECK(sim["refused"] == 0);
+  CHECK(sim["peak"] <= limit);
+}
+
+TEST_CASE("a drained home with a coordinator hands over safely (after a fresh claim's wait)") {
+  // The leaving home releases its home lease in Redis as it exits, so the successor
+  // claims at once; but a fresh claim cannot tell a hand-over from a failure (no lease
+  // table is handed over), so it still recovers lease_ttl + lease_margin (the design
+  // note's "Not covered"). Measured here; the provider's limit holds throughout.
+  roles r;
+  std::string dir = sb::test::temp_dir("sb-redis");
+  sb::test::redis_server redis(dir);
+  lease_cluster c(sim_flags, node_sets(redis.url()), std::vector<std::vector<std::string>>(3));
+  REQUIRE(sb::test::wait_until([&] { return c.settled({0, 1, 2}, r.home_name); }, 30s));
+  REQUIRE(sb::test::wait_until([&] {
+    auto a = authority(c, r.home);
+    return a.rfind("home lease, epoch", 0) == 0 && a.find("recovering") == std::string::npos;
+  }, 30s));
+  auto left_at = clock_type::now();
+  CHECK(c.nodes[r.home].proc.stop(SIGTERM) == 0);
+  sb::test::call_runner on_next(c.nodes[r.next].http_port, 4, 2);
+  sb::test::call_runner on_other(c.nodes[r.other].http_port, 4, 2);
+  REQUIRE(sb::test::wait_until([&] { return c.settled({r.next, r.other}, r.next_name); }, 10s));
+  REQUIRE(sb::test::wait_until([&] {
+    auto a = authority(c, r.next);
+    return a.rfind("home lease, epoch", 0) == 0 && a.find("recovering") == std::string::npos;
+  }, 30s));
+  WARN("drained home with a coordinator: its successor grants " << ms_since(left_at)
+       << " ms after the SIGTERM");
+  int answered = on_next.join() + on_other.join();
+  INFO(c.logs());
+  CHECK(answered == 16);
+  auto sim = c.sim_stt();
+  INFO(sim.dump());
+  CHECK(sim["refused"] == 0);
+  CHECK(sim["peak"] <= limit);
+}
