@@ -9,7 +9,7 @@ uint64_t call_leases::acquire(const pool_actor& pool, std::chrono::milliseconds 
                               uint32_t est_tokens, granted on_grant, refused on_refuse) {
   auto ticket = next_ticket_++;
   if (!pool) {
-    on_grant(pool_lease{0, ticket, 0, "default", 0});
+    on_grant(pool_lease{0, ticket, 0, "default", 0, 0});
     return 0;  // granted already: nothing in flight
   }
   pending_.emplace(ticket, wanted{pool});

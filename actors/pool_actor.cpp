@@ -80,7 +80,7 @@ pool_lease grant(self_ptr self, const caf::actor_addr& who, uint64_t ticket,
   ++s.totals.acquired;
   s.record_wait(now - since);
   plan_sweep(self);
-  return pool_lease{id, ticket, key, s.keys[key].label(), to_ms(now - since)};
+  return pool_lease{id, ticket, key, s.keys[key].label(), to_ms(now - since), s.coord_epoch};
 }
 
 // Removes a waiter from the queue (and the ticket index), answering it with `err` unless
@@ -192,6 +192,7 @@ pool_engine::behavior_type pool_impl(self_ptr self, pool_config cfg, lease_expir
   self->state.lease_ttl = expiry.ttl;
   self->state.lease_margin = expiry.margin;
   self->state.coord_epoch = expiry.coord_epoch;
+  self->state.incarnation = expiry.incarnation;
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& s = self->state;
     auto now = now_of(self);
@@ -338,10 +339,16 @@ pool_engine::behavior_type pool_impl(self_ptr self, pool_config cfg, lease_expir
       out.epoch = r.epoch;
       out.home = s.node;
       out.coord_epoch = s.coord_epoch;
+      out.incarnation = s.incarnation;
       out.ttl_ms = to_ms(s.lease_ttl);
+      // A node that restarted reported with its new incarnation: its former process'
+      // renewals are refused (that process revokes what it still holds).
+      auto inc = s.incarnations.find(r.from);
+      bool stale = r.incarnation != 0 && inc != s.incarnations.end()
+                   && inc->second != r.incarnation;
       for (auto id : r.ids) {
         auto i = s.leases.find(id);
-        if (i == s.leases.end() || i->second.holder != who || i->second.holder_gone)
+        if (stale || i == s.leases.end() || i->second.holder != who || i->second.holder_gone)
           out.unknown.push_back(id);
         else
           i->second.renewed_at = now;
@@ -379,6 +386,9 @@ pool_engine::behavior_type pool_impl(self_ptr self, pool_config cfg, lease_expir
         return caf::make_error(caf::sec::invalid_argument, "pool_adopt without a holder");
       auto now = now_of(self);
       pool_adopted out;
+      out.incarnation = s.incarnation;
+      if (a.incarnation != 0)
+        s.incarnations[a.from] = a.incarnation;
       for (auto& h : a.leases) {
         uint32_t key = h.key_index < s.keys.size() ? h.key_index : 0;
         for (uint32_t k = 0; k < s.keys.size(); ++k)

@@ -38,6 +38,7 @@ struct lease_expiry {
   std::chrono::milliseconds ttl{0};
   std::chrono::milliseconds margin{0};
   uint64_t coord_epoch = 0;  // the home lease it grants under, echoed in renewal answers
+  uint64_t incarnation = 0;  // this process' (random per start), in renewal answers
 };
 
 // The same pool with its takeover interface (pool_adopt) and lease renewal (pool_renew),

@@ -52,8 +52,19 @@ void cancel_at_home(front_ptr self, uint64_t ticket) {
 
 void on_granted(front_ptr self, uint64_t ticket, uint64_t epoch, caf::actor target,
                 pool_lease& l) {
+  front_check_authority(self);  // a home that lost its lease or stalled grants nothing
   auto& s = self->state;
   auto i = s.pendings.find(ticket);
+  if (target && epoch == s.epoch && !front_claim_ok(self, s.home, l.coord_epoch)) {
+    // Granted under a home lease a later home has taken over since: that home may no
+    // longer grant. Returned; the acquire goes again once the view has moved on.
+    self->send(target, pool_home_atom_v, pool_release{l.id, 0, lease_outcome::unused, -1, -1});
+    if (i != s.pendings.end() && i->second.sent_epoch == epoch) {
+      i->second.sent_epoch = 0;
+      front_plan_retry(self);
+    }
+    return;
+  }
   if (i == s.pendings.end() || i->second.sent_epoch != epoch || epoch != s.epoch) {
     // Not wanted any more. In this epoch the cancel we sent takes it back; a grant from
     // an earlier home goes straight back to it (it may still count it).
@@ -80,7 +91,7 @@ void on_granted(front_ptr self, uint64_t ticket, uint64_t epoch, caf::actor targ
   s.call_leases[std::make_pair(p.caller, p.call_ticket)] = id;
   front_watch(self, p.caller);
   auto waited = to_ms(now_of(self) - p.enqueued);
-  p.rp.deliver(pool_lease{id, p.call_ticket, l.key_index, l.key_label, waited});
+  p.rp.deliver(pool_lease{id, p.call_ticket, l.key_index, l.key_label, waited, 0});
   erase_pending(self, i);
 }
 
@@ -160,11 +171,15 @@ caf::behavior front_impl(front_ptr self, pool_front_config cfg) {
   {
     // Alone until the cluster actor says otherwise.
     pool_view v{s.cfg.node, {pool_member{s.cfg.node, caf::actor_cast<caf::actor>(self)}},
-                s.cfg.clustered};
+                s.cfg.clustered, {}};
     front_on_view(self, v);
   }
   if (s.cfg.lease_ttl.count() > 0)
     self->delayed_send(self, s.cfg.renew_interval, pool_renew_atom_v);
+  if (s.cfg.stall_limit.count() > 0) {
+    s.last_pulse = self->clock().now();
+    self->delayed_send(self, caf::timespan{s.cfg.stall_limit} / 4, pool_pulse_atom_v);
+  }
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& s = self->state;
     if (front_home_down(self, dm))
@@ -261,7 +276,9 @@ caf::behavior front_impl(front_ptr self, pool_front_config cfg) {
     [](pool_wake_atom) {},
     // -- lease renewal and fencing (pool_front_lease.cpp) --
     [self](pool_renew_atom) { front_renew(self); },
+    [self](pool_pulse_atom) { front_pulse(self); },
     [self](pool_fence_atom) {
+      front_check_authority(self);
       auto& s = self->state;
       if (s.fence_at && self->clock().now() >= *s.fence_at)
         s.fence_at.reset();

@@ -40,6 +40,15 @@ struct pool_front_config {
   // the full limit only while it holds the pool's home lease; as a home without it, it
   // serves only its own calls, from local_share (0 = nothing).
   caf::actor coordinator{};
+  // The home's dead-man switch (without a coordinator): a home whose own timer finds it
+  // stalled for this long (less 1%) may have been declared down and replaced meanwhile,
+  // so it revokes the streams its engine granted to its own calls and rebuilds. The node
+  // sets failure_timeout - heartbeat_interval; 0 = off.
+  std::chrono::milliseconds stall_limit{0};
+  // This process' incarnation (random per start; 0 = none), carried in adopt reports and
+  // renewals: a home refuses the renewals of a node's earlier incarnation once a later
+  // one has reported, and a holder refuses answers of another incarnation of its home.
+  uint64_t incarnation = 0;
 };
 
 // Spawns a front; it starts as its own home (alone) until the cluster actor sends a

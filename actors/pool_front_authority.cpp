@@ -34,15 +34,19 @@ void plan_check(front_ptr self) {
 // Applies what it may do now: the same as receiving the current view again.
 void reconsider(front_ptr self) {
   auto& s = self->state;
-  pool_view v{s.cfg.node, s.members, s.share};
+  pool_view v{s.cfg.node, s.members, s.share, s.left};
   front_on_view(self, v);
 }
 
 } // namespace
 
 std::string pool_front_state::authority_text(time_point now) const {
-  if (!coordinated())
+  if (!coordinated()) {
+    if (is_home() && now < recover_until)
+      return "recovering for " + std::to_string(ms_until(now, recover_until))
+             + " ms: the former home left without handing over";
     return "";
+  }
   if (!is_home())
     return "the home is " + home;
   if (holds_lease(now)) {
@@ -92,6 +96,10 @@ void front_on_coord_status(front_ptr self, coord_status& st) {
 }
 
 void front_check_authority(front_ptr self) {
+  if (front_check_stall(self)) {
+    reconsider(self);  // the engine starts over
+    return;
+  }
   auto& s = self->state;
   if (s.coordinated() && s.engine_claim != 0 && !s.holds_lease(self->clock().now()))
     front_on_authority_check(self);

@@ -1,6 +1,8 @@
 // The pool front, home side: choosing the home from the view, running the engine when
 // this node is the home, and the takeover: a new home installs the leases every live
 // member reports (and its own) before it grants anything.
+#include <algorithm>
+
 #include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/exit_reason.hpp>
@@ -38,7 +40,8 @@ size_t adopt_own(front_ptr self, bool borrow) {
   // Sent before any acquire: the engine installs them first (mailbox order).
   auto epoch = s.epoch;
   self->request(s.engine, engine_timeout,
-                pool_adopt{s.cfg.node, caf::actor_cast<caf::actor>(self), std::move(held)})
+                pool_adopt{s.cfg.node, caf::actor_cast<caf::actor>(self), std::move(held),
+                           s.cfg.incarnation})
     .then([=](pool_adopted& a) { front_apply_adopted(self, epoch, ids, a, {}); },
           [](caf::error&) {});
   return ids.size();
@@ -55,6 +58,7 @@ void become_home(front_ptr self) {
   if (s.share_mode && s.cfg.local_share > 0)
     cfg.max_active = std::min(cfg.max_active, s.cfg.local_share);
   s.ph = phase::rebuilding;
+  s.installs_at_once = s.coordinated() || self->clock().now() < s.recover_until;
   if (s.local_only()) {
     // Coordinated, without the home lease: whoever holds it counts the other nodes'
     // leases, and ours from it until they run out (borrowed: counted here against the
@@ -71,7 +75,7 @@ void become_home(front_ptr self) {
     auto me = caf::actor_cast<caf::actor_addr>(self);
     s.engine = spawn_pool_engine(self->system(), cfg,
                                  lease_expiry{me, s.cfg.node, s.cfg.lease_ttl,
-                                              s.cfg.lease_margin, 0});
+                                              s.cfg.lease_margin, 0, s.cfg.incarnation});
     spdlog::log(level, "pool {}: this node ({}) is the home by the view but {}: it grants "
                 "only its local share ({}) to its own calls",
                 cfg.name, s.cfg.node, s.authority_text(self->clock().now()), cfg.max_active);
@@ -82,7 +86,7 @@ void become_home(front_ptr self) {
   auto me = caf::actor_cast<caf::actor_addr>(self);
   s.engine = spawn_pool_engine(self->system(), cfg,
                                lease_expiry{me, s.cfg.node, s.cfg.lease_ttl, s.cfg.lease_margin,
-                                            s.engine_claim});
+                                            s.engine_claim, s.cfg.incarnation});
   for (auto& m : s.members)
     if (m.name != s.cfg.node)
       s.waiting_for.insert(m.name);
@@ -107,10 +111,12 @@ void become_home(front_ptr self) {
 void front_on_view(front_ptr self, pool_view& v) {
   auto& s = self->state;
   // A process that slept through its deadlines may see the new view first: no lease
-  // past its deadline is reported or used.
+  // past its deadline is reported or used, and a home that stalled starts over.
   front_check_fence(self);
+  front_check_stall(self);
   s.members = std::move(v.members);
   s.share = v.share;
+  s.left = std::move(v.left);
   bool has_self = false;
   for (auto& m : s.members)
     has_self = has_self || m.name == s.cfg.node;
@@ -136,7 +142,7 @@ void front_on_view(front_ptr self, pool_view& v) {
     claim = self_home && !share_mode ? s.auth.epoch : 0;
   }
   if (s.epoch != 0 && home == s.home && share_mode == s.share_mode && claim == s.engine_claim
-      && (self_home || home_front == s.home_front)) {
+      && (self_home || home_front == s.home_front) && !s.restart_engine) {
     front_finish_rebuild(self);  // a member we waited for may have gone (or recovery ended)
     return;
   }
@@ -159,6 +165,7 @@ void front_on_view(front_ptr self, pool_view& v) {
         l.valid_from = now;
   ++s.epoch;
   s.home_ttl_ms = 0;
+  s.home_incarnation = 0;
   if (s.engine) {
     self->send_exit(s.engine, caf::exit_reason::user_shutdown);
     s.engine = nullptr;
@@ -169,9 +176,34 @@ void front_on_view(front_ptr self, pool_view& v) {
   s.waiting_for.clear();
   for (auto& [t, p] : s.pendings)
     p.sent_epoch = 0;
+  s.restart_engine = false;
   if (!s.home.empty() || !self_home)
     spdlog::info("pool {}: home is now {} (was {})", s.cfg.pool.name, home,
                  s.home.empty() ? "-" : s.home);
+  // Takeover from a home that left the view without handing over (H13): its own calls'
+  // leases were counted only by its engine, and their streams may still be open (a
+  // frozen or cut-off home). Without a coordinator nothing else outwaits them.
+  // A home that left (drained: its calls ended before it said so) has nothing of its own.
+  // A node alone grants its local share at once: that is what shares are for (the
+  // account tolerates max_active + local_share, docs/pools.md).
+  auto named = [&](const std::string& n) { return n == s.home; };
+  if (self_home && !share_mode && !s.coordinated() && s.cfg.lease_ttl.count() > 0
+      && !s.home.empty()
+      && s.home != s.cfg.node
+      && std::none_of(s.members.begin(), s.members.end(),
+                      [&](const pool_member& m) { return m.name == s.home; })
+      && std::none_of(s.left.begin(), s.left.end(), named)) {
+    auto until = now + s.cfg.lease_ttl + s.cfg.lease_margin;
+    if (until > s.recover_until) {
+      s.recover_until = until;
+      self->delayed_send(self, until - now, pool_authority_atom_v);
+    }
+    spdlog::warn("pool {}: the former home {} left without handing over: this node grants "
+                 "nothing for {} ms (lease_ttl + lease_margin), until its calls' streams "
+                 "are closed",
+                 s.cfg.pool.name, s.home,
+                 std::chrono::duration_cast<std::chrono::milliseconds>(until - now).count());
+  }
   s.home = home;
   s.share_mode = share_mode;
   s.engine_claim = claim;
@@ -194,6 +226,7 @@ void front_report_again(front_ptr self) {
   if (!src || !s.home_front || src->address() != s.home_front.address())
     return;  // only our home may ask
   ++s.epoch;
+  s.home_incarnation = 0;
   for (auto& [t, p] : s.pendings)
     p.sent_epoch = 0;
   s.ph = phase::adopting;
@@ -207,13 +240,15 @@ void front_send_adopt(front_ptr self) {
   std::vector<uint64_t> ids;
   auto held = front_report(self, ids);
   s.adopt_in_flight = true;
-  self->request(s.home_front, adopt_timeout, pool_adopt{s.cfg.node, nullptr, std::move(held)})
+  self->request(s.home_front, adopt_timeout,
+                pool_adopt{s.cfg.node, nullptr, std::move(held), s.cfg.incarnation})
     .then(
       [=](pool_adopted& a) {
         auto& s = self->state;
         if (epoch != s.epoch)
           return;
         s.adopt_in_flight = false;
+        s.home_incarnation = a.incarnation;  // renewal answers must come from this one
         front_apply_adopted(self, epoch, ids, a, sent_at);
         s.ph = phase::ready;
         front_flush(self);
@@ -243,6 +278,8 @@ void front_finish_rebuild(front_ptr self) {
     return;
   if (s.engine_claim != 0 && self->clock().now() < s.auth.ready_at)
     return;  // a fresh home lease: no grant before a former home's leases ran out
+  if (!s.coordinated() && self->clock().now() < s.recover_until)
+    return;  // a takeover: no grant before the former home's own streams are closed
   auto adopts = std::move(s.adopts);
   s.adopts.clear();
   size_t n = 0;
@@ -265,7 +302,7 @@ caf::result<pool_adopted> front_on_adopt(front_ptr self, pool_adopt& a) {
   if (!a.holder)
     return caf::make_error(caf::sec::invalid_argument, "anonymous pool_adopt");
   auto rp = self->make_response_promise<pool_adopted>();
-  if (s.ph == phase::rebuilding && s.coordinated()) {
+  if (s.ph == phase::rebuilding && s.installs_at_once) {
     // Installed at once: the reporter's leases are renewed from now on, which a
     // recovery wait longer than their TTL needs; nothing is granted before the end.
     s.waiting_for.erase(a.from);

@@ -43,9 +43,10 @@ void on_renewed(front_ptr self, uint64_t epoch, time_point sent_at,
   auto& s = self->state;
   if (epoch != s.epoch || r.epoch != epoch || r.home != s.home)
     return;  // the answer of an earlier home (or for an earlier view of it): refused
-  if (r.coord_epoch < s.max_claim_seen)
+  if (r.incarnation != 0 && s.home_incarnation != 0 && r.incarnation != s.home_incarnation)
+    return;  // another process of that home (it restarted): not the one we reported to
+  if (!front_claim_ok(self, r.home, r.coord_epoch))
     return;  // a home whose lease a later home has taken over since: refused
-  s.max_claim_seen = r.coord_epoch;
   s.home_ttl_ms = r.ttl_ms;
   std::set<uint64_t> unknown(r.unknown.begin(), r.unknown.end());
   for (auto id : ids) {
@@ -121,7 +122,7 @@ void front_renew(front_ptr self) {
   if (s.engine || !s.home_front)
     return;
   std::vector<uint64_t> ids;
-  pool_renew msg{s.cfg.node, s.epoch, {}};
+  pool_renew msg{s.cfg.node, s.epoch, {}, s.cfg.incarnation};
   for (auto& [id, l] : s.leases)
     if (l.epoch == s.epoch && !l.released) {
       ids.push_back(id);
@@ -136,6 +137,56 @@ void front_renew(front_ptr self) {
           [](caf::error&) {
             // Lost or late: the next renewal tries again; the deadline decides.
           });
+}
+
+bool front_check_stall(front_ptr self) {
+  auto& s = self->state;
+  if (s.cfg.stall_limit.count() <= 0 || !s.last_pulse)
+    return false;
+  auto now = self->clock().now();
+  caf::timespan limit = s.cfg.stall_limit;
+  auto gap = now - *s.last_pulse;
+  if (gap <= limit - limit / drift_divisor)
+    return false;
+  s.last_pulse = now;  // one finding per stall
+  // Only a home that others may have replaced: one with members, without a coordinator
+  // (with one, the home lease decides: H11).
+  if (s.coordinated() || !s.is_home() || !s.engine || s.members.size() < 2)
+    return false;
+  // The others declare a member down failure_timeout after its last heartbeat, sent at
+  // most heartbeat_interval before the stall began: a new home may have been elected and,
+  // once its recovery ended, granted the whole limit, counting nothing of this engine's.
+  spdlog::warn("pool {}: this node, the home, was stalled for {} ms (longer than the "
+               "others wait before they declare it down): the streams its engine granted "
+               "to its own calls close and it rebuilds from the members' reports",
+               s.cfg.pool.name,
+               std::chrono::duration_cast<std::chrono::milliseconds>(gap).count());
+  for (auto i = s.leases.begin(); i != s.leases.end();) {
+    auto next = std::next(i);
+    if (i->second.epoch == s.epoch && !i->second.released && !i->second.borrowed)
+      front_revoke(self, i, "this node (the home) was stalled past the failure timeout");
+    i = next;
+  }
+  s.restart_engine = true;
+  return true;
+}
+
+void front_pulse(front_ptr self) {
+  auto& s = self->state;
+  if (s.cfg.stall_limit.count() <= 0)
+    return;
+  front_check_authority(self);  // a stall found here is applied there
+  s.last_pulse = self->clock().now();
+  self->delayed_send(self, caf::timespan{s.cfg.stall_limit} / 4, pool_pulse_atom_v);
+}
+
+bool front_claim_ok(front_ptr self, const std::string& home, uint64_t coord) {
+  auto& s = self->state;
+  if (coord < s.max_claim_seen && home != s.max_claim_home)
+    return false;
+  s.max_claim_seen = coord;
+  s.max_claim_home = home;
+  return true;
 }
 
 void front_track_home(front_ptr self) {
@@ -174,7 +225,8 @@ caf::result<pool_renewed> front_on_renew(front_ptr self, pool_renew& r) {
   front_check_authority(self);
   auto& s = self->state;
   // A coordinated home also renews while it recovers (it installs reports as they come).
-  bool open = s.ph == pool_front_state::phase::ready || s.coordinated();
+  // So does a home that recovers from a takeover (H13).
+  bool open = s.ph == pool_front_state::phase::ready || s.installs_at_once;
   if (!s.is_home() || !s.engine || !open || s.local_only())
     return pool_errc::not_home;  // views differ for a moment: the deadline decides
   // Delegated, so the engine sees the renewing front (the holder) as the sender.

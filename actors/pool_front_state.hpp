@@ -86,6 +86,7 @@ struct pool_front_state {
   // The view and the home.
   std::vector<pool_member> members;
   bool share = false;
+  std::vector<std::string> left;  // members that left (drained), not failed
   std::string home;
   caf::actor home_front;  // when the home is another node
   pool_engine engine;     // when this node is the home
@@ -123,8 +124,19 @@ struct pool_front_state {
   authority auth;
   bool want_home = false;                // what the coordinator was last told
   uint64_t engine_claim = 0;             // the lease epoch the engine grants under (0: none)
-  uint64_t max_claim_seen = 0;           // highest lease epoch in a renewal answer
+  uint64_t max_claim_seen = 0;           // highest lease epoch in a grant or renewal answer
+  std::string max_claim_home;            // the home that answered with it
+  uint64_t home_incarnation = 0;         // the remote home's, from its adopt answer
   std::optional<time_point> auth_check_at;
+  // Takeover without a coordinator (H13): when the former home left the view without
+  // handing over, its own calls' streams are counted nowhere else: no grant before this
+  // (lease_ttl + lease_margin after the takeover). Reports are installed as they come.
+  time_point recover_until{};
+  bool installs_at_once = false;  // this rebuild installs reports (and renews) at once
+  // The home's dead-man switch (cfg.stall_limit): when the pulse timer last ran, and
+  // that a stall was found and the engine must start over.
+  std::optional<time_point> last_pulse;
+  bool restart_engine = false;
   // Statistics across hand-overs: the totals of the former homes, carried into this
   // node's engine when it became the home, and the latest totals this front saw from
   // the home (its stats are polled every 500 ms).
@@ -190,6 +202,16 @@ void front_report_again(front_ptr self); // the home restarted its engine
 void front_on_view(front_ptr self, pool_view& v);
 void front_finish_rebuild(front_ptr self);
 caf::result<pool_adopted> front_on_adopt(front_ptr self, pool_adopt& a);
+
+// The home's dead-man switch: true when this home was stalled past cfg.stall_limit since
+// its last pulse; it has then revoked its own calls' leases and its engine must restart
+// (the caller applies the view again).
+bool front_check_stall(front_ptr self);
+// H8 for homes: whether an answer (grant or renewal) of `home` under home lease epoch
+// `coord` may be used; records the highest seen. Below it: a home whose lease a later
+// home took over. (The same home lower than before: the store lost its counter.)
+bool front_claim_ok(front_ptr self, const std::string& home, uint64_t coord);
+void front_pulse(front_ptr self);          // the pool_pulse_atom timer
 
 // pool_front_authority.cpp: the home lease (coordinator)
 void front_want_home(front_ptr self, bool want);  // tells the coordinator when it changes

@@ -68,6 +68,10 @@ struct pool_state {
   caf::actor_addr owner;                       // never expires: the home front
   std::string node;                            // this node (renewal answers)
   uint64_t coord_epoch = 0;                    // its home lease (renewal answers)
+  uint64_t incarnation = 0;                    // this process' (renewal, adopt answers)
+  // The latest incarnation each node reported with (pool_adopt): renewals of an earlier
+  // one (a restarted node's former process) are answered with every id unknown.
+  std::map<std::string, uint64_t> incarnations;
   caf::timespan lease_ttl{0};                  // 0 = leases never expire
   caf::timespan lease_margin{0};
   bool sweep_planned = false;

@@ -51,7 +51,7 @@ struct node {
 
 void view(node& n, const std::string& self, std::vector<sb::pool_member> members) {
   caf::scoped_actor s{n.sys, true};
-  s->send(n.front, sb::pool_view{self, std::move(members), false});
+  s->send(n.front, sb::pool_view{self, std::move(members), false, {}});
 }
 
 // Acquire -> lease round trips (microseconds), releasing each lease right away.

@@ -78,6 +78,9 @@ struct pool_lease {
   uint32_t key_index = 0;       // index into pool_config::keys
   std::string key_label;
   int64_t waited_ms = 0;        // time spent in the queue
+  // Cluster-wide pools with a coordinator: the epoch of the home lease the granting home
+  // grants under (0 = none). A front refuses a grant below the highest it has seen.
+  uint64_t coord_epoch = 0;
 };
 
 // How the provider call made under a lease went. Feeds the breaker and the back-off.
@@ -267,7 +270,7 @@ SB_INSPECT(pool_config, x.name, x.kind, x.keys, x.max_active, x.max_queue, x.que
            x.success_threshold, x.open_timeout, x.half_open_probes, x.slow_threshold,
            x.default_retry_after, x.backoff_cooldown, x.backoff_step, x.reuse_delay)
 SB_INSPECT(pool_acquire, x.ticket, x.deadline, x.est_tokens)
-SB_INSPECT(pool_lease, x.id, x.ticket, x.key_index, x.key_label, x.waited_ms)
+SB_INSPECT(pool_lease, x.id, x.ticket, x.key_index, x.key_label, x.waited_ms, x.coord_epoch)
 SB_INSPECT(pool_release, x.lease_id, x.used_tokens, x.outcome, x.retry_after_ms,
            x.latency_ms)
 SB_INSPECT(pool_cancel, x.ticket)

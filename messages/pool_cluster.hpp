@@ -12,8 +12,9 @@
 //   home front -> engine     request pool_adopt{from, holder, leases} -> pool_adopted
 //   home front -> front      pool_report_atom: "I started a new engine, report again"
 //   front -> home front      request (caf::get_atom, pool_home_atom) -> pool_stats
-//   front -> home front      request (pool_home_atom, pool_renew{from, epoch, ids})
-//                              -> pool_renewed{epoch, home, unknown, ttl_ms}: one batched
+//   front -> home front      request (pool_home_atom, pool_renew{from, epoch, ids, inc})
+//                              -> pool_renewed{epoch, home, unknown, ttl_ms, coord_epoch,
+//                              inc}: one batched
 //                              renewal of every lease the front holds there, each
 //                              lease_renew_interval (docs/design/cluster-leases.md)
 //   front -> call            (pool_revoke_atom, lease id): the front could not renew in
@@ -43,11 +44,13 @@ struct pool_member {
 
 // The live members for one pool, this node included, as the cluster actor sees them.
 // `share`: this node is alone although it belongs to a cluster (it has seeds or has seen
-// other members): it must use its configured local share of the limit.
+// other members): it must use its configured local share of the limit. `left`: members
+// that are down because they left (cluster_leave, after their calls ended), not failed.
 struct pool_view {
   std::string self;
   std::vector<pool_member> members;
   bool share = false;
+  std::vector<std::string> left;
 };
 
 // A lease a front holds for its calls, reported to a new home.
@@ -60,15 +63,20 @@ struct pool_held {
 
 // "These leases are held on node `from`": sent by a front to a new home; the home front
 // fills `holder` (the reporting front) and installs them in its engine.
+// `incarnation`: the reporting process' (random per start): the home refuses renewals
+// from an earlier incarnation of the same node from then on.
 struct pool_adopt {
   std::string from;
   caf::actor holder;
   std::vector<pool_held> leases;
+  uint64_t incarnation = 0;
 };
 
-// The home's lease ids of the adopted leases, in the order they were reported.
+// The home's lease ids of the adopted leases, in the order they were reported, and the
+// home process' incarnation: the reporter refuses renewal answers of another one.
 struct pool_adopted {
   std::vector<uint64_t> ids;
+  uint64_t incarnation = 0;
 };
 
 // "I still hold these leases" (the home's ids): a front's renewal of all it holds at the
@@ -78,6 +86,7 @@ struct pool_renew {
   std::string from;
   uint64_t epoch = 0;
   std::vector<uint64_t> ids;
+  uint64_t incarnation = 0;  // the renewing process' (see pool_adopt)
 };
 
 // The home's answer. `unknown`: ids it does not count for this front (expired, reclaimed
@@ -92,6 +101,7 @@ struct pool_renewed {
   // With a coordinator: the epoch of the home lease the home grants under (0 = none).
   // A holder refuses an answer below the highest it has seen: that home was replaced.
   uint64_t coord_epoch = 0;
+  uint64_t incarnation = 0;  // the home process'
 };
 
 // A member's pool fronts by pool name (answer to pool_fronts_atom).
@@ -108,10 +118,12 @@ using pool_renew_atom = caf::atom_constant<caf::atom("prenew")>;    // front tim
 using pool_fence_atom = caf::atom_constant<caf::atom("pfence")>;    // front timer
 using pool_sweep_atom = caf::atom_constant<caf::atom("psweep")>;    // engine timer
 using pool_revoke_atom = caf::atom_constant<caf::atom("prevoke")>;  // front -> call
+using pool_pulse_atom = caf::atom_constant<caf::atom("ppulse")>;    // front timer
 constexpr pool_renew_atom pool_renew_atom_v{};
 constexpr pool_fence_atom pool_fence_atom_v{};
 constexpr pool_sweep_atom pool_sweep_atom_v{};
 constexpr pool_revoke_atom pool_revoke_atom_v{};
+constexpr pool_pulse_atom pool_pulse_atom_v{};
 constexpr pool_home_atom pool_home_atom_v{};
 constexpr pool_fronts_atom pool_fronts_atom_v{};
 constexpr pool_retry_atom pool_retry_atom_v{};
@@ -130,13 +142,13 @@ using pool_engine = pool_actor::extend<caf::replies_to<pool_adopt>::with<pool_ad
   }
 
 SB_INSPECT(pool_member, x.name, x.front)
-SB_INSPECT(pool_view, x.self, x.members, x.share)
+SB_INSPECT(pool_view, x.self, x.members, x.share, x.left)
 SB_INSPECT(pool_held, x.ticket, x.key_label, x.key_index, x.est_tokens)
-SB_INSPECT(pool_adopt, x.from, x.holder, x.leases)
-SB_INSPECT(pool_adopted, x.ids)
+SB_INSPECT(pool_adopt, x.from, x.holder, x.leases, x.incarnation)
+SB_INSPECT(pool_adopted, x.ids, x.incarnation)
 SB_INSPECT(pool_fronts, x.names, x.fronts)
-SB_INSPECT(pool_renew, x.from, x.epoch, x.ids)
-SB_INSPECT(pool_renewed, x.epoch, x.home, x.unknown, x.ttl_ms, x.coord_epoch)
+SB_INSPECT(pool_renew, x.from, x.epoch, x.ids, x.incarnation)
+SB_INSPECT(pool_renewed, x.epoch, x.home, x.unknown, x.ttl_ms, x.coord_epoch, x.incarnation)
 
 #undef SB_INSPECT
 

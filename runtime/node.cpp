@@ -242,13 +242,19 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
   auto tts_keys = keys_from_env(cfg.tts.api_key_env);
   // One front per pool: calls talk to it as to a pool; it takes leases from the pool's
   // home node in the cluster (actors/pool_front.hpp).
+  // This process' incarnation: in the membership and in every lease message.
+  auto incarnation = cluster::random_incarnation();
   auto front = [&](const char* name, provider_kind kind, const pool_section& ps,
                    const breaker_section& bs, const provider_key_set& keys) {
-    return spawn_pool_front(
-      sys, pool_front_config{make_pool_config(name, kind, ps, bs, keys.labels),
-                             ps.local_share, cfg.node.name, !cfg.cluster.seeds.empty(),
-                             cfg.cluster.lease_ttl, cfg.cluster.lease_renew_interval,
-                             cfg.cluster.lease_margin, coordinator});
+    pool_front_config fc{make_pool_config(name, kind, ps, bs, keys.labels),
+                         ps.local_share, cfg.node.name, !cfg.cluster.seeds.empty(),
+                         cfg.cluster.lease_ttl, cfg.cluster.lease_renew_interval,
+                         cfg.cluster.lease_margin, coordinator};
+    // A home stalled this long may have been declared down (after failure_timeout,
+    // counted from its last heartbeat) and replaced.
+    fc.stall_limit = cfg.cluster.failure_timeout - cfg.cluster.heartbeat_interval;
+    fc.incarnation = incarnation;
+    return spawn_pool_front(sys, std::move(fc));
   };
   pool_fronts fronts{{"stt", "llm", "tts"},
                      {front("stt", provider_kind::stt, cfg.pool_stt, cfg.breaker_stt, stt_keys),
@@ -291,7 +297,8 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
                               [draining] { return draining->load(); },
                               all_pools,
                               [] { kill(getpid(), SIGTERM); },
-                              fronts};
+                              fronts,
+                              incarnation};
   // Stops every actor started above (after stop_transcripts on a normal exit; on a failed
   // start there is nothing to write yet).
   auto stop_actors = [&] {

@@ -107,7 +107,7 @@ struct authority_fixture : fixture {
   }
 
   void view(const std::string& node, const std::vector<std::string>& up) {
-    sb::pool_view v{node, {}, true};
+    sb::pool_view v{node, {}, true, {}};
     for (auto& n : up)
       v.members.push_back(sb::pool_member{n, fronts[n]});
     self->send(fronts[node], std::move(v));

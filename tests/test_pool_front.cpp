@@ -26,7 +26,7 @@ struct front_fixture : fixture {
 
   // Tells `node`'s front that `up` are the live members.
   void view(const std::string& node, const std::vector<std::string>& up, bool share = false) {
-    sb::pool_view v{node, {}, share};
+    sb::pool_view v{node, {}, share, {}};
     for (auto& n : up)
       v.members.push_back(sb::pool_member{n, fronts[n]});
     self->send(fronts[node], std::move(v));

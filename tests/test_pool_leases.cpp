@@ -53,6 +53,49 @@ caf::behavior link_impl(caf::stateful_actor<link_state>* self, caf::actor target
   };
 }
 
+// A scripted remote home: answers reports with incarnation 7, grants under the next
+// home lease epoch of `grant_epochs` (the last one repeats), renewals under the last one
+// and with incarnation 7 unless told another one (put_atom); get_atom: what was given back.
+struct fake_home_state {
+  std::string name;
+  uint64_t renew_inc = 7;
+  std::vector<uint64_t> grant_epochs;
+  size_t granted = 0;
+  std::vector<uint64_t> released;
+};
+
+caf::behavior fake_home_impl(caf::stateful_actor<fake_home_state>* self, std::string name,
+                             std::vector<uint64_t> grant_epochs) {
+  self->state.name = std::move(name);
+  self->state.grant_epochs = std::move(grant_epochs);
+  return {
+    [](sb::pool_adopt& a) {
+      sb::pool_adopted out;
+      for (size_t i = 0; i < a.leases.size(); ++i)
+        out.ids.push_back(1000 + i);
+      out.incarnation = 7;
+      return out;
+    },
+    [self](sb::pool_home_atom, sb::pool_acquire& a) {
+      auto& s = self->state;
+      auto e = s.grant_epochs[std::min(s.granted, s.grant_epochs.size() - 1)];
+      ++s.granted;
+      return sb::pool_lease{100 + s.granted, a.ticket, 0, "k0", 0, e};
+    },
+    [self](sb::pool_home_atom, sb::pool_renew& r) {
+      auto& s = self->state;
+      return sb::pool_renewed{r.epoch, s.name, {}, 3000, s.grant_epochs.back(), s.renew_inc};
+    },
+    [self](sb::pool_home_atom, sb::pool_release& r) {
+      self->state.released.push_back(r.lease_id);
+    },
+    [](sb::pool_home_atom, sb::pool_cancel&) {},
+    [](caf::get_atom, sb::pool_home_atom) { return sb::pool_stats{}; },
+    [self](caf::put_atom, uint64_t inc) { self->state.renew_inc = inc; },
+    [self](caf::get_atom) { return self->state.released; },
+  };
+}
+
 const std::vector<std::string> all_nodes{"n1", "n2", "n3"};
 
 struct lease_fixture : fixture {
@@ -60,6 +103,8 @@ struct lease_fixture : fixture {
   std::map<std::string, sb::pool_actor> f;
   caf::timespan elapsed{0};
   std::vector<caf::actor> links;
+  std::chrono::milliseconds stall_limit{0};  // the home's dead-man switch (off)
+  uint64_t next_incarnation = 1;             // each front is a process start of its own
 
   ~lease_fixture() {
     for (auto& l : links)
@@ -77,6 +122,8 @@ struct lease_fixture : fixture {
     c.lease_ttl = ttl;
     c.renew_interval = renew_every;
     c.lease_margin = margin;
+    c.stall_limit = stall_limit;
+    c.incarnation = next_incarnation++;
     return c;
   }
 
@@ -93,7 +140,7 @@ struct lease_fixture : fixture {
   // Tells `node` that `up` are live; `via` replaces a member's front (a link proxy).
   void view(const std::string& node, const std::vector<std::string>& up,
             std::map<std::string, caf::actor> via = {}) {
-    sb::pool_view v{node, {}, false};
+    sb::pool_view v{node, {}, false, {}};
     for (auto& n : up)
       v.members.push_back(sb::pool_member{n, via.count(n) ? via[n] : fronts[n]});
     self->send(fronts[node], std::move(v));
@@ -131,6 +178,9 @@ struct lease_fixture : fixture {
         view(n, all_nodes);
     view(holder, all_nodes, {{home, link}});
   }
+
+  void with_home(const std::string& name, caf::actor home);
+  std::vector<uint64_t> given_back(caf::actor home);
 
   // Steps until `pred` holds (at most `limit`); returns the time it took.
   template <class Pred>
@@ -428,7 +478,7 @@ TEST_CASE_METHOD(lease_fixture,
   step(1000ms);
   // Cut off: alone in its cluster, it is its own home with its local share (the pool's
   // limit of 2 here). Its lease from the home counts against that share...
-  sb::pool_view alone{holder, {sb::pool_member{holder, fronts[holder]}}, true};
+  sb::pool_view alone{holder, {sb::pool_member{holder, fronts[holder]}}, true, {}};
   self->send(fronts[holder], std::move(alone));
   sched.run();
   auto& b = client();
@@ -445,4 +495,224 @@ TEST_CASE_METHOD(lease_fixture,
   CHECK(answered(c));
   lease_of(c, hc);
   CHECK(stats_of(holder).fenced == 1);
+}
+
+TEST_CASE_METHOD(lease_fixture,
+                 "a new home grants nothing until a former home that left without handing "
+                 "over can hold no stream, and renews what it adopted meanwhile") {
+  start(all);
+  for (auto& n : all)
+    view(n, all);
+  auto home = sb::pick_pool_home("test-pool", all);
+  auto rest = others(all, home);
+  auto next = sb::pick_pool_home("test-pool", rest);
+  auto other = rest[0] == next ? rest[1] : rest[0];
+  // The home's own call holds one of the two, a call on `other` the second.
+  auto& a = client();
+  auto ha = acquire(a, f[home], 1);
+  lease_of(a, ha);
+  auto& b = client();
+  auto hb = acquire(b, f[other], 1);
+  lease_of(b, hb);
+  step(1000ms);
+  // The home freezes (its front stays, silent for the others): they declare it down and
+  // `next` takes over. It counts `other`'s lease; the home's own is counted nowhere.
+  view(next, rest);
+  view(other, rest);
+  auto& w = client();
+  auto hw = acquire(w, f[other], 1);
+  CHECK_FALSE(answered(w));
+  CHECK(stats_of(next).authority.rfind("recovering for", 0) == 0);
+  // No grant before lease_ttl + lease_margin: by then the former home's streams are
+  // closed (revoked there, or by the provider's idle cut-off when it is frozen).
+  auto t = until([&] { return answered(w); }, 3 * ttl);
+  CHECK(t >= caf::timespan{ttl + margin} - caf::timespan{100ms});
+  CHECK(t <= caf::timespan{ttl + margin} + caf::timespan{500ms});
+  lease_of(w, hw);
+  // The adopted lease was renewed through the recovery, longer than its TTL.
+  CHECK(revoked(b).empty());
+  auto st = stats_of(next);
+  CHECK(st.adopted == 1);
+  CHECK(st.active == 2);
+  CHECK(st.expired == 0);
+  CHECK(st.authority.empty());
+}
+
+TEST_CASE_METHOD(lease_fixture,
+                 "a home that was stalled past the failure timeout revokes its own calls' "
+                 "leases and rebuilds") {
+  stall_limit = 900ms;  // failure_timeout 1 s - heartbeat_interval 100 ms
+  start(all);
+  for (auto& n : all)
+    view(n, all);
+  auto home = sb::pick_pool_home("test-pool", all);
+  auto holder = others(all, home)[0];
+  auto& a = client();
+  auto ha = acquire(a, f[home], 1);
+  auto la = lease_of(a, ha);
+  auto& b = client();
+  auto hb = acquire(b, f[holder], 1);
+  lease_of(b, hb);
+  // A stall shorter than that changes nothing.
+  sched.advance_time(600ms);
+  sched.run();
+  step(1000ms);
+  CHECK(revoked(a).empty());
+  CHECK(stats_of(home).fenced == 0);
+  // A frozen process (no timer for 5 s, then all at once): the others may have elected a
+  // new home meanwhile, which counts nothing of this engine's own leases.
+  sched.advance_time(5s);
+  sched.run();
+  CHECK(revoked(a) == std::vector<uint64_t>{la.id});
+  CHECK(stats_of(home).fenced == 1);
+  // It rebuilt from the members' reports and grants again.
+  auto& c = client();
+  auto hc = acquire(c, f[home], 1);
+  step(500ms);
+  CHECK(answered(c));
+  lease_of(c, hc);
+}
+
+TEST_CASE_METHOD(lease_fixture, "a home alone is not revoked for a stall") {
+  stall_limit = 900ms;
+  start({"solo"});
+  view("solo", {"solo"});
+  auto& a = client();
+  auto ha = acquire(a, f["solo"], 1);
+  lease_of(a, ha);
+  sched.advance_time(60s);
+  sched.run();
+  step(2 * ttl);
+  CHECK(revoked(a).empty());
+  CHECK(stats_of("solo").active == 1);
+}
+
+TEST_CASE_METHOD(lease_fixture, "a home that left after its calls ended hands over at once") {
+  start(all);
+  for (auto& n : all)
+    view(n, all);
+  auto home = sb::pick_pool_home("test-pool", all);
+  auto rest = others(all, home);
+  auto next = sb::pick_pool_home("test-pool", rest);
+  auto other = rest[0] == next ? rest[1] : rest[0];
+  auto& b = client();
+  auto hb = acquire(b, f[other], 1);
+  lease_of(b, hb);
+  // Drained: it said it leaves (cluster_leave) once its own calls were done.
+  for (auto& n : rest) {
+    sb::pool_view v{n, {}, false, {home}};
+    for (auto& m : rest)
+      v.members.push_back(sb::pool_member{m, fronts[m]});
+    self->send(fronts[n], std::move(v));
+  }
+  sched.run();
+  auto& w = client();
+  auto hw = acquire(w, f[other], 1);
+  step(300ms);  // the reports and the retry of the acquire
+  CHECK(answered(w));
+  lease_of(w, hw);
+  CHECK(stats_of(next).authority.empty());
+  CHECK(stats_of(next).adopted == 1);
+}
+
+namespace {
+
+// A node name that is the home of "test-pool" over {it, "h"}, other than `not_this`.
+std::string winning_name(const std::string& not_this = "") {
+  for (int i = 0;; ++i) {
+    auto n = "fake-" + std::to_string(i);
+    if (n != not_this && sb::pick_pool_home("test-pool", {"h", n}) == n)
+      return n;
+  }
+}
+
+} // namespace
+
+// `h` alone with `home` as the pool's home.
+void lease_fixture::with_home(const std::string& name, caf::actor home) {
+  sb::pool_view v{"h", {sb::pool_member{"h", fronts["h"]}, sb::pool_member{name, home}}, false,
+                  {}};
+  self->send(fronts["h"], std::move(v));
+  sched.run();
+}
+
+std::vector<uint64_t> lease_fixture::given_back(caf::actor home) {
+  auto r = self->request(home, caf::infinite, caf::get_atom_v);
+  sched.run();
+  std::vector<uint64_t> out;
+  r.receive([&](std::vector<uint64_t>& v) { out = v; },
+            [&](caf::error& e) { FAIL(sys.render(e)); });
+  return out;
+}
+
+TEST_CASE_METHOD(lease_fixture,
+                 "a grant under an earlier home lease than one already seen is given back") {
+  auto x_name = winning_name(), y_name = winning_name(x_name);
+  auto x = sys.spawn(fake_home_impl, x_name, std::vector<uint64_t>{5});
+  auto y = sys.spawn(fake_home_impl, y_name, std::vector<uint64_t>{3, 6});
+  links.push_back(x);
+  links.push_back(y);
+  start({"h"});
+  with_home(x_name, x);
+  auto& a = client();
+  auto ha = acquire(a, f["h"], 1);
+  lease_of(a, ha);  // from x, under home lease epoch 5
+  // The home moves to y, whose first grant is under a home lease older than 5: y was
+  // replaced since (it does not know yet). Given back, and asked again 100 ms later.
+  with_home(y_name, y);
+  auto& b = client();
+  auto hb = acquire(b, f["h"], 1);
+  CHECK_FALSE(answered(b));
+  CHECK(given_back(y) == std::vector<uint64_t>{101});
+  step(200ms);
+  auto lb = lease_of(b, hb);  // under epoch 6
+  release(b, f["h"], lb.id);
+  CHECK(given_back(y) == std::vector<uint64_t>{101, 102});
+}
+
+TEST_CASE_METHOD(lease_fixture, "renewal answers of another incarnation of the home are refused") {
+  auto name = winning_name();
+  auto home = sys.spawn(fake_home_impl, name, std::vector<uint64_t>{0});
+  links.push_back(home);
+  start({"h"});
+  with_home(name, home);
+  auto& a = client();
+  auto ha = acquire(a, f["h"], 1);
+  auto la = lease_of(a, ha);
+  // Answers from the incarnation it reported to keep the lease...
+  step(2 * ttl);
+  CHECK(revoked(a).empty());
+  // ...answers from another process of that node do not: revoked by its deadline.
+  self->send(home, caf::put_atom_v, uint64_t{8});
+  sched.run();
+  auto t = until([&] { return !a->mailbox().empty(); }, 2 * ttl);
+  CHECK(t <= caf::timespan{ttl});
+  CHECK(revoked(a) == std::vector<uint64_t>{la.id});
+}
+TEST_CASE_METHOD(lease_fixture,
+                 "a restarted node's former process is refused its renewals and revokes") {
+  start(all);
+  for (auto& n : all)
+    view(n, all);
+  auto home = sb::pick_pool_home("test-pool", all);
+  auto holder = others(all, home)[0];
+  auto& a = client();
+  auto ha = acquire(a, f[holder], 1);
+  auto la = lease_of(a, ha);
+  step(1000ms);
+  CHECK(revoked(a).empty());
+  // The same node name starts again (a new process, a new incarnation) and reports to
+  // the home while the former process still runs (it was frozen and woke, say).
+  auto again = sb::spawn_pool_front(sys, config(holder));
+  links.push_back(again);
+  sched.run();
+  sb::pool_view v{holder, {}, false, {}};
+  for (auto& n : all)
+    v.members.push_back(sb::pool_member{n, n == holder ? again : fronts[n]});
+  self->send(again, std::move(v));
+  sched.run();
+  // The former process' next renewal is answered "unknown": it revokes at once.
+  auto t = until([&] { return !a->mailbox().empty(); }, ttl);
+  CHECK(t <= caf::timespan{renew_every} + caf::timespan{100ms});
+  CHECK(revoked(a) == std::vector<uint64_t>{la.id});
 }

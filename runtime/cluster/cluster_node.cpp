@@ -21,12 +21,12 @@
 
 namespace sb::cluster {
 
-namespace {
-
 uint64_t random_incarnation() {
   std::random_device rd;
   return (static_cast<uint64_t>(rd()) << 32) ^ rd();
 }
+
+namespace {
 
 bool any_address(const std::string& host) {
   return host.empty() || host == "0.0.0.0" || host == "::";
@@ -63,7 +63,7 @@ bool start_cluster(caf::actor_system& sys, const node_config& cfg, cluster_deps 
   out.calls = console::spawn_call_registry(sys);
   cluster_options o;
   o.name = cfg.node.name;
-  o.incarnation = random_incarnation();
+  o.incarnation = deps.incarnation != 0 ? deps.incarnation : random_incarnation();
   o.settings = cl;
   o.capacity = cfg.node.max_calls;
   o.active_calls = deps.active_calls;

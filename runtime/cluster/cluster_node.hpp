@@ -32,7 +32,11 @@ struct cluster_deps {
   std::vector<pool_actor> pools;
   std::function<void()> drain;  // the console's `drain`: same as SIGTERM
   pool_fronts fronts;           // the node's pool fronts, by pool name
+  uint64_t incarnation = 0;     // this process' (random_incarnation(); 0 = a new one)
 };
+
+// A random incarnation for this process start: the membership's and the lease messages'.
+uint64_t random_incarnation();
 
 struct cluster_runtime {
   caf::actor cluster;

@@ -47,7 +47,7 @@ void push_pool_views(cluster_actor_t* self) {
   // Alone although part of a cluster (seeds, or members seen): local share.
   bool share = !s.o.settings.seeds.empty() || !s.peers.empty();
   for (size_t i = 0; i < mine.names.size() && i < mine.fronts.size(); ++i) {
-    pool_view v{s.o.name, {pool_member{s.o.name, mine.fronts[i]}}, false};
+    pool_view v{s.o.name, {pool_member{s.o.name, mine.fronts[i]}}, false, {}};
     for (auto& [name, p] : s.peers) {
       if (p.info.state != member_state::up || !p.fronts_known)
         continue;
@@ -57,7 +57,12 @@ void push_pool_views(cluster_actor_t* self) {
           v.members.push_back(pool_member{name, f.fronts[k]});
     }
     v.share = share && v.members.size() == 1;
+    for (auto& [name, p] : s.peers)
+      if (p.info.state == member_state::down && p.left)
+        v.left.push_back(name);
     std::string digest = v.share ? "share" : "";
+    for (auto& n : v.left)
+      digest += "|left:" + n;
     for (auto& m : v.members)
       digest += "|" + m.name + "#" + std::to_string(m.front.id()) + "@" +
                 to_string(m.front.node());
