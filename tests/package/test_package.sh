@@ -193,6 +193,8 @@ NODE_PID=""
 check "SIGTERM: the node drained and exited 0 within TimeoutStopSec (rc $rc, $(( $(date +%s) - START )) s)" \
   test "$rc" -eq 0
 check "it logged its drain" grep -qi "drain" "$WORK/node.log"
+check "its transcript store is /var/lib/switchboard/transcripts.db, owned by switchboard" \
+  test "$(stat -c %U /var/lib/switchboard/transcripts.db 2>/dev/null)" = switchboard
 
 # --- the unit itself, where systemd runs the machine ------------------------------------
 if [ -d /run/systemd/system ]; then
