@@ -2,25 +2,14 @@
 
 #include <poll.h>
 
-#include <cmath>
-
-#include "net/codec/audio_codec.hpp"
+#include "tools/caller/caller_engine.hpp"
 
 namespace sb::test {
 
 using namespace std::chrono_literals;
 
 std::string twilio_frame_b64(bool speech, uint64_t n) {
-  audio_bytes pcm(320);
-  for (int i = 0; i < 160; ++i) {
-    double t = static_cast<double>(n * 160 + static_cast<uint64_t>(i)) / 8000.0;
-    auto v = static_cast<int16_t>(speech ? 6000.0 * std::sin(2 * M_PI * 440.0 * t)
-                                         : ((i * 7) % 5) - 2);
-    pcm[2 * i] = static_cast<uint8_t>(v & 0xFF);
-    pcm[2 * i + 1] = static_cast<uint8_t>((v >> 8) & 0xFF);
-  }
-  auto mu = codec::pcm16le_to_mulaw(pcm.data(), pcm.size());
-  return codec::base64_encode(mu.data(), mu.size());
+  return caller::tone_frame(dialect::twilio, speech, n);
 }
 
 deaf_caller::deaf_caller(const std::string& ip, uint16_t port, std::string call_sid)

@@ -44,6 +44,8 @@ struct caller {
   bool close_after_out = false;
 };
 
+} // namespace
+
 std::string tone_frame(dialect d, bool speech, uint64_t n) {
   audio_bytes pcm(320);
   for (int i = 0; i < 160; ++i) {
@@ -58,8 +60,6 @@ std::string tone_frame(dialect d, bool speech, uint64_t n) {
   auto mu = codec::pcm16le_to_mulaw(pcm.data(), pcm.size());
   return codec::base64_encode(mu.data(), mu.size());
 }
-
-} // namespace
 
 struct engine::impl {
   std::string host;

@@ -30,6 +30,11 @@ enum class misbehaviour : uint8_t {
   no_start,       // never sends start
 };
 
+// One 20 ms frame of caller audio, base64, in the dialect's encoding (Twilio mu-law,
+// Exotel 16-bit PCM): a 440 Hz tone for speech, near silence otherwise; `n` is the frame's
+// number, for the tone's phase.
+std::string tone_frame(dialect d, bool speech, uint64_t n);
+
 struct script {
   dialect kind = dialect::twilio;
   std::string path;              // default /ws/twilio or /ws/exotel
