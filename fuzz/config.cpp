@@ -1,0 +1,88 @@
+// The INI config loader (runtime/config: load_config, render_config). The input is a
+// cluster.ini; lines after a "#--set" line are --set overrides (SECTION.KEY=VALUE).
+// - Every error names a file ("--set" for an override) and a line within the input.
+// - A config that loads renders as INI that loads again, without errors, into the same
+//   config (render(load(render(c))) == render(c)); the secret, which renders as "<set>",
+//   is written back as itself.
+// - The secret never appears in an error message.
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fuzz/check.hpp"
+#include "runtime/config/config.hpp"
+
+using sb::fuzz::check;
+
+namespace {
+
+const std::string& path() {
+  static const std::string p = "/tmp/sb-fuzz-config-" + std::to_string(getpid()) + ".ini";
+  return p;
+}
+
+void write_file(std::string_view text) {
+  FILE* f = std::fopen(path().c_str(), "wb");
+  check(f != nullptr, "cannot write the config file");
+  std::fwrite(text.data(), 1, text.size(), f);
+  std::fclose(f);
+}
+
+int lines_of(std::string_view text) {
+  int n = 1;
+  for (char c : text)
+    n += c == '\n';
+  return n;
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::string_view in(reinterpret_cast<const char*>(data), size);
+  std::string_view file = in;
+  std::vector<std::string> overrides;
+  if (auto at = in.find("\n#--set\n"); at != std::string_view::npos) {
+    file = in.substr(0, at);
+    std::string_view rest = in.substr(at + 8);
+    while (!rest.empty() && overrides.size() < 16) {
+      auto nl = rest.find('\n');
+      overrides.emplace_back(rest.substr(0, nl));
+      rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 1);
+    }
+  }
+  write_file(file);
+  auto r = sb::load_config(path(), overrides);
+  const std::string& secret = r.config.cluster.secret;
+  for (auto& e : r.errors) {
+    check(!e.message.empty(), "an error without a message");
+    if (e.file == "--set")
+      check(e.line >= 1 && e.line <= int(overrides.size()), "an override error's index");
+    else
+      check(e.file == path() && e.line >= 0 && e.line <= lines_of(file),
+            "an error's line is not in the file");
+    if (secret.size() >= 4)
+      check(e.message.find(secret) == std::string::npos, "the secret in an error");
+  }
+  if (!r.ok())
+    return 0;
+
+  std::string text = sb::render_config(r.config);
+  std::string again = text;
+  if (!secret.empty()) {
+    auto at = again.find("\nsecret = <set>\n");
+    check(at != std::string::npos, "a set secret does not render as <set>");
+    again.replace(at, 16, "\nsecret = " + secret + "\n");
+  }
+  write_file(again);
+  auto r2 = sb::load_config(path(), {});
+  if (!r2.ok()) {
+    for (auto& e : r2.errors)
+      std::fprintf(stderr, "%s\n", e.to_string().c_str());
+    check(false, "the rendered config does not load");
+  }
+  check(sb::render_config(r2.config) == text, "render/load changed the config");
+  return 0;
+}
