@@ -195,6 +195,11 @@ def telephony(target, stream, test):
     # Each test frame alone, and after the reference's connected + start.
     write_all(target, "test", frames)
     write_all(target, "test-started", [start + "\n" + f for f in frames])
+    # One level deeper than parse_json takes (max_json_depth, 64), in customParameters.
+    sid = "streamSid" if target == "twilio" else "stream_sid"
+    params = "customParameters" if target == "twilio" else "custom_parameters"
+    write(target, "nested-65", '{"event":"start","%s":"MZ1","start":{"%s":"MZ1","%s":{"a":%s%s}}}'
+          % (sid, sid, params, "[" * 62, "]" * 62))
 
 
 def main():
@@ -240,7 +245,13 @@ def main():
     lits = c_literals("test_rate_limit_headers.cpp")
     write_all("rate_limit", "test", ["%s\n%s\n%s" % (s, s, s) for s in lits])
 
-    write("config", "cluster.ini", (ROOT / "cluster.ini").read_bytes())
+    ini = (ROOT / "cluster.ini").read_text()
+    write("config", "cluster.ini", ini)
+    # Each section alone too: small inputs run faster and mutate into more shapes.
+    for part in re.split(r"\n(?=\[)", ini):
+        name = re.match(r"\[([^\]]*)\]", part)
+        if name:
+            write("config", "section-" + name.group(1), part)
     write("config", "cluster.ini-with-set",
           (ROOT / "cluster.ini").read_bytes() +
           b"\n#--set\npool.stt.max_active=5\nnode.max_calls=20\ncluster.secret=abcdefghijklmnop\n")

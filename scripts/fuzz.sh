@@ -26,7 +26,7 @@ cmake --build "$BUILD_DIR" -j "${SB_FUZZ_JOBS:-$(nproc)}"
 
 mkdir -p "$BUILD_DIR/artifacts"
 failed=()
-printf '%-18s %10s %10s %8s %6s\n' target runs exec/s corpus result
+printf '%-18s %10s %8s %6s %6s %6s\n' target runs exec/s seeds found result
 for t in "${TARGETS[@]}"; do
   seeds=fuzz/corpus/$t
   work=$BUILD_DIR/corpus/$t
@@ -43,13 +43,14 @@ for t in "${TARGETS[@]}"; do
       -artifact_prefix="$BUILD_DIR/artifacts/$t-" "$work" "$seeds" >"$log" 2>&1 || rc=$?
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
-  size=$(find "$work" "$seeds" -type f | wc -l)
+  nseeds=$(find "$seeds" -type f | wc -l)
+  found=$(find "$work" -type f | wc -l)
   result=ok
   if [ "$rc" -ne 0 ] || grep -q -E "ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error:" "$log"; then
     result=FAILED
     failed+=("$t")
   fi
-  printf '%-18s %10s %10s %8s %6s\n' "$t" "${runs:-?}" "${speed:-?}" "$size" "$result"
+  printf '%-18s %10s %8s %6s %6s %6s\n' "$t" "${runs:-?}" "${speed:-?}" "$nseeds" "$found" "$result"
 done
 
 if [ ${#failed[@]} -gt 0 ]; then
