@@ -254,7 +254,13 @@ def main():
             write("config", "section-" + name.group(1), part)
     write("config", "cluster.ini-with-set",
           (ROOT / "cluster.ini").read_bytes() +
-          b"\n#--set\npool.stt.max_active=5\nnode.max_calls=20\ncluster.secret=abcdefghijklmnop\n")
+          b"\n#--set\npool.stt.max_active=5\nnode.max_calls=20\ncluster.secret=Kx7pQ2mZ9wR4tB6n\n")
+    # The secret set, set twice, malformed, in the wrong section, and through --set.
+    write("config", "secret-set", "[cluster]\nsecret = Kx7pQ2mZ9wR4tB6n\n")
+    write("config", "secret-twice", "[cluster]\nsecret = Kx7pQ2mZ9wR4tB6n\nsecret = Wm3nB8vC5xZ1qL7k\n")
+    write("config", "secret-malformed", "[cluster]\nsecret Kx7pQ2mZ9wR4tB6n\n")
+    write("config", "secret-elsewhere", "[node]\nsecret = Kx7pQ2mZ9wR4tB6n\n")
+    write("config", "secret-bad-set", "[cluster]\n\n#--set\ncluster.secret=<set>\ncluster.secretKx7pQ2mZ9wR4tB6n\n")
 
     write_all("http_request", "reference",
               ["\n".join(x for x in r if x is not None) if r[-1] is None and r[-2] is None
