@@ -1,7 +1,8 @@
 // The shared body of fuzz_twilio and fuzz_exotel: the input is a media stream, one text
 // frame per line, fed to one codec in order (the codec is stateful: start first).
 // Checked for every frame:
-// - a rejected frame leaves the codec's state (started, stream sid) unchanged;
+// - a rejected frame leaves the codec's state (started, stream sid) unchanged, and its
+//   reason is one short line (it is logged and sent in the close frame);
 // - an accepted start sets the stream sid; nothing else changes it;
 // - what the node sends back decodes to what it meant: media we encode from decoded audio
 //   comes back as the same audio, a mark echoes its name, clear is an unknown event.
@@ -53,7 +54,12 @@ inline void run_stream(dialect d, const uint8_t* data, size_t size) {
     auto r = c->decode(frame);
     auto* ev = std::get_if<codec::inbound_event>(&r);
     if (ev == nullptr) {
-      check(!std::get<codec::decode_error>(r).reason.empty(), "an error without a reason");
+      // The reason goes into the log and the close frame: short, one line.
+      const auto& why = std::get<codec::decode_error>(r).reason;
+      check(!why.empty(), "an error without a reason");
+      check(why.size() <= 240, "an error reason too long for a log line");
+      for (unsigned char ch : why)
+        check(ch >= 0x20 && ch != 0x7F, "a control character in an error reason");
       check(c->started() == was_started && c->stream_sid() == sid,
             "a rejected frame changed the codec's state");
       continue;

@@ -255,3 +255,29 @@ TEST_CASE("twilio: a start nested a million levels deep is an error, not a stack
          R"("customParameters":{"a":")" + std::string(100, '[') + R"(\"[{"}}})");
   CHECK(s2.params.at("a") == std::string(100, '[') + "\"[{");
 }
+
+TEST_CASE("twilio: an error quotes the caller's text cut to one short line") {
+  // Found by fuzz_twilio: a 300-byte stream sid (and any newline in it) went verbatim into
+  // the reason the edge logs and sends in its close frame.
+  std::string sid = std::string(300, 'M') + "\\n[info] forged log line";
+  auto c = make_telephony_codec(dialect::twilio);
+  auto why = expect_error(*c, R"({"event":"start","streamSid":"MZ1","start":{"streamSid":")" +
+                                sid + R"("}})");
+  CHECK_THAT(why, Contains("does not match start.streamSid"));
+  CHECK(why.size() <= 200);
+  CHECK(why.find('\n') == std::string::npos);
+  CHECK_THAT(why, Contains("'" + std::string(64, 'M') + "...'"));
+
+  auto s = started_codec();
+  why = expect_error(*s, R"({"event":"media","streamSid":")" + sid +
+                           R"(","media":{"payload":""}})");
+  CHECK_THAT(why, Contains("does not match 'MZ1'"));
+  CHECK(why.size() <= 200);
+  CHECK(why.find('\n') == std::string::npos);
+  why = expect_error(*make_telephony_codec(dialect::twilio),
+                     R"({"event":"start","streamSid":"MZ1","start":{"mediaFormat":)"
+                     R"({"encoding":")" + sid + R"("}}})");
+  CHECK_THAT(why, Contains("unsupported media encoding"));
+  CHECK(why.size() <= 200);
+  CHECK(why.find('\n') == std::string::npos);
+}
