@@ -84,7 +84,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto r = sb::load_config(path(), overrides);
   const std::string& secret = r.config.cluster.secret;
   // The secret as loaded, and what any line that starts with "secret" would set it to
-  // (a malformed line, a repeated key, the key in another section).
+  // (a malformed line, a repeated key, the key in another section, an override).
   std::vector<std::string> secrets{secret};
   for (std::string_view rest = in; !rest.empty();) {
     auto nl = rest.find('\n');
@@ -94,8 +94,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       line.remove_prefix(1);
     if (line.rfind("secret", 0) != 0 && line.rfind("cluster.secret", 0) != 0)
       continue;
+    // "secret = X", "secret: X", or "secret X" on a line without a separator (a
+    // forgotten '='); not "secretX" nor "secret X = 1" (a key that holds text).
     line.remove_prefix(line.find("secret") + 6);
-    while (!line.empty() && (line.front() == ' ' || line.front() == '=' || line.front() == ':'))
+    bool separated = line.find_first_of("=:") != std::string_view::npos;
+    size_t spaces = 0;
+    while (spaces < line.size() && (line[spaces] == ' ' || line[spaces] == '\t'))
+      ++spaces;
+    if (spaces == line.size() ||
+        (separated ? line[spaces] != '=' && line[spaces] != ':' : spaces == 0))
+      continue;
+    line.remove_prefix(spaces + (separated ? 1 : 0));
+    while (!line.empty() && (line.front() == ' ' || line.front() == '\t'))
       line.remove_prefix(1);
     secrets.emplace_back(line.substr(0, line.find_first_of(" \t\r;")));
   }
