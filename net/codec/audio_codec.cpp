@@ -110,6 +110,18 @@ std::optional<audio_bytes> base64_decode(std::string_view text) {
     if (!ok)
       return std::nullopt;
   }
+  // The bits after the last byte must be zero: otherwise several texts would decode to
+  // the same bytes (canonical base64, RFC 4648 section 3.5).
+  if (pad > 0) {
+    char last = text[text.size() - pad - 1];
+    int v = last >= 'A' && last <= 'Z'   ? last - 'A'
+            : last >= 'a' && last <= 'z' ? last - 'a' + 26
+            : last >= '0' && last <= '9' ? last - '0' + 52
+            : last == '+'                ? 62
+                                         : 63;
+    if ((v & (pad == 2 ? 0x0F : 0x03)) != 0)
+      return std::nullopt;
+  }
   audio_bytes out(text.size() / 4 * 3);
   int len = EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char*>(text.data()),
                             static_cast<int>(text.size()));

@@ -93,7 +93,10 @@ stt_event parse_results(const json& j) {
       return wrong_type(key, "a number");
     *slot = v->get<double>();
   }
-  out.end_s = span[0] + span[1];
+  // A timing no stream can have (negative, or past max_result_end_s) is taken as unknown
+  // (0): the words still count, only the replay bookkeeping that reads end_s skips it.
+  double end = span[0] + span[1];
+  out.end_s = span[0] >= 0 && span[1] >= 0 && end <= max_result_end_s ? end : 0;
   return out;
 }
 

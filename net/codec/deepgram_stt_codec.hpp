@@ -44,8 +44,13 @@ using stt_event =
   std::variant<stt_transcript, stt_speech_started, stt_utterance_end, stt_ignored,
                decode_error>;
 
+// The latest end of audio a result may claim, in seconds of the stream (116 days: a call
+// lasts hours). Beyond it, or with a negative start or duration, end_s reads 0.
+inline constexpr double max_result_end_s = 1e7;
+
 // One server text frame. "Results" -> stt_transcript (channel.alternatives[0].transcript,
-// .confidence, is_final, speech_final; absent flags/confidence read as false/0);
+// .confidence, is_final, speech_final; absent flags/confidence read as false/0;
+// end_s = start + duration, 0 when unknown or out of range);
 // "SpeechStarted" / "UtteranceEnd" -> their events; any other string `type` ->
 // stt_ignored. Stream ids in the events are left 0 for the caller to fill.
 stt_event parse_deepgram_message(std::string_view text);

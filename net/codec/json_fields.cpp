@@ -7,7 +7,38 @@ namespace sb::codec {
 
 using nlohmann::json;
 
+namespace {
+
+// The offset of the first '[' or '{' (outside strings) that opens level max_json_depth + 1,
+// or npos. Exact for valid JSON; for invalid JSON either answer is followed by an error.
+size_t too_deep_at(std::string_view text) {
+  size_t depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_json_depth)
+        return i;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return std::string_view::npos;
+}
+
+} // namespace
+
 std::optional<decode_error> parse_json(std::string_view text, json& out) {
+  if (auto at = too_deep_at(text); at != std::string_view::npos)
+    return decode_error{"JSON nested deeper than " + std::to_string(max_json_depth) +
+                        " levels at byte " + std::to_string(at)};
   try {
     out = json::parse(text.begin(), text.end());
     return std::nullopt;

@@ -13,8 +13,14 @@
 
 namespace sb::codec {
 
+// Deepest nesting of arrays and objects parse_json accepts. The wire formats nest a few
+// levels; nlohmann's dump() recurses once per level, so a frame of a million '[' would
+// overflow the stack of the thread that prints it (found by fuzz_twilio).
+inline constexpr size_t max_json_depth = 64;
+
 // Parses `text` into `out`. Returns the error on failure: "invalid JSON at byte N", N the
-// 0-based offset of the offending byte (text.size() when the text ended too early).
+// 0-based offset of the offending byte (text.size() when the text ended too early), or
+// "JSON nested deeper than 64 levels at byte N".
 std::optional<decode_error> parse_json(std::string_view text, nlohmann::json& out);
 
 // Serializes without throwing: invalid UTF-8 in strings is replaced by U+FFFD.

@@ -1,6 +1,7 @@
 #include "net/codec/json_telephony_codec.hpp"
 
 #include "net/codec/audio_codec.hpp"
+#include "net/codec/error_detail.hpp"
 #include "net/codec/json_fields.hpp"
 
 namespace sb::codec {
@@ -122,8 +123,8 @@ json_telephony_codec::decode(std::string_view text) {
           return missing_field("start." + std::string{sid_key()});
         out.stream_sid = *sid;
       } else if (sid != nullptr && *sid != out.stream_sid) {
-        return decode_error{"stream sid '" + *sid + "' does not match start." +
-                            std::string{sid_key()} + " '" + out.stream_sid + "'"};
+        return decode_error{"stream sid " + quote_text(*sid) + " does not match start." +
+                            std::string{sid_key()} + " " + quote_text(out.stream_sid)};
       }
       if (out.sample_rate != 8000)
         return decode_error{"unsupported sample rate " + std::to_string(out.sample_rate) +

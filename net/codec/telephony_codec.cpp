@@ -1,5 +1,7 @@
 #include "net/codec/telephony_codec.hpp"
 
+#include "net/codec/error_detail.hpp"
+
 namespace sb::codec {
 
 std::optional<decode_error> telephony_codec::check_stream(std::string_view event,
@@ -10,7 +12,8 @@ std::optional<decode_error> telephony_codec::check_stream(std::string_view event
   if (sid == nullptr)
     return decode_error{"missing field '" + std::string{sid_path} + "'"};
   if (*sid != stream_sid_)
-    return decode_error{"stream sid '" + *sid + "' does not match '" + stream_sid_ + "'"};
+    return decode_error{"stream sid " + quote_text(*sid) + " does not match " +
+                        quote_text(stream_sid_)};
   return std::nullopt;
 }
 

@@ -1,5 +1,6 @@
 // Twilio Media Streams, bidirectional <Connect><Stream> (protocols.md section 1).
 #include "net/codec/audio_codec.hpp"
+#include "net/codec/error_detail.hpp"
 #include "net/codec/json_fields.hpp"
 #include "net/codec/json_telephony_codec.hpp"
 
@@ -49,7 +50,7 @@ protected:
     if (auto e = read_text(*fmt, "encoding", "start.mediaFormat.encoding", enc))
       return e;
     if (!enc.empty() && enc != "audio/x-mulaw")
-      return decode_error{"unsupported media encoding '" + enc + "'"};
+      return decode_error{"unsupported media encoding " + quote_text(enc)};
     uint64_t rate = 0;
     if (auto e = read_counter(*fmt, "sampleRate", "start.mediaFormat.sampleRate", rate))
       return e;

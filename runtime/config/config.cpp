@@ -34,7 +34,10 @@ void apply_override(load_state& st, const std::string& text, int index) {
   size_t dot = lhs.rfind('.');
   if (eq == std::string::npos || dot == std::string::npos || dot == 0 ||
       dot + 1 == lhs.size()) {
-    bool secret = text.rfind("cluster.secret", 0) == 0;
+    // Any text that names the secret is hidden ("cluster.secret x", "secret = x").
+    std::string lower(text);
+    for (auto& c : lower) c = char(std::tolower(static_cast<unsigned char>(c)));
+    bool secret = lower.find("secret") != std::string::npos;
     st.error(at, "expected SECTION.KEY=VALUE (e.g. pool.stt.max_active=5), got " +
                      (secret ? std::string("(value hidden)") : "'" + text + "'"));
     return;
@@ -48,7 +51,10 @@ void apply_override(load_state& st, const std::string& text, int index) {
   }
   const key_spec* k = s->find(key);
   if (!k) {
-    st.error(at, "unknown key '" + key + "' in [" + section + "]" + suggest_key(*s, key));
+    bool hide = key != "secret" && key.find("secret") != std::string::npos;
+    st.error(at, "unknown key " + (hide ? std::string("(a name with 'secret', hidden)")
+                                        : "'" + key + "'") +
+                     " in [" + section + "]" + suggest_key(*s, key));
     return;
   }
   if (has_inline_comment(value)) {

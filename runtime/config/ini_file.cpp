@@ -51,10 +51,21 @@ bool split_key_value(const std::string& t, std::string& name, std::string& value
   return true;
 }
 
-// A malformed line as quoted in an error: shortened, and never a would-be secret.
+// A malformed line as quoted in an error: shortened, and never a would-be secret: a line
+// that names the secret anywhere ("secret x", "cluster.secret x", "[cluster] secret x")
+// is not shown.
 std::string echo_line(const std::string& t) {
-  if (t.rfind("secret", 0) == 0) return "a 'secret' line (text hidden)";
+  std::string lower(t);
+  for (auto& c : lower) c = char(std::tolower(static_cast<unsigned char>(c)));
+  if (lower.find("secret") != std::string::npos) return "a 'secret' line (text hidden)";
   return "'" + (t.size() > 80 ? t.substr(0, 80) + "..." : t) + "'";
+}
+
+// An unknown key as quoted in an error: 'secret' itself (misplaced) is shown, a longer
+// name that holds it ("secret X") may hold the secret and is not.
+std::string echo_key(const std::string& name) {
+  if (name != "secret" && echo_line(name)[0] != '\'') return "(a name with 'secret', hidden)";
+  return "'" + name + "'";
 }
 
 class ini_file {
@@ -158,7 +169,7 @@ void ini_file::header(const std::string& t) {
   }
   std::string rest = trim(t.substr(close + 1));
   if (!rest.empty() && rest[0] != ';' && rest[0] != '#')
-    st_.error(here(), "unexpected text after [" + name + "]: '" + rest + "'");
+    st_.error(here(), "unexpected text after [" + name + "]: " + echo_line(rest));
   section_ = name;
   section_line_ = line_;
   skip_keys_ = false;
@@ -176,8 +187,8 @@ void ini_file::end_section() {
 void ini_file::entry(const std::string& name, const std::string& value) {
   if (skip_keys_) return;
   if (section_.empty()) {
-    st_.error(here(), "key '" + name +
-                          "' is outside any section (add a [section] header above it)");
+    st_.error(here(), "key " + echo_key(name) +
+                          " is outside any section (add a [section] header above it)");
     return;
   }
   const section_spec* s = find_section(section_);
@@ -189,7 +200,8 @@ void ini_file::entry(const std::string& name, const std::string& value) {
   const key_spec* k = s->find(name);
   if (!k) {
     st_.error(here(),
-              "unknown key '" + name + "' in [" + section_ + "]" + suggest_key(*s, name));
+              "unknown key " + echo_key(name) + " in [" + section_ + "]" +
+                  suggest_key(*s, name));
     return;
   }
   auto [it, first] = seen_.emplace(section_ + "." + name, line_);

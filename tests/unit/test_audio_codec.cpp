@@ -135,3 +135,12 @@ TEST_CASE("base64: invalid input is rejected") {
   // Embedded NUL.
   CHECK_FALSE(base64_decode(std::string_view("Zm\0v", 4)));
 }
+
+TEST_CASE("base64: padding bits that are not zero are rejected (found by fuzz_audio_codec)") {
+  // "w/==" carries 0xC3 plus four set bits no byte holds: only "ww==" is that byte's
+  // base64. Likewise "Zm9=" (two stray bits) is "Zm8=".
+  CHECK_FALSE(base64_decode("w/=="));
+  CHECK_FALSE(base64_decode("Zm9="));
+  CHECK(base64_decode("ww==") == audio_bytes{0xC3});
+  CHECK(base64_decode("Zm8=") == audio_bytes{'f', 'o'});
+}

@@ -80,6 +80,22 @@ TEST_CASE("deepgram stt: a result's start and duration must be numbers") {
   CHECK(t.end_s == Approx(3.0));
 }
 
+TEST_CASE("deepgram stt: a result's end out of range reads as unknown (0)") {
+  // 2e300 s reached the STT client's cast to a byte count (undefined behaviour past
+  // 2^64); a negative start is no time in the stream either. The words still count.
+  for (const char* span : {R"("start":1e300,"duration":1e300)", R"("start":1e7,"duration":1)",
+                           R"("start":-5,"duration":1)", R"("start":1,"duration":-0.5)"}) {
+    INFO(span);
+    auto t = expect<stt_transcript>(std::string(R"({"type":"Results","is_final":true,)") +
+                                    span + R"(,"channel":{"alternatives":[{"transcript":"a"}]}})");
+    CHECK(t.text == "a");
+    CHECK(t.end_s == 0);
+  }
+  auto t = expect<stt_transcript>(R"({"type":"Results","start":9999999,"duration":1,)"
+                                  R"("channel":{"alternatives":[{"transcript":"a"}]}})");
+  CHECK(t.end_s == Approx(1e7));
+}
+
 TEST_CASE("deepgram stt: the documented server messages") {
   auto t = expect<stt_transcript>(results);
   CHECK(t.id == 0);

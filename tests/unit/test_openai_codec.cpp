@@ -164,3 +164,13 @@ TEST_CASE("openai: truncated and mutated chunks never throw") {
       CHECK_NOTHROW(openai_error_detail(500, m));
     }
 }
+
+TEST_CASE("openai: an error object nested a million levels deep is a decode error") {
+  // A mid-stream error without a message is logged as its JSON text; printing a million
+  // levels overflowed the stack (nlohmann's dump() recurses per level). The SSE parser
+  // lets events of up to 1 MB through.
+  const size_t depth = 500000;
+  std::string chunk = R"({"error":)" + std::string(depth, '[') + std::string(depth, ']') + "}";
+  CHECK_THAT(expect_error(chunk), Contains("nested deeper than 64 levels"));
+  CHECK_THAT(openai_error_detail(500, chunk), Contains("500"));
+}

@@ -229,3 +229,55 @@ TEST_CASE("twilio: truncated and mutated frames never throw") {
   for (const auto& f : {connected, start, media, dtmf, mark, stop})
     check_robust(make, start, f);
 }
+
+TEST_CASE("twilio: a start nested a million levels deep is an error, not a stack overflow") {
+  // Found by fuzz_twilio: customParameters values are kept as their JSON text, and
+  // nlohmann's dump() recurses once per level. 32,000 levels (a 64 KB frame, the default
+  // admission.max_message_bytes) overflowed the stack under ASan; 100,000 (200 KB) did in
+  // an 8 MB thread stack at -O2, as the I/O thread's. The limit goes up to 16 MB.
+  const size_t depth = 1000000;
+  std::string frame = R"({"event":"start","streamSid":"MZ1","start":{"streamSid":"MZ1",)"
+                      R"("customParameters":{"a":)" +
+                      std::string(depth, '[') + std::string(depth, ']') + "}}}";
+  auto c = make_telephony_codec(dialect::twilio);
+  CHECK_THAT(expect_error(*c, frame), Contains("nested deeper than 64 levels"));
+  CHECK_FALSE(c->started());
+  // 64 levels in all (the frame's own three included) still decode.
+  std::string deep = R"({"event":"start","streamSid":"MZ1","start":{"streamSid":"MZ1",)"
+                     R"("customParameters":{"a":)" +
+                     std::string(61, '[') + std::string(61, ']') + "}}}";
+  auto s = expect_event<tel_start>(*c, deep);
+  CHECK(s.params.at("a") == std::string(61, '[') + std::string(61, ']'));
+  // Brackets inside strings are text, not nesting.
+  auto c2 = make_telephony_codec(dialect::twilio);
+  auto s2 = expect_event<tel_start>(
+    *c2, R"({"event":"start","streamSid":"MZ1","start":{"streamSid":"MZ1",)"
+         R"("customParameters":{"a":")" + std::string(100, '[') + R"(\"[{"}}})");
+  CHECK(s2.params.at("a") == std::string(100, '[') + "\"[{");
+}
+
+TEST_CASE("twilio: an error quotes the caller's text cut to one short line") {
+  // Found by fuzz_twilio: a 300-byte stream sid (and any newline in it) went verbatim into
+  // the reason the edge logs and sends in its close frame.
+  std::string sid = std::string(300, 'M') + "\\n[info] forged log line";
+  auto c = make_telephony_codec(dialect::twilio);
+  auto why = expect_error(*c, R"({"event":"start","streamSid":"MZ1","start":{"streamSid":")" +
+                                sid + R"("}})");
+  CHECK_THAT(why, Contains("does not match start.streamSid"));
+  CHECK(why.size() <= 200);
+  CHECK(why.find('\n') == std::string::npos);
+  CHECK_THAT(why, Contains("'" + std::string(64, 'M') + "...'"));
+
+  auto s = started_codec();
+  why = expect_error(*s, R"({"event":"media","streamSid":")" + sid +
+                           R"(","media":{"payload":""}})");
+  CHECK_THAT(why, Contains("does not match 'MZ1'"));
+  CHECK(why.size() <= 200);
+  CHECK(why.find('\n') == std::string::npos);
+  why = expect_error(*make_telephony_codec(dialect::twilio),
+                     R"({"event":"start","streamSid":"MZ1","start":{"mediaFormat":)"
+                     R"({"encoding":")" + sid + R"("}}})");
+  CHECK_THAT(why, Contains("unsupported media encoding"));
+  CHECK(why.size() <= 200);
+  CHECK(why.find('\n') == std::string::npos);
+}

@@ -1,0 +1,7 @@
+// Exotel Voicebot frames, one per line, through one codec (telephony_frames.hpp).
+#include "fuzz/telephony_frames.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  sb::fuzz::run_stream(sb::dialect::exotel, data, size);
+  return 0;
+}
