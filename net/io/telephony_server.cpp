@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "messages/atoms.hpp"
+#include "net/codec/error_detail.hpp"
 #include "net/io/http_routes.hpp"
 #include "net/io/io_loop.hpp"
 #include "net/io/provider_hub.hpp"
@@ -138,7 +139,7 @@ void telephony_server::receive(session& s, const char* data, size_t len, bool bi
         if (loop_.probe().unknown_events++ % 1000 == 0)
           s.log.info("session {}: skipping event of unknown type '{}' (counted in "
                      "switchboard_telephony_unknown_events_total)",
-                     s.sid, ev.event.substr(0, 64));
+                     s.sid, codec::clean_text(ev.event, 64));
       } else {
         if (s.state != phase::call) {
           // Before start the codec lets through only connected and start.
@@ -239,8 +240,9 @@ int telephony_server::writeable(session& s) {
     return 0;
   }
   if (s.closing) {
-    // Close reasons are limited to 123 bytes by RFC 6455.
-    auto r = s.close_reason.substr(0, 123);
+    // Close reasons are limited to 123 bytes by RFC 6455, and must stay valid UTF-8:
+    // cut on a character boundary (120 bytes and "...").
+    auto r = codec::clean_text(s.close_reason, 120);
     lws_close_reason(s.wsi, static_cast<lws_close_status>(s.close_code),
                      reinterpret_cast<unsigned char*>(r.data()), r.size());
     return -1;
