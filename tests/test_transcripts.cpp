@@ -72,7 +72,7 @@ TEST_CASE("a call's record and transcript are stored, in order, when it ends") {
   CHECK(calls[0]["node"] == "node-1");
   CHECK(calls[0]["turns"] == "2");
   CHECK(std::stoll(calls[0]["ended_at"]) >= std::stoll(calls[0]["started_at"]));
-  CHECK(std::stoll(calls[0]["latency_p50_ms"]) > 0);
+  CHECK(std::stoll(calls[0]["latency_p50_ms"]) >= 0);  // measured (whole ms; -1 = none)
   auto entries = query(db, "SELECT * FROM transcript_entries WHERE call_id = 'CAsim0' "
                            "ORDER BY id");
   REQUIRE(entries.size() == 4);
@@ -88,7 +88,7 @@ TEST_CASE("a call's record and transcript are stored, in order, when it ends") {
   CHECK(entries[0]["text"] == "caller utterance 1");
   CHECK(entries[1]["text"] == "You said: caller utterance 1. That is noted. What else can I "
                               "do for you?");
-  CHECK(std::stoll(entries[1]["latency_ms"]) > 0);
+  CHECK(std::stoll(entries[1]["latency_ms"]) >= 0);
 
   // The same through the call records API.
   auto call = get_json(st.node_port, "/api/v1/calls/CAsim0");
