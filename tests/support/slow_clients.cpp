@@ -2,6 +2,8 @@
 
 #include <poll.h>
 
+#include <algorithm>
+
 #include "tools/caller/caller_engine.hpp"
 
 namespace sb::test {
@@ -28,10 +30,14 @@ void deaf_caller::stream() {
     for (uint64_t n = 0; !stop_; ++n) {
       if (!ws_.send_twilio_media("MZ" + sid_, n < 40 ? speech : silence))
         break;  // the node has closed the connection
-      next += 20ms;
-      std::this_thread::sleep_until(next);  // the pace of a phone line
-      pollfd p{ws_.fd(), 0, 0};  // POLLHUP/POLLERR only: reading is what it never does
-      if (poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR)))
+      next += 20ms;  // the pace of a phone line
+      // Until the next frame is due, wait for the node to hang up (POLLHUP/POLLERR only:
+      // reading is what this caller never does).
+      auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
+        next - std::chrono::steady_clock::now());
+      pollfd p{ws_.fd(), 0, 0};
+      if (poll(&p, 1, static_cast<int>(std::max<int64_t>(0, wait.count()))) > 0 &&
+          (p.revents & (POLLHUP | POLLERR)))
         break;
     }
     dropped_ = !stop_;
@@ -55,18 +61,34 @@ slow_upgrades::slow_upgrades(const std::string& ip, uint16_t port, size_t n,
   thread_ = std::thread([this, give_up] {
     const auto opened = std::chrono::steady_clock::now();
     std::vector<bool> gone(conns_.size(), false);
+    auto next = opened;
     while (dropped_ < conns_.size() && std::chrono::steady_clock::now() - opened < give_up) {
-      for (size_t i = 0; i < conns_.size(); ++i) {
-        if (gone[i])
-          continue;
-        pollfd p{conns_[i].fd(), POLLIN, 0};  // the node sends nothing: readable = closed
-        if (poll(&p, 1, 0) > 0 || !conns_[i].send_raw("a")) {
-          gone[i] = true;
+      // Every 100 ms (the trickle's pace) one more byte on each open connection; between
+      // bytes, wait for the node to close any of them (it sends nothing else: readable
+      // means closed).
+      if (std::chrono::steady_clock::now() >= next) {
+        next += 100ms;
+        for (size_t i = 0; i < conns_.size(); ++i)
+          if (!gone[i])
+            conns_[i].send_raw("a");
+      }
+      std::vector<pollfd> fds;
+      std::vector<size_t> which;
+      for (size_t i = 0; i < conns_.size(); ++i)
+        if (!gone[i]) {
+          fds.push_back({conns_[i].fd(), POLLIN, 0});
+          which.push_back(i);
+        }
+      auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
+        next - std::chrono::steady_clock::now());
+      if (poll(fds.data(), fds.size(), static_cast<int>(std::max<int64_t>(0, wait.count()))) <= 0)
+        continue;
+      for (size_t k = 0; k < fds.size(); ++k)
+        if (fds[k].revents) {
+          gone[which[k]] = true;
           ++dropped_;
           last_drop_ = std::chrono::steady_clock::now() - opened;
         }
-      }
-      std::this_thread::sleep_for(100ms);  // the trickle's own pace: a byte every 100 ms
     }
   });
 }
