@@ -69,6 +69,40 @@ std::string calls_json(const call_list& l) {
   return json{{"calls", std::move(a)}, {"count", l.calls.size()}}.dump();
 }
 
+static void lookup_one(caf::event_based_actor* self, caf::actor writer, std::string id,
+                call_records_answer answer) {
+  self->request(writer, store_timeout, caf::get_atom_v, id)
+    .then(
+      [answer, id](const call_lookup& c) {
+        if (!c.error.empty())
+          answer(503, error_json("store_unavailable", c.error));
+        else if (!c.found)
+          answer(404, error_json("not_found", "no call " + id + " in the store"));
+        else
+          answer(200, call_json(c));
+      },
+      [answer](const caf::error& e) {
+        answer(503,
+               error_json("store_unavailable", "the store did not answer: " + to_string(e)));
+      });
+}
+
+static void lookup_list(caf::event_based_actor* self, caf::actor writer, call_query q,
+                 call_records_answer answer) {
+  self->request(writer, store_timeout, caf::get_atom_v, q.status, q.since, q.agent, q.limit)
+    .then(
+      [answer](const call_list& l) {
+        if (!l.error.empty())
+          answer(503, error_json("store_unavailable", l.error));
+        else
+          answer(200, calls_json(l));
+      },
+      [answer](const caf::error& e) {
+        answer(503,
+               error_json("store_unavailable", "the store did not answer: " + to_string(e)));
+      });
+}
+
 void serve_call_records(caf::actor_system& sys, caf::actor writer, const std::string& path,
                         const std::map<std::string, std::string>& query,
                         call_records_answer answer) {
@@ -79,22 +113,9 @@ void serve_call_records(caf::actor_system& sys, caf::actor writer, const std::st
       answer(400, error_json("bad_request", "expected /api/v1/calls/CALL_ID"));
       return;
     }
-    sys.spawn([writer, id, answer](caf::event_based_actor* self) {
-      self->request(writer, store_timeout, caf::get_atom_v, id)
-        .then(
-          [answer, id](const call_lookup& c) {
-            if (!c.error.empty())
-              answer(503, error_json("store_unavailable", c.error));
-            else if (!c.found)
-              answer(404, error_json("not_found", "no call " + id + " in the store"));
-            else
-              answer(200, call_json(c));
-          },
-          [answer](const caf::error& e) {
-            answer(503, error_json("store_unavailable", "the store did not answer: " +
-                                                          to_string(e)));
-          });
-    });
+    // The request's data go in as spawn arguments: CAF 0.17 binds a null tuple for a
+    // function actor spawned without any (UBSan reports it).
+    sys.spawn(lookup_one, writer, id, answer);
     return;
   }
   std::string status, agent;
@@ -125,21 +146,8 @@ void serve_call_records(caf::actor_system& sys, caf::actor writer, const std::st
       return;
     }
   }
-  sys.spawn([writer, status, since, agent, limit, answer](caf::event_based_actor* self) {
-    self->request(writer, store_timeout, caf::get_atom_v, status, since, agent,
-                  static_cast<uint32_t>(limit))
-      .then(
-        [answer](const call_list& l) {
-          if (!l.error.empty())
-            answer(503, error_json("store_unavailable", l.error));
-          else
-            answer(200, calls_json(l));
-        },
-        [answer](const caf::error& e) {
-          answer(503,
-                 error_json("store_unavailable", "the store did not answer: " + to_string(e)));
-        });
-  });
+  sys.spawn(lookup_list, writer, call_query{status, since, agent, static_cast<uint32_t>(limit)},
+            answer);
 }
 
 } // namespace sb

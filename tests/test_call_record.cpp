@@ -24,12 +24,16 @@ struct reported {
 struct record_fixture : fixture {
   std::shared_ptr<reported> got = std::make_shared<reported>();
   record_fixture() {
-    transcripts = sys.spawn([r = got](caf::event_based_actor*) -> caf::behavior {
-      return {
-        [r](sb::call_record& c) { r->records.push_back(c); },
-        [r](sb::transcript_entry& e) { r->entries.push_back(e); },
-      };
-    });
+    // (The state goes in as a spawn argument: CAF 0.17 binds a null tuple for a function
+    // actor spawned without any.)
+    transcripts = sys.spawn(
+      [](caf::event_based_actor*, std::shared_ptr<reported> r) -> caf::behavior {
+        return {
+          [r](sb::call_record& c) { r->records.push_back(c); },
+          [r](sb::transcript_entry& e) { r->entries.push_back(e); },
+        };
+      },
+      got);
     respawn(2, [](sb::call_settings&) {});
   }
   ~record_fixture() {

@@ -175,9 +175,11 @@ TEST_CASE("batcher: a flush answers once everything waiting is written") {
   f.store->failing = "locked";
   f.send(said("CA1", "a"));
   bool answered = false;
-  f.sys.spawn([&](caf::event_based_actor* self) {
-    self->request(f.batcher, caf::infinite, sb::flush_atom_v).then([&] { answered = true; });
-  });
+  f.sys.spawn(
+    [](caf::event_based_actor* self, caf::actor batcher, bool* done) {
+      self->request(batcher, caf::infinite, sb::flush_atom_v).then([done] { *done = true; });
+    },
+    f.batcher, &answered);
   f.sched.run();
   CHECK_FALSE(answered);  // the write failed: not written yet
   f.store->failing.clear();
