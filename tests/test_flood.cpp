@@ -37,6 +37,15 @@ long rss_kib(int pid) {
   return 0;
 }
 
+// The node's memory over the flood: 64 MiB (it grows by about 10 MiB). Under
+// AddressSanitizer freed memory stays in its quarantine (256 MiB by default) instead of
+// going back, so there the bound only catches runaway growth.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr long max_rss_growth_kib = 256 * 1024;
+#else
+constexpr long max_rss_growth_kib = 64 * 1024;
+#endif
+
 struct flood_figures {
   int attempts = 0;
   int upgraded = 0;     // 101: admitted as a connection without start
@@ -172,5 +181,5 @@ TEST_CASE("a flood from one address does not keep callers from other addresses o
     [&] { return get_json(st.node_port, "/api/v1/stats")["admission"]["pending"] == 0; }));
   CHECK(sb::test::wait_until(
     [&] { return get_json(st.node_port, "/api/v1/stats")["active_calls"] == 0; }));
-  CHECK(rss_after - rss_before < 64 * 1024);
+  CHECK(rss_after - rss_before < max_rss_growth_kib);
 }
