@@ -267,17 +267,25 @@ std::vector<transcript_entry> sqlite_store::transcript(const std::string& call_i
 
 std::vector<call_record> sqlite_store::calls(const call_query& q, std::string& error) {
   std::vector<call_record> out;
-  std::string sql = std::string("SELECT ") + call_columns +
-                    " FROM calls WHERE (?1 = '' OR status = ?1) AND started_at >= ?2"
-                    " AND (?3 = '' OR agent = ?3) ORDER BY started_at DESC LIMIT ?4";
+  // Only the filters asked for go into the query, so SQLite can use the index on
+  // (status, started_at) or (agent, started_at) ("? = '' OR col = ?" would keep it from
+  // doing so).
+  std::string sql = std::string("SELECT ") + call_columns + " FROM calls WHERE started_at >= ?1";
+  if (!q.status.empty())
+    sql += " AND status = ?2";
+  if (!q.agent.empty())
+    sql += " AND agent = ?3";
+  sql += " ORDER BY started_at DESC LIMIT ?4";
   stmt s(db_, sql.c_str());
   if (!s.ok()) {
     error = error_text("list calls");
     return out;
   }
-  s.text(1, q.status);
-  s.i64(2, q.since);
-  s.text(3, q.agent);
+  s.i64(1, q.since);
+  if (!q.status.empty())
+    s.text(2, q.status);
+  if (!q.agent.empty())
+    s.text(3, q.agent);
   s.i64(4, q.limit);
   int rc;
   while ((rc = s.step()) == SQLITE_ROW)

@@ -49,14 +49,14 @@ sb::transcript_entry entry(const std::string& id, uint32_t turn, const char* who
 }
 
 // A value straight from the file with SQLite's own API (what an operator's query sees).
-std::string query_one(const std::string& path, const char* sql) {
+std::string query_one(const std::string& path, const char* sql, int column = 0) {
   sqlite3* db = nullptr;
   REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
   sqlite3_stmt* s = nullptr;
   REQUIRE(sqlite3_prepare_v2(db, sql, -1, &s, nullptr) == SQLITE_OK);
   std::string out;
-  if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
-    out = reinterpret_cast<const char*>(sqlite3_column_text(s, 0));
+  if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, column))
+    out = reinterpret_cast<const char*>(sqlite3_column_text(s, column));
   sqlite3_finalize(s);
   sqlite3_close(db);
   return out;
@@ -145,7 +145,14 @@ TEST_CASE("calls are listed by status, time and agent, newest first, up to a lim
   auto sales = s.calls({"", 0, "sales", 2}, err);
   REQUIRE(sales.size() == 2);
   CHECK(sales[0].call_id == "CA2");
+  CHECK(s.calls({"ended", 0, "support", 100}, err).size() == 1);  // CA3
   CHECK(err.empty());
+  // A filtered list reads through its index, not the whole table.
+  auto plan = query_one(t.path(), "EXPLAIN QUERY PLAN SELECT call_id FROM calls WHERE "
+                                  "started_at >= 0 AND status = 'ended' ORDER BY "
+                                  "started_at DESC LIMIT 10",
+                        3);  // the plan's detail: "SEARCH calls USING INDEX ..."
+  CHECK(plan.find("calls_by_status") != std::string::npos);
 }
 
 TEST_CASE("reopening keeps what was written, and a newer schema is refused") {
