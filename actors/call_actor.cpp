@@ -11,6 +11,7 @@
 #include "actors/call_state.hpp"
 #include "messages/atoms.hpp"
 #include "messages/pool_cluster.hpp"
+#include "messages/session.hpp"
 
 namespace sb {
 
@@ -21,6 +22,8 @@ using std::chrono::microseconds;
 using std::chrono::milliseconds;
 
 constexpr milliseconds ending_grace{5000};
+// The session store answers from memory, or from Redis within its own read timeout.
+constexpr milliseconds resume_read_timeout{2000};
 
 class call_actor : public caf::event_based_actor {
 public:
@@ -28,6 +31,7 @@ public:
     : caf::event_based_actor(cfg), leases_(this) {
     d_.deps = std::move(deps);
     d_.record.attach(d_.deps.transcripts, d_.deps.node_name);
+    d_.session.attach(d_.deps.sessions, d_.deps.node_name);
   }
 
   const char* name() const override { return "call"; }
@@ -196,6 +200,7 @@ private:
         if (!rest.empty())
           say(std::move(rest));
         remember("assistant", d_.reply);
+        save_snapshot();  // the whole reply: a stream that comes back need not ask again
         next_sentence();  // a reply stream is finished; otherwise the turn may end
       },
       [this](tts_audio& a) {
@@ -242,9 +247,24 @@ private:
                  to_string(d_.start.encoding), d_.start.sample_rate,
                  d_.deps.info.route.empty() ? "" : " route " + d_.deps.info.route);
     d_.record.started(d_.start, d_.deps.info);
+    d_.session.started(d_.record.call_id(), d_.start.stream_sid, call_recorder::now_ms());
     fresh_backlog();
     d_.stt_wait_started = call_clock::now();
     acquire_stt();
+    if (!d_.session.enabled()) {
+      greet_or_listen();
+      return;
+    }
+    // A stream that comes back (same call sid) goes on from its snapshot. Meanwhile the
+    // call listens: its audio goes to STT, and a turn that ends waits for the answer.
+    d_.resume_pending = true;
+    listen();
+    request(d_.session.store(), resume_read_timeout, session_get_atom_v, d_.session.call_id())
+      .then([this](session_snapshot& s) { resume(s); },
+            [this](caf::error&) { resume(session_snapshot{}); });
+  }
+
+  void greet_or_listen() {
     if (!d_.deps.settings.greeting.empty()) {
       begin_turn();
       d_.llm_finished = true;
@@ -253,6 +273,38 @@ private:
       return;
     }
     listen();
+  }
+
+  void resume(const session_snapshot& s) {
+    d_.resume_pending = false;
+    if (d_.state == call_state::ended)
+      return;
+    if (s.found) {
+      d_.history = s.history;
+      d_.turn = s.turn;
+      d_.session.resumed(s);
+      d_.record.resumed(s.started_at);
+      d_.log.info("call {}: resumed from its snapshot (node {}, turn {}, {} messages, "
+                  "resumed {} times before)",
+                  d_.deps.info.session, s.node, s.turn, s.history.size(), s.resumes);
+      if (d_.deps.probe)
+        d_.deps.probe->call_resumed();
+    }
+    if (d_.utterance_waiting) {  // the caller has spoken: answer that, not a greeting
+      d_.utterance_waiting = false;
+      end_of_utterance();
+      return;
+    }
+    if (!s.found)
+      greet_or_listen();
+    else
+      save_snapshot();
+  }
+
+  void save_snapshot() {
+    if (!d_.resume_pending)
+      d_.session.save(d_.history, static_cast<uint32_t>(d_.turn), d_.state,
+                      call_recorder::now_ms());
   }
 
   const call_pool& pool_of(const call_pool& primary, const std::optional<call_pool>& fallback,
@@ -415,6 +467,7 @@ private:
     record_reply(false);
     d_.state = call_state::listening;
     become(listening_);
+    save_snapshot();
   }
 
   void begin_turn() {
@@ -445,11 +498,16 @@ private:
   void end_of_utterance() {
     if (d_.heard.empty())
       return;
+    if (d_.resume_pending) {  // its history comes first
+      d_.utterance_waiting = true;
+      return;
+    }
     d_.utterance_end = call_clock::now();
     d_.record.caller_said(static_cast<uint32_t>(d_.turn + 1), d_.heard);
     remember("user", d_.heard);
     d_.heard.clear();
     begin_turn();
+    save_snapshot();
     ask_llm();
   }
 
@@ -792,6 +850,7 @@ private:
       d_.deps.telephony->close(d_.deps.info.session, 1000, "stream stopped");
     record_reply(true);  // a reply still playing when the call ended was cut
     d_.record.ended(to_string(why), static_cast<uint32_t>(d_.turn));
+    d_.session.ended(why);
     if (d_.deps.probe) {
       d_.deps.probe->call_ended(why);
       d_.deps.probe->call_duration(duration_cast<microseconds>(call_clock::now() - d_.created));

@@ -24,6 +24,8 @@ struct call_deps {
   call_settings settings;
   // The transcript batcher (actors/transcript_batcher.hpp); invalid = nothing recorded.
   caf::actor transcripts;
+  // The session store (actors/session_store.hpp); invalid = no snapshots, no resume.
+  caf::actor sessions;
   std::string node_name;
 };
 

@@ -33,6 +33,13 @@ void call_recorder::started(const tel_start& s, const call_spawn_info& info) {
   send_record();
 }
 
+void call_recorder::resumed(int64_t first_started_at) {
+  if (first_started_at <= 0 || first_started_at == rec_.started_at)
+    return;
+  rec_.started_at = first_started_at;
+  send_record();
+}
+
 void call_recorder::heard_piece() {
   if (utterance_started_ == 0)
     utterance_started_ = now_ms();

@@ -25,6 +25,9 @@ public:
   }
 
   void started(const tel_start& s, const call_spawn_info& info);
+  // The call goes on from a snapshot: it started then (ms since the epoch).
+  void resumed(int64_t first_started_at);
+  const std::string& call_id() const { return rec_.call_id; }
   // The caller's words of one utterance: from its first final transcript to its end.
   void heard_piece();  // a final transcript arrived (marks the utterance's start)
   // Kept until the reply is heard (first audio, or the reply's end): a caller who goes

@@ -10,6 +10,7 @@
 #include "actors/audio/backlog.hpp"
 #include "actors/call_actor.hpp"
 #include "actors/call_record.hpp"
+#include "actors/call_session.hpp"
 #include "actors/text/sentence_splitter.hpp"
 #include "messages/log_fields.hpp"
 
@@ -25,6 +26,11 @@ struct call_data {
   bool started = false;
   field_logger log;  // every line about this call: with its call id and stream sid
   call_recorder record;  // what the transcript store gets
+  call_session session;  // what the session store keeps
+  // Reading the session store at start: a turn waits for the snapshot (its history
+  // goes before the caller's new words).
+  bool resume_pending = false;
+  bool utterance_waiting = false;
 
   stream_id stt = 0;
   stream_id llm = 0;

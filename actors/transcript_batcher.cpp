@@ -85,6 +85,7 @@ void arm_timer(batcher_ptr self) {
 void written(batcher_ptr self, const std::string& error) {
   auto& s = self->state;
   auto& p = *s.probe;
+  p.inflight_since_ms = 0;
   if (!error.empty()) {
     ++p.write_failures;
     if (p.failing_since_ms == 0)
@@ -117,6 +118,7 @@ void written(batcher_ptr self, const std::string& error) {
 
 void send_inflight(batcher_ptr self) {
   auto& s = self->state;
+  s.probe->inflight_since_ms = std::max<int64_t>(1, clock_ms(self));
   self->request(s.writer, caf::infinite, write_atom_v, s.inflight)
     .then([self](const std::string& error) { written(self, error); },
           [self](caf::error& e) { written(self, "store writer: " + to_string(e)); });

@@ -39,6 +39,7 @@ struct batcher_probe {
   std::atomic<uint64_t> dropped{0};        // entries given up (buffer full)
   std::atomic<uint64_t> buffered{0};       // entries waiting now
   std::atomic<int64_t> failing_since_ms{0};  // actor-clock ms of the first failure; 0 = ok
+  std::atomic<int64_t> inflight_since_ms{0};  // a write in flight since; 0 = none
   std::string last_error() const {
     std::lock_guard<std::mutex> g{m};
     return error;

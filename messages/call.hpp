@@ -142,6 +142,8 @@ public:
   virtual void call_duration(std::chrono::microseconds) {}
   // A provider request reached `stage` this long after it was sent.
   virtual void provider_latency(provider_kind, provider_stage, std::chrono::microseconds) {}
+  // The call went on from its snapshot (its stream came back with the same call sid).
+  virtual void call_resumed() {}
 };
 
 } // namespace sb

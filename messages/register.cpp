@@ -12,6 +12,7 @@
 #include "messages/pool_cluster.hpp"
 #include "messages/ports.hpp"
 #include "messages/provider_events.hpp"
+#include "messages/session.hpp"
 #include "messages/telephony.hpp"
 #include "messages/transcript.hpp"
 
@@ -23,6 +24,8 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<store_batch>("sb::store_batch");
   cfg.add_message_type<call_lookup>("sb::call_lookup");
   cfg.add_message_type<call_list>("sb::call_list");
+  cfg.add_message_type<session_snapshot>("sb::session_snapshot");
+  cfg.add_message_type<session_batch>("sb::session_batch");
   cfg.add_message_type<tel_connected>("sb::tel_connected");
   cfg.add_message_type<tel_start>("sb::tel_start");
   cfg.add_message_type<tel_media>("sb::tel_media");

@@ -85,6 +85,10 @@ node_metrics::node_metrics() : registry_(std::make_shared<prometheus::Registry>(
                         "per turn.")
                 .Add({}, latency_buckets);
   barge_ins_ = &counter("switchboard_barge_ins_total", "Caller speech over a reply.").Add({});
+  resumed_ = &counter("switchboard_calls_resumed_total",
+                      "Calls whose stream came back (same call sid) and went on from their "
+                      "session snapshot.")
+                .Add({});
   fallbacks_ = &counter("switchboard_call_fallbacks_total",
                         "Calls that got no provider lease in time, by provider and action "
                         "(wait, hold, end).");
@@ -214,6 +218,7 @@ void node_metrics::turn_latency(std::chrono::microseconds latency) {
 }
 
 void node_metrics::barge_in() { barge_ins_->Increment(); }
+void node_metrics::call_resumed() { resumed_->Increment(); }
 
 void node_metrics::provider_failed(provider_kind p, failure_kind k) {
   failures_->Add({{"provider", to_string(p)}, {"kind", to_string(k)}}).Increment();

@@ -49,6 +49,7 @@ public:
   void call_duration(std::chrono::microseconds d) override;
   void turn_latency(std::chrono::microseconds latency) override;
   void barge_in() override;
+  void call_resumed() override;
   void provider_failed(provider_kind p, failure_kind k) override;
   void fallback(provider_kind p, exhausted_action a) override;
   void failover(provider_kind p, const char* reason) override;
@@ -91,6 +92,7 @@ private:
   prometheus::Histogram* duration_;
   prometheus::Histogram* latency_;
   prometheus::Counter* barge_ins_;
+  prometheus::Counter* resumed_;
   prometheus::Family<prometheus::Counter>* failures_;
   prometheus::Family<prometheus::Counter>* fallbacks_;
   prometheus::Family<prometheus::Counter>* failovers_;

@@ -33,6 +33,8 @@
 #include "runtime/emf.hpp"
 #include "runtime/cluster/coordinator_node.hpp"
 #include "runtime/metrics.hpp"
+#include "runtime/sessions.hpp"
+#include "runtime/store_health.hpp"
 #include "runtime/transcripts.hpp"
 #include "runtime/pools.hpp"
 
@@ -154,9 +156,26 @@ nlohmann::json transcripts_json(const transcript_service& t) {
           {"last_error", p.last_error()}};
 }
 
+nlohmann::json sessions_json(const session_service& s) {
+  auto& p = *s.probe;
+  return {{"backend", s.where},
+          {"live", p.live.load()},
+          {"kept", p.kept.load()},
+          {"writes", p.writes.load()},
+          {"batches", p.batches.load()},
+          {"write_failures", p.write_failures.load()},
+          {"waiting", p.waiting.load()},
+          {"dropped", p.dropped.load()},
+          {"reads", p.reads.load()},
+          {"found", p.found.load()},
+          {"read_failures", p.read_failures.load()},
+          {"last_error", p.last_error()}};
+}
+
 std::string stats_json(const node_config& cfg, node_metrics& m, net::io_loop& loop,
                        const pool_board& board, const cluster::cluster_board& members,
-                       const transcript_service& transcripts, steady::time_point started) {
+                       const transcript_service& transcripts, const session_service& sessions,
+                       steady::time_point started) {
   auto lat = m.turn_latency_summary();
   auto uptime = std::chrono::duration<double>(steady::now() - started).count();
   return nlohmann::json{
@@ -178,6 +197,7 @@ std::string stats_json(const node_config& cfg, node_metrics& m, net::io_loop& lo
     {"pools", nlohmann::json::parse(board.summary_json())},
     {"cluster", nlohmann::json::parse(members.json())},
     {"transcripts", transcripts_json(transcripts)},
+    {"session_store", sessions_json(sessions)},
   }
     .dump();
 }
@@ -232,6 +252,9 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
       return 1;
     }
   }
+  // Every call's snapshot, so a stream that comes back resumes ([sessions]).
+  session_service sessions;
+  start_sessions(sys, cfg, sessions);
 
   // One home per pool at a time when [cluster] coordinator is set (its health shows in
   // the cluster object of /health and /api/v1/stats).
@@ -310,6 +333,9 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
       caf::anon_send_exit(coordinator, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(transcripts.batcher, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(transcripts.writer, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(sessions.store, caf::exit_reason::user_shutdown);
+    if (sessions.writer)
+      caf::anon_send_exit(sessions.writer, caf::exit_reason::user_shutdown);
   };
   std::string cluster_err;
   if (!cluster::start_cluster(sys, cfg, std::move(cdeps), crt, cluster_err)) {
@@ -350,11 +376,11 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
   io.probe = &metrics->net();
   auto settings = make_settings(cfg, pools);
   io.spawn_call = [&sys, &loop, metrics, settings, live_calls, calls = crt.calls,
-                   batcher = transcripts.batcher, node = cfg.node.name,
+                   batcher = transcripts.batcher, store = sessions.store, node = cfg.node.name,
                    registry = live_registry](const call_spawn_info& info) {
     auto call =
       spawn_call(sys, call_deps{info, loop->telephony_port_handle(), loop->provider_port_handle(),
-                                metrics, settings, batcher, node});
+                                metrics, settings, batcher, store, node});
     caf::anon_send(calls, caf::put_atom_v, info.session, call);  // for the console
     ++*live_calls;
     registry->add(info.session, call);
@@ -364,8 +390,9 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
     });
     return call;
   };
-  io.stats_json = [&cfg, &loop, metrics, board, members = crt.board, &transcripts, started] {
-    return stats_json(cfg, *metrics, *loop, *board, *members, transcripts, started);
+  io.stats_json = [&cfg, &loop, metrics, board, members = crt.board, &transcripts, &sessions,
+                   started] {
+    return stats_json(cfg, *metrics, *loop, *board, *members, transcripts, sessions, started);
   };
   io.cluster_json = [members = crt.board] { return members->json(); };
   io.pool_stats_json = [board] { return board->detail_json(); };
@@ -379,6 +406,21 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
                    : c.state == "degraded" ? net::backend_state::slow
                                            : net::backend_state::ok;
       return net::backend_health{"coordinator", state, c.reason};
+    });
+  // The transcript store and (in Redis) the session backend: slow or failing writes are
+  // "degraded", failing for 10 s "error" (runtime/store_health.hpp).
+  io.backends.push_back([&transcripts] {
+    auto& p = *transcripts.probe;
+    return store_health({"transcripts", transcripts.where, steady_now_ms(),
+                         p.failing_since_ms.load(), p.inflight_since_ms.load(),
+                         p.buffered.load(), p.last_error()});
+  });
+  if (sessions.writer)
+    io.backends.push_back([&sessions] {
+      auto& p = *sessions.probe;
+      return store_health({"sessions", sessions.where, steady_now_ms(),
+                           p.failing_since_ms.load(), p.inflight_since_ms.load(),
+                           p.waiting.load(), p.last_error()});
     });
   io.metrics_text = [metrics] { return metrics->prometheus_text(); };
   io.call_records = [&sys, writer = transcripts.writer](
@@ -447,8 +489,10 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
   auto calls_deadline = steady::now() + std::chrono::seconds{10};
   while (live_calls->load() > 0 && steady::now() < calls_deadline)
     wait_signal(sigs, std::chrono::milliseconds{50});
-  // Every call has reported its end: what the batcher holds is written before exit.
+  // Every call has reported its end: what the batcher and the session store hold is
+  // written before exit.
   stop_transcripts(sys, transcripts, std::chrono::seconds{10});
+  stop_sessions(sys, sessions, std::chrono::seconds{5});
   stop_actors();
   sys.await_all_actors_done();
   spdlog::info("node {} stopped", cfg.node.name);

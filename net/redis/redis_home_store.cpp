@@ -38,84 +38,42 @@ end
 return 0
 )";
 
-timeval to_timeval(std::chrono::milliseconds d) {
-  timeval tv;
-  tv.tv_sec = static_cast<time_t>(d.count() / 1000);
-  tv.tv_usec = static_cast<suseconds_t>((d.count() % 1000) * 1000);
-  return tv;
-}
-
-std::string text_of(const redisReply* r) {
-  if (!r)
-    return "";
-  if (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS)
-    return std::string(r->str, r->len);
-  if (r->type == REDIS_REPLY_INTEGER)
-    return std::to_string(r->integer);
-  return "";
-}
-
 } // namespace
 
 redis_home_store::redis_home_store(std::string host, uint16_t port,
                                    std::chrono::milliseconds timeout)
-  : host_(std::move(host)), port_(port), timeout_(timeout) {}
+  : conn_(std::move(host), port, timeout) {}
 
-redis_home_store::~redis_home_store() {
-  drop();
-}
+redis_home_store::~redis_home_store() = default;
 
 std::string redis_home_store::where() const {
-  return "redis://" + host_ + ":" + std::to_string(port_);
-}
-
-void redis_home_store::drop() {
-  if (ctx_)
-    redisFree(ctx_);
-  ctx_ = nullptr;
-}
-
-bool redis_home_store::connect(std::string& why) {
-  if (ctx_)
-    return true;
-  ctx_ = redisConnectWithTimeout(host_.c_str(), port_, to_timeval(timeout_));
-  if (!ctx_) {
-    why = "cannot allocate a connection";
-    return false;
-  }
-  if (ctx_->err) {
-    why = std::string("cannot connect: ") + ctx_->errstr;
-    drop();
-    return false;
-  }
-  redisSetTimeout(ctx_, to_timeval(timeout_));
-  return true;
+  return conn_.where();
 }
 
 home_claim redis_home_store::claim(const std::string& pool, const std::string& owner,
                                    std::chrono::milliseconds ttl) {
   home_claim out;
-  if (!connect(out.reason))
+  auto* ctx = conn_.get(out.reason);
+  if (!ctx)
     return out;
   auto lease = "switchboard:home:" + pool, counter = "switchboard:epoch:" + pool;
   auto ms = std::to_string(ttl.count());
-  auto* r = static_cast<redisReply*>(redisCommand(ctx_, "EVAL %s 2 %s %s %s %s",
+  auto* r = static_cast<redisReply*>(redisCommand(ctx, "EVAL %s 2 %s %s %s %s",
                                                   claim_script, lease.c_str(),
                                                   counter.c_str(), owner.c_str(), ms.c_str()));
   if (!r) {
-    out.reason = std::string("no answer: ") + (ctx_->errstr[0] ? ctx_->errstr : "timeout");
-    drop();
+    out.reason = "no answer: " + conn_.lost();
     return out;
   }
   if (r->type == REDIS_REPLY_ERROR) {
-    out.reason = "error: " + text_of(r);
+    out.reason = "error: " + redis_connection::text_of(r);
   } else if (r->type != REDIS_REPLY_ARRAY || r->elements != 4) {
     out.reason = "unexpected answer to the claim script";
   } else {
     bool held = r->element[0]->integer == 1;
     out.result = held ? home_claim::outcome::held : home_claim::outcome::taken;
-    out.epoch = std::strtoull(text_of(r->element[1]).c_str(), nullptr, 10);
-    out.holder = text_of(r->element[2]);
+    out.epoch = std::strtoull(redis_connection::text_of(r->element[1]).c_str(), nullptr, 10);
+    out.holder = redis_connection::text_of(r->element[2]);
     out.fresh = r->element[3]->integer == 1;
   }
   freeReplyObject(r);
@@ -124,13 +82,14 @@ home_claim redis_home_store::claim(const std::string& pool, const std::string& o
 
 bool redis_home_store::release(const std::string& pool, const std::string& owner) {
   std::string why;
-  if (!connect(why))
+  auto* ctx = conn_.get(why);
+  if (!ctx)
     return false;
   auto lease = "switchboard:home:" + pool;
   auto* r = static_cast<redisReply*>(
-    redisCommand(ctx_, "EVAL %s 1 %s %s", release_script, lease.c_str(), owner.c_str()));
+    redisCommand(ctx, "EVAL %s 1 %s %s", release_script, lease.c_str(), owner.c_str()));
   if (!r) {
-    drop();
+    conn_.lost();
     return false;
   }
   bool ok = r->type == REDIS_REPLY_INTEGER;

@@ -11,8 +11,7 @@
 #include <string>
 
 #include "actors/home_lease_store.hpp"
-
-struct redisContext;
+#include "net/redis/redis_connection.hpp"
 
 namespace sb {
 
@@ -26,14 +25,7 @@ public:
   std::string where() const override;
 
 private:
-  // Connected, or false with `why`.
-  bool connect(std::string& why);
-  void drop();
-
-  std::string host_;
-  uint16_t port_;
-  std::chrono::milliseconds timeout_;
-  redisContext* ctx_ = nullptr;
+  redis_connection conn_;
 };
 
 } // namespace sb

@@ -18,12 +18,9 @@ caf::actor start_coordinator(caf::actor_system& sys, const node_config& cfg,
   if (cl.coordinator.empty())
     return {};
   // redis://HOST:PORT, checked when the config was loaded.
-  auto hostport = cl.coordinator.substr(8);
-  auto colon = hostport.rfind(':');
-  auto host = hostport.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
-    host = host.substr(1, host.size() - 2);
-  auto port = static_cast<uint16_t>(std::stoi(hostport.substr(colon + 1)));
+  std::string host;
+  uint16_t port = 0;
+  redis_connection::parse_url(cl.coordinator, host, port);
   // A store call may take half a renewal interval before it counts as failed.
   auto timeout = std::clamp(cl.lease_renew_interval / 2, std::chrono::milliseconds{50},
                             std::chrono::milliseconds{2000});

@@ -61,6 +61,10 @@ std::string tone_frame(dialect d, bool speech, uint64_t n) {
   return codec::base64_encode(mu.data(), mu.size());
 }
 
+std::string call_sid_of(const caller& c) {
+  return c.sc.call_sid.empty() ? "CAsim" + std::to_string(c.index) : c.sc.call_sid;
+}
+
 struct engine::impl {
   std::string host;
   uint16_t port;
@@ -180,14 +184,14 @@ struct engine::impl {
       if (c.sc.kind == dialect::twilio) {
         j["start"] = {{"streamSid", c.stream_sid},
                       {"accountSid", "ACsim"},
-                      {"callSid", "CAsim" + std::to_string(c.index)},
+                      {"callSid", call_sid_of(c)},
                       {"tracks", {"inbound"}},
                       {"customParameters", {{"caller", std::to_string(c.index)}}},
                       {"mediaFormat",
                        {{"encoding", "audio/x-mulaw"}, {"sampleRate", 8000}, {"channels", 1}}}};
       } else {
         j["start"] = {{"stream_sid", c.stream_sid},
-                      {"call_sid", "CAsim" + std::to_string(c.index)},
+                      {"call_sid", call_sid_of(c)},
                       {"account_sid", "ACsim"},
                       {"from", "+910000000000"},
                       {"to", "+910000000001"},
@@ -249,11 +253,17 @@ struct engine::impl {
     if (c.ph == phase::hanging_up || c.ph == phase::done)
       return;
     c.ph = phase::hanging_up;
+    if (!c.sc.send_stop) {  // the socket just closes (a dropped stream)
+      c.close_after_out = true;
+      if (c.wsi)
+        lws_callback_on_writable(c.wsi);
+      return;
+    }
     auto j = base(c, "stop");
     if (c.sc.kind == dialect::twilio)
-      j["stop"] = {{"accountSid", "ACsim"}, {"callSid", "CAsim" + std::to_string(c.index)}};
+      j["stop"] = {{"accountSid", "ACsim"}, {"callSid", call_sid_of(c)}};
     else
-      j["stop"] = {{"call_sid", "CAsim" + std::to_string(c.index)}, {"reason", "callended"}};
+      j["stop"] = {{"call_sid", call_sid_of(c)}, {"reason", "callended"}};
     // Set before sending: a stop written at once must still ask for the writeable
     // callback that closes the connection.
     c.close_after_out = true;
@@ -292,7 +302,7 @@ struct engine::impl {
     } else if (c.ph == phase::pausing && now >= c.phase_until) {
       if (c.res.turns_spoken < c.sc.turns)
         start_speaking(c, now);
-      else
+      else if (!c.sc.stay_after_turns)
         hang_up(c);
     }
   }

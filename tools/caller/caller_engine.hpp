@@ -45,6 +45,10 @@ struct script {
   bool barge_in = false;         // speak again 200 ms into each reply
   misbehaviour misbehave = misbehaviour::none;
   millis max_duration{60000};    // hang up after this whatever happens
+  std::string call_sid;          // empty: CAsim<index>; the same sid again = the call's
+                                 // stream coming back (a reconnect)
+  bool stay_after_turns = false; // after the last turn, stay on (silent) until max_duration
+  bool send_stop = true;         // hang up with a stop event; false: just close the socket
 };
 
 struct result {

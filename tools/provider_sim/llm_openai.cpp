@@ -176,6 +176,9 @@ route_result make_completion(sim_services& s, const json& req, lease slot, int64
   c.id = "chatcmpl-sim" + std::to_string(s.ids.next_number());
   c.model = req["model"].get<std::string>();
   c.created = int64_t(std::time(nullptr));
+  s.llm_requests.push_back(req["messages"].dump());
+  if (s.llm_requests.size() > sim_services::llm_requests_kept)
+    s.llm_requests.pop_front();
   c.tokens = tokenize(scripted_reply(req["messages"]));
   c.prompt_tokens = prompt_tokens(req["messages"]);
   for (const char* k : {"max_completion_tokens", "max_tokens"}) {

@@ -66,7 +66,16 @@ route_result route_http(sim_services& s, const http_request& req, int64_t now) {
     if (!post) return plain(method_not_allowed(req));
     s.counters.reset();
     s.http_requests = s.http_connections = 0;
+    s.llm_requests.clear();
     return plain(json_reply(200, stats_json(s)));
+  }
+  if (req.path == "/sim/llm/requests") {
+    // The messages of the last LLM requests, oldest first: what each conversation held.
+    if (!get) return plain(method_not_allowed(req));
+    json list = json::array();
+    for (auto& m : s.llm_requests)
+      list.push_back(json::parse(m, nullptr, false));
+    return plain(json_reply(200, {{"requests", std::move(list)}}));
   }
   if (req.path == "/sim/faults")
     return post || get ? sim_faults(s, req) : plain(method_not_allowed(req));

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <deque>
 #include <string>
 
 #include "tools/provider_sim/config.hpp"
@@ -48,6 +49,10 @@ struct sim_services {
   // they came on: fewer connections than requests means clients kept connections alive.
   uint64_t http_requests = 0;
   uint64_t http_connections = 0;
+  // The conversations the LLM was asked to answer (each request's `messages` as JSON
+  // text), newest last, at most `llm_requests_kept`: GET /sim/llm/requests.
+  std::deque<std::string> llm_requests;
+  static constexpr size_t llm_requests_kept = 256;
 };
 
 } // namespace sb::sim
