@@ -24,6 +24,8 @@ using std::chrono::milliseconds;
 constexpr milliseconds ending_grace{5000};
 // The session store answers from memory, or from Redis within its own read timeout.
 constexpr milliseconds resume_read_timeout{2000};
+// Longest the goodbye may take (its TTS lease, synthesis and playback) before the close.
+constexpr milliseconds goodbye_limit{10000};
 
 class call_actor : public caf::event_based_actor {
 public:
@@ -77,6 +79,12 @@ protected:
     }.or_else(replying).or_else(common_);
     // ENDED: waiting for provider connections to close so their leases go back.
     ending_ = caf::message_handler{
+      // STT answers CloseStream with the transcripts of the audio it still had: the
+      // caller's last words go into the transcript too.
+      [this](stt_transcript& t) {
+        if (t.id == d_.stt && t.is_final && !t.text.empty())
+          append_heard(t.text);
+      },
       [this](provider_closed& c) { stream_ended(c.id, lease_outcome::unused); },
       [this](provider_failure& f) { stream_ended(f.id, outcome_of(f)); },
       [this](llm_done& d) { stream_ended(d.id, lease_outcome::ok); },
@@ -99,6 +107,7 @@ protected:
 
   void on_exit() override {
     d_.state = call_state::ended;
+    keep_last_words();
     auto& p = *d_.deps.providers;
     for (auto id : {d_.stt, d_.llm, d_.tts})
       if (id)
@@ -159,7 +168,8 @@ private:
       [this](max_duration_atom) {
         close_with(call_end::max_duration, 1000, "maximum call duration reached");
       },
-      [this](call_shutdown_atom) {
+      [this](call_shutdown_atom, bool at_once) { shut_down(at_once); },
+      [this](goodbye_timeout_atom) {
         close_with(call_end::shutdown, 1001, "the node is shutting down");
       },
       [this](playback_timeout_atom, uint64_t turn) {
@@ -464,6 +474,11 @@ private:
   // --- turns ----------------------------------------------------------------------
 
   void listen() {
+    if (d_.saying_goodbye) {  // it has been heard (or could not be said): the end
+      record_reply(false);
+      close_with(call_end::shutdown, 1001, "the node is shutting down");
+      return;
+    }
     record_reply(false);
     d_.state = call_state::listening;
     become(listening_);
@@ -500,6 +515,16 @@ private:
       return;
     if (d_.resume_pending) {  // its history comes first
       d_.utterance_waiting = true;
+      return;
+    }
+    if (d_.saying_goodbye) {
+      // No answer now, but the words are kept: in the transcript, and in the snapshot
+      // for a stream that comes back elsewhere (the LLM answers them there).
+      d_.record.caller_said(static_cast<uint32_t>(d_.turn), d_.heard);
+      remember("user", d_.heard);
+      d_.heard.clear();
+      d_.session.save(d_.history, static_cast<uint32_t>(d_.turn), d_.state,
+                      call_recorder::now_ms());
       return;
     }
     d_.utterance_end = call_clock::now();
@@ -721,6 +746,8 @@ private:
   }
 
   void barge_in() {
+    if (d_.saying_goodbye)
+      return;  // the call ends after it whatever the caller says
     if (d_.state == call_state::thinking && !d_.first_audio) {
       // The caller is still talking: drop the pending answer and let the next
       // end of utterance ask again with everything said so far.
@@ -835,6 +862,32 @@ private:
 
   // --- the end ----------------------------------------------------------------------
 
+  // The node is stopping: cut any reply as barge-in would, say the goodbye, then close.
+  void shut_down(bool at_once) {
+    if (d_.state == call_state::ended)
+      return;
+    if (at_once || d_.deps.settings.goodbye.empty() || !d_.started) {
+      close_with(call_end::shutdown, 1001, "the node is shutting down");
+      return;
+    }
+    if (d_.saying_goodbye)
+      return;
+    if (d_.state == call_state::thinking || d_.state == call_state::responding) {
+      if (d_.first_audio)
+        d_.deps.telephony->clear(d_.deps.info.session);
+      if (d_.llm)
+        remember("assistant", d_.reply);
+      record_reply(d_.first_audio);
+      stop_reply();
+    }
+    d_.log.info("call {}: the node is stopping: saying goodbye", d_.deps.info.session);
+    d_.saying_goodbye = true;
+    begin_turn();
+    d_.llm_finished = true;
+    say(d_.deps.settings.goodbye);
+    delayed_send(this, goodbye_limit, goodbye_timeout_atom_v);
+  }
+
   void close_with(call_end why, uint16_t code, const std::string& reason) {
     d_.deps.telephony->close(d_.deps.info.session, code, reason);
     end_call(why, code, reason);
@@ -849,6 +902,14 @@ private:
     if (why == call_end::caller_stop)
       d_.deps.telephony->close(d_.deps.info.session, 1000, "stream stopped");
     record_reply(true);  // a reply still playing when the call ended was cut
+    keep_last_words();
+    if (d_.stt_backlog && d_.stt_backlog->bytes() > 0 && !d_.stt) {
+      // It ended before its STT stream opened: what it said never reached a transcript.
+      d_.log.warn("call {}: ended before speech-to-text opened: {} ms of the caller's audio "
+                  "never transcribed", d_.deps.info.session, d_.stt_backlog->kept().count());
+      if (d_.deps.probe)
+        d_.deps.probe->stt_backlog_dropped(d_.stt_backlog->bytes());
+    }
     d_.record.ended(to_string(why), static_cast<uint32_t>(d_.turn));
     d_.session.ended(why);
     if (d_.deps.probe) {
@@ -873,7 +934,18 @@ private:
     delayed_send(this, ending_grace, playback_timeout_atom_v, uint64_t{0});
   }
 
+  // Words heard but never answered (the call ended first): stored all the same.
+  void keep_last_words() {
+    if (d_.heard.empty())
+      return;
+    d_.record.caller_said(static_cast<uint32_t>(d_.turn + 1), d_.heard);
+    d_.record.reply_heard();
+    d_.heard.clear();
+  }
+
   void stream_ended(stream_id id, lease_outcome outcome) {
+    if (id == d_.stt)
+      keep_last_words();  // the STT stream's last transcripts are in
     leases_.release(id, outcome);
     if (!leases_.holding())
       quit();

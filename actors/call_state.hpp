@@ -31,6 +31,7 @@ struct call_data {
   // goes before the caller's new words).
   bool resume_pending = false;
   bool utterance_waiting = false;
+  bool saying_goodbye = false;  // the node is stopping: the goodbye plays, then the end
 
   stream_id stt = 0;
   stream_id llm = 0;

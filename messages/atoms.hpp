@@ -14,8 +14,13 @@ using audio_routed_atom = caf::atom_constant<caf::atom("audrouted")>;
 // A call's keypad digits are complete when no other digit followed for a moment.
 using dtmf_done_atom = caf::atom_constant<caf::atom("dtmfdone")>;
 
-// The node is stopping (its drain time is over): the call ends now, reason `shutdown`.
+// The node is stopping (its drain time is over): (call_shutdown_atom, at_once) ends the
+// call with reason `shutdown`, after speaking the goodbye unless `at_once` (a second
+// signal) or there is none.
 using call_shutdown_atom = caf::atom_constant<caf::atom("callshut")>;
+// The goodbye took too long (no TTS lease, or its audio never finished): close anyway.
+using goodbye_timeout_atom = caf::atom_constant<caf::atom("byeto")>;
+constexpr goodbye_timeout_atom goodbye_timeout_atom_v{};
 
 constexpr start_timeout_atom start_timeout_atom_v{};
 constexpr call_shutdown_atom call_shutdown_atom_v{};

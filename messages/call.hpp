@@ -52,6 +52,7 @@ struct call_settings {
   std::string system_prompt;
   uint32_t max_history = 20;
   std::string greeting;
+  std::string goodbye;  // spoken before the node ends the call at shutdown; empty = none
   // Barge-in on the provider's voice activity event (SpeechStarted) while the reply
   // plays, instead of on the first transcribed words.
   bool barge_in_on_vad = false;

@@ -177,6 +177,8 @@ struct sessions_section {
 
 struct call_section {
   std::string greeting;              // spoken when the call starts; empty = none
+  // Spoken to calls still up when the drain time is over; empty = none.
+  std::string goodbye = "I am sorry, this line has to end the call now. Please call again. Goodbye.";
   std::string barge_in = "transcript";  // transcript | vad: what interrupts a reply
   millis max_duration{3600000};      // hard cap per call
   millis stt_buffer{60000};          // caller audio kept while waiting for STT

@@ -72,6 +72,7 @@ call_settings make_settings(const node_config& cfg, const node_pools& pools) {
   s.system_prompt = cfg.llm.system_prompt;
   s.max_history = cfg.llm.max_history;
   s.greeting = cfg.call.greeting;
+  s.goodbye = cfg.call.goodbye;
   s.barge_in_on_vad = cfg.call.barge_in == "vad";
   s.tts_streaming = cfg.tts.transport == "websocket";
   s.max_duration = cfg.call.max_duration;
@@ -468,25 +469,41 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
   loop->drain();
   draining->store(true);
   auto deadline = steady::now() + cfg.node.drain_timeout;
+  bool fast = false;  // a second signal: no more waiting for calls, but still every write
   while (loop->active_sessions() > 0 && steady::now() < deadline) {
     if (wait_signal(sigs, std::chrono::milliseconds{100})) {
-      spdlog::warn("second signal: stopping now");
+      spdlog::warn("second signal: stopping now (no goodbyes; what is stored is still written)");
+      fast = true;
       break;
     }
   }
-  // The drain time is over: the calls still up end now, each recording why, while the
-  // I/O loop still carries their close and their providers' CloseStream.
+  // The drain time is over: the calls still up end now (after their goodbye, [call]
+  // goodbye), each recording why, while the I/O loop still carries their goodbye, their
+  // close and their providers' CloseStream.
   if (live_calls->load() > 0) {
-    spdlog::info("ending {} calls still active", live_calls->load());
-    live_registry->each([](const caf::actor& c) { caf::anon_send(c, call_shutdown_atom_v); });
-    auto end_deadline = steady::now() + std::chrono::seconds{5};
-    while (live_calls->load() > 0 && steady::now() < end_deadline)
-      wait_signal(sigs, std::chrono::milliseconds{20});
+    spdlog::info("ending {} calls still active{}", live_calls->load(),
+                 fast ? " at once" : ", after their goodbye");
+    auto end_all = [&](bool at_once) {
+      live_registry->each(
+        [at_once](const caf::actor& c) { caf::anon_send(c, call_shutdown_atom_v, at_once); });
+    };
+    end_all(fast);
+    // The goodbye is bounded at 10 s in the call actor.
+    auto end_deadline = steady::now() + (fast ? std::chrono::seconds{2} : std::chrono::seconds{12});
+    while (live_calls->load() > 0 && steady::now() < end_deadline) {
+      if (wait_signal(sigs, std::chrono::milliseconds{20}) && !fast) {
+        spdlog::warn("second signal: ending the calls at once, without their goodbye");
+        fast = true;
+        end_all(true);
+        end_deadline = std::min(end_deadline, steady::now() + std::chrono::seconds{2});
+      }
+    }
   }
   loop->stop(std::chrono::milliseconds{2000});
   // Calls end (their sessions and provider streams are closed) before the pools they
   // return leases to.
-  auto calls_deadline = steady::now() + std::chrono::seconds{10};
+  auto calls_deadline =
+    steady::now() + (fast ? std::chrono::seconds{3} : std::chrono::seconds{10});
   while (live_calls->load() > 0 && steady::now() < calls_deadline)
     wait_signal(sigs, std::chrono::milliseconds{50});
   // Every call has reported its end: what the batcher and the session store hold is

@@ -136,10 +136,13 @@ TEST_CASE("the call records API shows a call as active while it lasts") {
   }));
 }
 
-TEST_CASE("a node stopped with SIGTERM during calls stores every call's entries and end") {
+TEST_CASE("a node stopped with SIGTERM during 50 calls says goodbye and stores every entry and end") {
+  // Room for every call in the pools: all 50 are talking when the node is told to stop.
   sb::test::stack st({"--tts-ms-per-char", "5"},
-                     {"node.drain_timeout=1s", "batcher.max_delay=60s"});
-  const int n = 20;
+                     {"node.drain_timeout=1s", "batcher.max_delay=60s",
+                      "pool.stt.max_active=60", "pool.tts.max_active=60",
+                      "pool.llm.max_active=60"});
+  const int n = 50;
   sb::caller::engine e("127.0.0.1", st.node_port);
   for (int i = 0; i < n; ++i) {
     sb::caller::script s;
@@ -152,7 +155,7 @@ TEST_CASE("a node stopped with SIGTERM during calls stores every call's entries 
   bool answered = sb::test::wait_until(
     [&] {
       auto t = get_json(st.node_port, "/api/v1/stats");
-      return t["active_calls"] == n && t["turn_latency_ms"]["count"].get<int>() >= n;
+      return t["active_calls"] == n && e.stats().answered == n;
     },
     60s);
   kill(st.node.pid(), SIGTERM);
@@ -178,6 +181,64 @@ TEST_CASE("a node stopped with SIGTERM during calls stores every call's entries 
   auto agent = query(db, "SELECT count(*) AS n FROM transcript_entries WHERE "
                          "speaker = 'agent'");
   CHECK(std::stoull(agent[0]["n"]) >= answered_turns);
+  // Each call's last agent words are the goodbye ([call] goodbye), heard whole, then the
+  // close (what the caller said over it is stored after it).
+  const std::string goodbye =
+    "I am sorry, this line has to end the call now. Please call again. Goodbye.";
+  auto last = query(db, "SELECT e.call_id, e.text, e.interrupted FROM transcript_entries e "
+                        "WHERE e.id = (SELECT max(id) FROM transcript_entries WHERE "
+                        "call_id = e.call_id AND speaker = 'agent')");
+  CHECK(last.size() == n);
+  for (auto& l : last) {
+    INFO("call " << l["call_id"]);
+    CHECK(l["text"] == goodbye);
+    CHECK(l["interrupted"] == "0");
+  }
+  for (auto& r : e.results())
+    CHECK(r.close_code == 1001);
   auto log = st.node_log();
   CHECK(log.find("transcripts: everything written") != std::string::npos);
+}
+
+TEST_CASE("a second signal ends the calls at once, cutting the goodbye, and still writes") {
+  // A slow voice: the goodbye takes seconds to synthesise and play.
+  sb::test::stack st({"--tts-ms-per-char", "60"},
+                     {"node.drain_timeout=0s", "batcher.max_delay=60s"});
+  sb::caller::engine e("127.0.0.1", st.node_port);
+  for (int i = 0; i < 3; ++i) {
+    sb::caller::script s;
+    s.turns = 1;
+    s.stay_after_turns = true;
+    s.max_duration = 120s;
+    e.add(s, 0ms);
+  }
+  std::thread callers([&] { e.run(90s); });
+  bool answered = sb::test::wait_until(
+    [&] { return get_json(st.node_port, "/api/v1/stats")["turn_latency_ms"]["count"] == 3; },
+    60s);
+  kill(st.node.pid(), SIGTERM);
+  bool saying = sb::test::wait_until(
+    [&] { return st.node_log().find("saying goodbye") != std::string::npos; });
+  kill(st.node.pid(), SIGTERM);
+  const int code = st.node.wait_exit(60s);
+  callers.join();
+  REQUIRE(answered);
+  REQUIRE(saying);
+  CHECK(code == 0);
+  auto log = st.node_log();
+  CHECK(log.find("second signal: ending the calls at once") != std::string::npos);
+  CHECK(log.find("transcripts: everything written") != std::string::npos);
+  const auto db = st.dir + "/transcripts.db";
+  auto calls = query(db, "SELECT status, end_reason FROM calls");
+  REQUIRE(calls.size() == 3);
+  for (auto& c : calls) {
+    CHECK(c["status"] == "ended");
+    CHECK(c["end_reason"] == "shutdown");
+  }
+  // The goodbye was cut: stored as interrupted.
+  auto bye = query(db, "SELECT interrupted FROM transcript_entries WHERE text LIKE "
+                       "'I am sorry, this line%'");
+  REQUIRE(bye.size() == 3);
+  for (auto& b : bye)
+    CHECK(b["interrupted"] == "1");
 }

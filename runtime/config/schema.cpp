@@ -509,6 +509,7 @@ std::vector<section_spec> build_schema() {
                 minutes(60 * 24 * 30))}},
       {"call",
        {text_key("greeting", &nc::call, &call_section::greeting, any_text),
+        text_key("goodbye", &nc::call, &call_section::goodbye, any_text),
         text_key("barge_in", &nc::call, &call_section::barge_in,
                  one_of({"transcript", "vad"})),
         dur_key("max_duration", &nc::call, &call_section::max_duration, 1000ms,

@@ -330,7 +330,8 @@ struct engine::impl {
         ++c.res.gaps;
       c.last_media = now;
       if (c.ph == phase::awaiting) {
-        ++c.res.turns_answered;
+        if (++c.res.turns_answered == 1)
+          ++stats.answered;
         auto ms = std::chrono::duration<double, std::milli>(now - c.last_speech).count();
         c.res.latency_ms.push_back(ms);
         stats.add_latency(ms);

@@ -76,6 +76,7 @@ class engine_stats {
 public:
   std::atomic<int> active{0};
   std::atomic<int> done{0};
+  std::atomic<int> answered{0};  // callers that have heard at least one reply
   // Calls refused or not connected, closed by the node with an error code, or with a
   // turn that got no reply.
   std::atomic<int> failed{0};
