@@ -2,8 +2,8 @@
 // cluster.ini; lines after a "#--set" line are --set overrides (SECTION.KEY=VALUE).
 // - Every error names a file ("--set" for an override) and a line within the input.
 // - A config that loads renders as INI that loads again, without errors, into the same
-//   config (render(load(render(c))) == render(c)); the secret, which renders as "<set>",
-//   is written back as itself.
+//   config (render(load(render(c))) == render(c)); the secret and a PostgreSQL URI's
+//   password, which render as "<set>", are written back as themselves.
 // - The secret never appears in an error message (when it could only come from its own
 //   line: see distinctive()).
 #include <unistd.h>
@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "fuzz/check.hpp"
+#include "net/store/uri_password.hpp"
 #include "runtime/config/config.hpp"
 
 using sb::fuzz::check;
@@ -131,6 +132,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto at = again.find("\nsecret = <set>\n");
     check(at != std::string::npos, "a set secret does not render as <set>");
     again.replace(at, 16, "\nsecret = " + secret + "\n");
+  }
+  // A PostgreSQL URI's password renders as "<set>" too: written back as itself.
+  const std::string& store = r.config.store.transcripts;
+  const bool pg = store.rfind("postgresql://", 0) == 0 || store.rfind("postgres://", 0) == 0;
+  if (auto shown = "\ntranscripts = " + sb::store::with_password_as(store, "<set>") + "\n";
+      pg && shown != "\ntranscripts = " + store + "\n") {
+    auto at = again.find(shown);
+    check(at != std::string::npos, "a URI's password does not render as <set>");
+    again.replace(at, shown.size(), "\ntranscripts = " + store + "\n");
   }
   write_file(again);
   auto r2 = sb::load_config(path(), {});

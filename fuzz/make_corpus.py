@@ -261,6 +261,13 @@ def main():
     write("config", "secret-malformed", "[cluster]\nsecret Kx7pQ2mZ9wR4tB6n\n")
     write("config", "secret-elsewhere", "[node]\nsecret = Kx7pQ2mZ9wR4tB6n\n")
     write("config", "secret-bad-set", "[cluster]\n\n#--set\ncluster.secret=<set>\ncluster.secretKx7pQ2mZ9wR4tB6n\n")
+    # A PostgreSQL store's password: in the user info and as a parameter (rendered as
+    # <set>), malformed, and the placeholder fed back in.
+    write("config", "store-postgres-password",
+          "[store]\ntranscripts = postgresql://sb:Pg7Secret9x@db:5432/calls?password=Pg7Secret9x\n")
+    write("config", "store-postgres-bad",
+          "[store]\ntranscripts postgresql://sb:Pg7Secret9x@db/x\n\n#--set\n"
+          "store.transcripts=postgres://sb:<set>@db/x\nstore.transcripts=postgres://u:Pg7Secret9x@h/x ;c\n")
 
     write_all("http_request", "reference",
               ["\n".join(x for x in r if x is not None) if r[-1] is None and r[-2] is None

@@ -5,7 +5,9 @@
 #include <caf/send.hpp>
 #include <spdlog/spdlog.h>
 
+#include "net/store/postgres_store.hpp"
 #include "net/store/sqlite_store.hpp"
+#include "net/store/uri_password.hpp"
 
 namespace sb {
 
@@ -15,8 +17,11 @@ bool start_transcripts(caf::actor_system& sys, const node_config& cfg, transcrip
   std::shared_ptr<transcript_store> store;
   if (uri.rfind("sqlite:", 0) == 0)
     store = std::make_shared<store::sqlite_store>(uri.substr(7));
+  else if (uri.rfind("postgresql://", 0) == 0 || uri.rfind("postgres://", 0) == 0)
+    store = std::make_shared<store::postgres_store>(uri);
   if (!store) {
-    error = "[store] transcripts: " + uri + " is not a store this build can open";
+    error = "[store] transcripts: " + store::without_password(uri) +
+            " is not a store this build can open";
     return false;
   }
   if (auto e = store->open()) {

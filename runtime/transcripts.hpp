@@ -19,7 +19,7 @@ struct transcript_service {
   caf::actor writer;
   caf::actor batcher;
   std::shared_ptr<batcher_probe> probe = std::make_shared<batcher_probe>();
-  std::string where;  // "sqlite:PATH", for logs and stats
+  std::string where;  // "sqlite:PATH" or the URI without password, for logs and stats
 };
 
 // Opens the store and spawns the writer and batcher; false with `error` when the store

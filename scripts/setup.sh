@@ -8,6 +8,7 @@ PACKAGES=(
   libcaf-dev libwebsockets-dev libwebsockets-evlib-ev libev-dev nlohmann-json3-dev
   libspdlog-dev catch2 prometheus-cpp-dev libinih-dev libcli11-dev libssl-dev libreadline-dev
   openssl ca-certificates prometheus libhiredis-dev redis-server libsqlite3-dev
+  libpq-dev postgresql  # the PostgreSQL store and the server its tests start
   clang-14 libclang-rt-14-dev  # the fuzz targets (scripts/fuzz.sh): clang and libFuzzer
 )
 missing=()

@@ -2,6 +2,7 @@
 
 #include <cctype>
 
+#include "net/store/uri_password.hpp"
 #include "runtime/config/load_state.hpp"
 #include "runtime/config/values.hpp"
 
@@ -12,8 +13,9 @@ namespace cfg {
 namespace {
 
 // How a rejected value appears at the end of an error message.
-std::string shown(const std::string& value, bool hide) {
-  if (hide) return "(value hidden)";
+std::string shown(std::string value, const key_spec& k) {
+  if (k.hide_value) return "(value hidden)";
+  if (k.shown_as) value = k.shown_as(value);
   constexpr size_t max_shown = 80;
   if (value.size() <= max_shown) return "('" + value + "')";
   return "('" + value.substr(0, max_shown) + "...')";
@@ -39,7 +41,8 @@ void apply_override(load_state& st, const std::string& text, int index) {
     for (auto& c : lower) c = char(std::tolower(static_cast<unsigned char>(c)));
     bool secret = lower.find("secret") != std::string::npos;
     st.error(at, "expected SECTION.KEY=VALUE (e.g. pool.stt.max_active=5), got " +
-                     (secret ? std::string("(value hidden)") : "'" + text + "'"));
+                     (secret ? std::string("(value hidden)")
+                             : "'" + store::with_password_as(text, "<hidden>") + "'"));
     return;
   }
   std::string section = lhs.substr(0, dot), key = lhs.substr(dot + 1);
@@ -62,7 +65,7 @@ void apply_override(load_state& st, const std::string& text, int index) {
              "[" + section + "] " + key +
                  ": ';' after a space would start a comment in cluster.ini, so a value "
                  "cannot contain it " +
-                 shown(value, k->hide_value));
+                 shown(value, *k));
     return;
   }
   apply_value(st, *s, *k, value, at);
@@ -79,7 +82,7 @@ void apply_value(load_state& st, const section_spec& s, const key_spec& k,
     return;
   }
   st.error(at,
-           "[" + s.name + "] " + k.name + ": " + what + " " + shown(value, k.hide_value));
+           "[" + s.name + "] " + k.name + ": " + what + " " + shown(value, k));
 }
 
 } // namespace cfg

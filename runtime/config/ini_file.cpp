@@ -16,6 +16,7 @@
 
 #include <ini.h>
 
+#include "net/store/uri_password.hpp"
 #include "runtime/config/load_state.hpp"
 #include "runtime/config/values.hpp"
 
@@ -53,11 +54,12 @@ bool split_key_value(const std::string& t, std::string& name, std::string& value
 
 // A malformed line as quoted in an error: shortened, and never a would-be secret: a line
 // that names the secret anywhere ("secret x", "cluster.secret x", "[cluster] secret x")
-// is not shown.
-std::string echo_line(const std::string& t) {
-  std::string lower(t);
+// is not shown, nor a URI's password ("transcripts postgresql://sb:pw@db/x").
+std::string echo_line(const std::string& line) {
+  std::string lower(line);
   for (auto& c : lower) c = char(std::tolower(static_cast<unsigned char>(c)));
   if (lower.find("secret") != std::string::npos) return "a 'secret' line (text hidden)";
+  auto t = store::with_password_as(line, "<hidden>");
   return "'" + (t.size() > 80 ? t.substr(0, 80) + "..." : t) + "'";
 }
 

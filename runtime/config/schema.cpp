@@ -7,6 +7,7 @@
 
 #include <sys/stat.h>
 
+#include "net/store/uri_password.hpp"
 #include "runtime/config/values.hpp"
 
 namespace sb::cfg {
@@ -142,13 +143,40 @@ std::string pem_bundle(const std::string& v) {
   return "'" + v + "' holds no PEM certificate (-----BEGIN CERTIFICATE-----)";
 }
 
+bool postgres_uri(const std::string& v) {
+  return v.rfind("postgresql://", 0) == 0 || v.rfind("postgres://", 0) == 0;
+}
+
+// sqlite:PATH or a PostgreSQL URI (libpq checks the rest of it when the node starts).
 std::string transcripts_store(const std::string& v) {
   if (v.rfind("sqlite:", 0) == 0)
     return v.size() > 7 ? "" : "missing PATH after 'sqlite:'";
-  for (const char* p : {"postgresql://", "postgres://"})
-    if (v.rfind(p, 0) == 0)
-      return "PostgreSQL is not supported by this build yet: use sqlite:PATH";
-  return "expected sqlite:PATH (e.g. sqlite:transcripts.db)";
+  if (postgres_uri(v)) {
+    for (auto& s : store::password_spans(v))
+      if (v.compare(s.value_begin, s.value_end - s.value_begin, "<set>") == 0)
+        return "'<set>' is the placeholder check-config prints for the password, not the "
+               "password";
+    return "";
+  }
+  return "expected sqlite:PATH (e.g. sqlite:transcripts.db) or "
+         "postgresql://USER@HOST:PORT/DATABASE";
+}
+
+// [store] transcripts: a PostgreSQL URI's password renders as "<set>" and is never in an
+// error (give it in PGPASSWORD or ~/.pgpass rather than in the file: docs/storage.md).
+key_spec transcripts_key() {
+  key_spec k{"transcripts",
+             [](node_config& c, const std::string& v) {
+               auto e = transcripts_store(v);
+               if (e.empty()) c.store.transcripts = v;
+               return e;
+             },
+             [](const node_config& c) {
+               auto& v = c.store.transcripts;
+               return postgres_uri(v) ? store::with_password_as(v, "<set>") : v;
+             }};
+  k.shown_as = [](const std::string& v) { return store::with_password_as(v, "<hidden>"); };
+  return k;
 }
 
 std::string sessions_backend(const std::string& v) {
@@ -501,8 +529,7 @@ std::vector<section_spec> build_schema() {
        {u32_key("max_entries", &nc::batcher, &batcher_section::max_entries, 1, 100000),
         dur_key("max_delay", &nc::batcher, &batcher_section::max_delay, 1ms, 60000ms)}},
       {"store",
-       {text_key("transcripts", &nc::store, &store_section::transcripts,
-                 transcripts_store)}},
+       {transcripts_key()}},
       {"sessions",
        {text_key("backend", &nc::sessions, &sessions_section::backend, sessions_backend),
         dur_key("ttl", &nc::sessions, &sessions_section::ttl, 1000ms,

@@ -18,6 +18,8 @@ struct key_spec {
   std::function<std::string(const node_config&)> get;
   // Never echo the value in errors (secrets, or keys that may hold a pasted API key).
   bool hide_value = false;
+  // The value as errors echo it, when only part of it is secret (a URI's password).
+  std::function<std::string(const std::string&)> shown_as = nullptr;
 };
 
 struct section_spec {
