@@ -7,29 +7,13 @@
 #include <caf/event_based_actor.hpp>
 #include <nlohmann/json.hpp>
 
+#include "net/codec/call_record_json.hpp"
+
 namespace sb {
 
 namespace {
 
 using nlohmann::json;
-
-json record_json(const call_record& c) {
-  return {{"call_id", c.call_id},
-          {"status", c.status},
-          {"dialect", c.dialect},
-          {"stream_sid", c.stream_sid},
-          {"from", c.from},
-          {"to", c.to},
-          {"agent", c.agent},
-          {"node", c.node},
-          {"started_at", c.started_at},
-          {"ended_at", c.ended_at == 0 ? json(nullptr) : json(c.ended_at)},
-          {"end_reason", c.end_reason},
-          {"turns", c.turns},
-          {"latency_ms",
-           {{"p50", c.latency_p50_ms < 0 ? json(nullptr) : json(c.latency_p50_ms)},
-            {"max", c.latency_max_ms < 0 ? json(nullptr) : json(c.latency_max_ms)}}}};
-}
 
 std::string error_json(const std::string& error, const std::string& reason) {
   return json{{"error", error}, {"reason", reason}}.dump();
@@ -48,24 +32,13 @@ constexpr auto store_timeout = std::chrono::seconds{10};
 } // namespace
 
 std::string call_json(const call_lookup& c) {
-  auto j = record_json(c.call);
-  json t = json::array();
-  for (auto& e : c.transcript)
-    t.push_back({{"speaker", e.speaker},
-                 {"text", e.text},
-                 {"at", e.started_at},
-                 {"ended_at", e.ended_at},
-                 {"turn", e.turn},
-                 {"interrupted", e.interrupted},
-                 {"latency_ms", e.latency_ms < 0 ? json(nullptr) : json(e.latency_ms)}});
-  j["transcript"] = std::move(t);
-  return j.dump();
+  return codec::call_lookup_json(c).dump();
 }
 
 std::string calls_json(const call_list& l) {
   json a = json::array();
   for (auto& c : l.calls)
-    a.push_back(record_json(c));
+    a.push_back(codec::call_record_json(c));
   return json{{"calls", std::move(a)}, {"count", l.calls.size()}}.dump();
 }
 

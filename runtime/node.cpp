@@ -322,7 +322,8 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
                               all_pools,
                               [] { kill(getpid(), SIGTERM); },
                               fronts,
-                              incarnation};
+                              incarnation,
+                              transcripts.writer};
   // Stops every actor started above (after stop_transcripts on a normal exit; on a failed
   // start there is nothing to write yet).
   auto stop_actors = [&] {

@@ -124,6 +124,28 @@ TEST_CASE("console: calls across the cluster and one call in detail") {
   CHECK(call["timings"]["age_ms"] >= 0);
   CHECK(r.docs[1]["count"] == 0);
   CHECK(done);
+
+  // Once it has ended, `call ID` (the call sid) shows what alpha's store holds of it,
+  // asked on bravo as well.
+  json stored;
+  CHECK(sb::test::wait_until([&] {
+    auto s = sb::test::run_console(c.b.cluster_address, "call CAsim0", secret);
+    if (s.exit_code != 0 || s.docs.empty())
+      return false;
+    stored = s.docs[0];
+    return stored.value("stored", false) && stored["call"]["status"] == "ended";
+  }));
+  INFO(stored.dump());
+  CHECK(stored["node"] == "alpha");
+  CHECK(stored["call"]["end_reason"] == "caller_stop");
+  CHECK(stored["call"]["turns"] == 4);
+  REQUIRE(stored["call"]["transcript"].size() == 8);
+  CHECK(stored["call"]["transcript"][0]["speaker"] == "caller");
+  CHECK(stored["call"]["transcript"][0]["text"] == "caller utterance 1");
+  CHECK(stored["call"]["transcript"][1]["speaker"] == "agent");
+  auto none = sb::test::run_console(c.b.cluster_address, "call CAnever", secret);
+  CHECK(none.exit_code != 0);
+  CHECK(none.err.find("no call 'CAnever' on any node") != std::string::npos);
 }
 
 TEST_CASE("console: wrong secret, unknown command and unknown node fail with a message") {

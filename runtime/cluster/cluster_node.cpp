@@ -79,7 +79,8 @@ bool start_cluster(caf::actor_system& sys, const node_config& cfg, cluster_deps 
     flag->store(true);
     kill(getpid(), SIGTERM);  // run_node's signal wait ends; it exits non-zero
   };
-  console::console_options co{cfg.node.name, out.calls, deps.pools, deps.drain};
+  console::console_options co{cfg.node.name, out.calls, deps.pools, deps.drain,
+                              deps.transcripts};
   o.make_console = [&sys, co](caf::actor cluster) {
     return console::spawn_console(sys, co, std::move(cluster));
   };

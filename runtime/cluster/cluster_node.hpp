@@ -33,6 +33,7 @@ struct cluster_deps {
   std::function<void()> drain;  // the console's `drain`: same as SIGTERM
   pool_fronts fronts;           // the node's pool fronts, by pool name
   uint64_t incarnation = 0;     // this process' (random_incarnation(); 0 = a new one)
+  caf::actor transcripts;       // the transcript store's writer: the console's ended calls
 };
 
 // A random incarnation for this process start: the membership's and the lease messages'.

@@ -13,6 +13,8 @@
 
 #include "messages/call_inspect.hpp"
 #include "messages/cluster.hpp"
+#include "messages/transcript.hpp"
+#include "net/codec/call_record_json.hpp"
 #include "runtime/console/console_json.hpp"
 
 namespace sb::console {
@@ -75,6 +77,25 @@ void on_all_nodes(console_actor_t* self, const std::string& line,
       });
 }
 
+// A call that is not live here: its record and transcript from this node's store.
+void stored_call(console_actor_t* self, promise rp, const std::string& id) {
+  auto& node = self->state.o.node;
+  auto missing = [rp, id, node]() mutable {
+    rp.deliver(make_error(cluster_errc::not_found, "no call '" + id + "' on " + node));
+  };
+  if (!self->state.o.transcripts)
+    return missing();
+  self->request(self->state.o.transcripts, ask_timeout, caf::get_atom_v, id)
+    .then(
+      [=](call_lookup& c) mutable {
+        if (!c.found)
+          return missing();
+        deliver(rp, {{"command", "call"}, {"node", node}, {"stored", true},
+                     {"call", codec::call_lookup_json(c)}});
+      },
+      [=](caf::error&) mutable { missing(); });
+}
+
 void local_calls(console_actor_t* self, promise rp, const std::string& id) {
   self->request(self->state.o.calls, ask_timeout, caf::get_atom_v)
     .then(
@@ -85,7 +106,7 @@ void local_calls(console_actor_t* self, promise rp, const std::string& id) {
             if (std::to_string(c.session) == id || c.call_sid == id || c.stream_sid == id)
               return deliver(rp, {{"command", "call"}, {"node", node},
                                   {"call", call_detail_json(c)}});
-          rp.deliver(make_error(cluster_errc::not_found, "no call '" + id + "' on " + node));
+          stored_call(self, rp, id);
           return;
         }
         json list = json::array();
@@ -116,9 +137,17 @@ void all_calls(console_actor_t* self, promise rp) {
 
 void find_call(console_actor_t* self, promise rp, const std::string& id) {
   on_all_nodes(self, "call " + id, [rp, id](std::map<std::string, json>& replies) mutable {
+    // A live call first; else the one a store has (the latest, if several nodes had it).
     for (auto& [node, r] : replies)
-      if (r.contains("call"))
+      if (r.contains("call") && !r.value("stored", false))
         return deliver(rp, r);
+    const json* best = nullptr;
+    for (auto& [node, r] : replies)
+      if (r.contains("call") &&
+          (!best || r["call"].value("started_at", 0) > (*best)["call"].value("started_at", 0)))
+        best = &r;
+    if (best)
+      return deliver(rp, *best);
     rp.deliver(make_error(cluster_errc::not_found, "no call '" + id + "' on any node"));
   });
 }

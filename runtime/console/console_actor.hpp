@@ -4,6 +4,7 @@
 // (console_json.hpp); `switchboard console` prints them.
 //
 //   nodes | calls [NODE] | call ID [NODE] | pools [NODE] | pool NAME [NODE]
+//   (call ID: a live call, or else an ended one from the node's transcript store)
 //   actors [NODE] | drain NODE | summary
 #pragma once
 
@@ -23,6 +24,9 @@ struct console_options {
   caf::actor calls;                // call_registry.hpp
   std::vector<pool_actor> pools;
   std::function<void()> drain;     // same as SIGTERM: drain, then exit
+  // The transcript store's writer ((get_atom, call_id) -> call_lookup): `call ID` of a
+  // call that is no longer live shows its stored record and transcript. May be invalid.
+  caf::actor transcripts;
 };
 
 caf::actor spawn_console(caf::actor_system& sys, console_options opts, caf::actor cluster);

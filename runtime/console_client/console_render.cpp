@@ -82,6 +82,19 @@ std::string render(const json& r) {
     if (!r["calls"].empty())
       out << table(r["calls"], {"node", "id", "call_sid", "dialect", "state", "turn",
                                 "age_ms", "leases", "remote_ip"});
+  } else if (cmd == "call" && r.value("stored", false)) {
+    // An ended call, from the node's transcript store.
+    auto& c = r["call"];
+    out << "call " << text(c["call_id"]) << " (stored on " << text(r["node"]) << "): "
+        << text(c["status"]) << ", " << text(c["end_reason"]) << ", " << text(c["turns"])
+        << " turns, node " << text(c["node"]) << "\n"
+        << "  " << text(c["dialect"]) << " stream " << text(c["stream_sid"]) << " from "
+        << text(c["from"]) << " to " << text(c["to"]) << ", turn latency p50 "
+        << text(c["latency_ms"]["p50"]) << " ms\n"
+        << "  transcript:\n";
+    for (auto& e : c["transcript"])
+      out << "    " << text(e["turn"]) << " " << text(e["speaker"]) << ": " << text(e["text"])
+          << (e.value("interrupted", false) ? "  [interrupted]" : "") << "\n";
   } else if (cmd == "call") {
     auto& c = r["call"];
     out << "call " << text(c["id"]) << " on " << text(r["node"]) << ": " << text(c["state"])
