@@ -24,6 +24,7 @@ constexpr std::chrono::seconds engine_timeout{10};
 // Installs a report in the engine and answers the reporting front.
 void install(front_ptr self, pool_adopt msg, caf::typed_response_promise<pool_adopted> rp) {
   self->state.adopted_total += msg.leases.size();
+  self->state.reported.insert(msg.from);
   self->request(self->state.engine, engine_timeout, std::move(msg))
     .then([rp](pool_adopted& a) mutable { rp.deliver(std::move(a)); },
           [rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
@@ -58,6 +59,8 @@ void become_home(front_ptr self) {
   if (s.share_mode && s.cfg.local_share > 0)
     cfg.max_active = std::min(cfg.max_active, s.cfg.local_share);
   s.ph = phase::rebuilding;
+  s.reported.clear();  // a new engine: it knows no member's leases yet
+  s.report_asked.clear();
   s.installs_at_once = s.coordinated() || self->clock().now() < s.recover_until;
   if (s.local_only()) {
     // Coordinated, without the home lease: whoever holds it counts the other nodes'

@@ -229,6 +229,18 @@ caf::result<pool_renewed> front_on_renew(front_ptr self, pool_renew& r) {
   bool open = s.ph == pool_front_state::phase::ready || s.installs_at_once;
   if (!s.is_home() || !s.engine || !open || s.local_only())
     return pool_errc::not_home;  // views differ for a moment: the deadline decides
+  // A member of the view whose report this engine has not installed: its leases are not
+  // in this engine yet (its report is on the way, or went to an engine this node ran
+  // before a stall), not expired. Ask for the report rather than call them unknown
+  // (which revokes them); until it comes, its own deadline decides. A node outside the
+  // view is answered by the engine (unknown: the home does not count them).
+  auto member = std::find_if(s.members.begin(), s.members.end(),
+                             [&](const pool_member& m) { return m.name == r.from; });
+  if (r.from != s.cfg.node && member != s.members.end() && !s.reported.count(r.from)) {
+    if (member->front && s.report_asked.insert(r.from).second)
+      self->send(member->front, pool_report_atom_v);
+    return pool_errc::not_home;
+  }
   // Delegated, so the engine sees the renewing front (the holder) as the sender.
   return self->delegate(s.engine, std::move(r));
 }

@@ -94,6 +94,11 @@ struct pool_front_state {
   uint64_t epoch = 0;
   phase ph = phase::ready;
   std::set<std::string> waiting_for;  // rebuilding: members that have not reported
+  // Members whose report this engine has installed: a renewal from any other member names
+  // leases this engine cannot know yet (its report is on the way, or went to an engine
+  // this node ran before), so it is not answered with "unknown" (which revokes them).
+  std::set<std::string> reported;
+  std::set<std::string> report_asked;  // asked to report again for this engine (once)
   std::vector<stored_adopt> adopts;   // rebuilding: reports to install at the end
   // Calls on this node.
   std::map<uint64_t, pending> pendings;   // by our ticket

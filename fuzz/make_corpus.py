@@ -245,6 +245,17 @@ def main():
     lits = c_literals("test_rate_limit_headers.cpp")
     write_all("rate_limit", "test", ["%s\n%s\n%s" % (s, s, s) for s in lits])
 
+    # Session snapshots as the node writes them to Redis, and values that are not.
+    snap = ('{"v":1,"call_id":"CA42","node":"node-1","stream_sid":"MZ42","turn":2,'
+            '"state":"LISTENING","started_at":1764633600000,"updated_at":1764633605000,'
+            '"resumes":0,"history":[{"role":"user","content":"where is my order"},'
+            '{"role":"assistant","content":"It ships today."}]}')
+    write("session_snapshot", "snapshot", snap)
+    write("session_snapshot", "empty-history", snap.split('"history"')[0] + '"history":[]}')
+    write("session_snapshot", "version-2", snap.replace('"v":1', '"v":2'))
+    write("session_snapshot", "system-role", snap.replace('"role":"user"', '"role":"system"'))
+    write("session_snapshot", "not-json", "not json")
+
     ini = (ROOT / "cluster.ini").read_text()
     write("config", "cluster.ini", ini)
     # Each section alone too: small inputs run faster and mutate into more shapes.

@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build-fuzz}
 SECONDS_EACH=${SB_FUZZ_SECONDS:-8}
 TARGETS=(twilio exotel audio_codec deepgram_stt sse openai tts provider_errors rate_limit
-         config http_request cluster_messages)
+         config http_request cluster_messages session_snapshot)
 [ $# -gt 0 ] && TARGETS=("$@")
 
 scripts/setup.sh  # clang-14 and libclang-rt-14-dev among the rest

@@ -164,7 +164,13 @@ TEST_CASE("a caller sending garbage is closed with a reason, other calls carry o
   }
   for (auto i : {size_t{0}, results.size() - 1}) {
     CHECK(results[i].turns_answered == 3);
-    CHECK(results[i].close_code == 0);  // the good callers hung up themselves
+    // The good callers hung up themselves (a stop, then their close): the node answers a
+    // stop with its own 1000 "stream stopped", which may reach them before their close
+    // is done; never an error code.
+    INFO("good caller " << i << ": close " << results[i].close_code << " '"
+                        << results[i].close_reason << "'");
+    CHECK((results[i].close_code == 0 ||
+           (results[i].close_code == 1000 && results[i].close_reason == "stream stopped")));
   }
   CHECK(sb::test::wait_until([&] { return node_idle(st.node_port); }));
   CHECK(sb::test::wait_until([&] { return sim_idle(st.sim_port); }));
