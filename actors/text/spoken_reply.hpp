@@ -1,0 +1,51 @@
+// What of an agent's reply the caller has heard, for the transcript when barge-in cuts it.
+// The sentences go to speech in order and their audio plays back to back, in real time,
+// from the first audio handed to the caller. After each sentence's audio the call sends a
+// mark; the caller echoes it when playback reaches it, which pins the playback position
+// (the end of that sentence) at that moment. At a cut, every sentence that ended before
+// the position counts whole, and the sentence playing then counts with the share of its
+// words that its played share of audio stands for. Plain time arithmetic, no clock reads.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sb {
+
+class spoken_reply {
+public:
+  using time_point = std::chrono::steady_clock::time_point;
+  using millis = std::chrono::milliseconds;
+
+  void reset() { *this = spoken_reply{}; }
+  // A sentence handed to speech (its audio comes after every earlier sentence's).
+  void sentence(std::string text);
+  // Audio of the oldest sentence not yet complete went to the caller at `now`.
+  void audio(millis length, time_point now);
+  // That sentence's audio is complete: returns its index (its mark names it).
+  std::optional<size_t> sentence_done();
+  // The caller echoed the mark after sentence `index` at `now`.
+  void played(size_t index, time_point now);
+  // What had been heard by `now`: whole sentences, then the first words of the one that
+  // was playing. `whole` is set when nothing was cut (every sentence played to its end).
+  std::string heard(time_point now, bool* whole = nullptr) const;
+  size_t sentences() const { return items_.size(); }
+
+private:
+  struct item {
+    std::string text;
+    millis audio{0};
+    bool done = false;
+  };
+  millis position(time_point now) const;
+  std::vector<item> items_;
+  size_t filling_ = 0;  // the sentence whose audio is coming
+  bool started_ = false;
+  time_point anchor_at_{};  // playback was at anchor_pos_ at this time
+  millis anchor_pos_{0};
+};
+
+} // namespace sb

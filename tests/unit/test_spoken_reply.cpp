@@ -1,0 +1,65 @@
+// What of a reply the caller heard (actors/text/spoken_reply): whole sentences by the
+// playback position, the words of the sentence cut, marks pinning the position, and
+// never more than the audio that had come.
+#include <catch2/catch.hpp>
+
+#include "actors/text/spoken_reply.hpp"
+
+using namespace std::chrono_literals;
+using sb::spoken_reply;
+
+namespace {
+const spoken_reply::time_point t0{std::chrono::seconds{1000}};
+}
+
+TEST_CASE("spoken reply: whole sentences by the time played, then the words of the cut one") {
+  spoken_reply r;
+  r.sentence("Your order shipped yesterday.");
+  r.sentence("It should arrive on Friday before noon.");
+  r.audio(1000ms, t0);
+  REQUIRE(r.sentence_done() == size_t{0});
+  r.audio(2000ms, t0 + 100ms);
+  REQUIRE(r.sentence_done() == size_t{1});
+  bool whole = true;
+  CHECK(r.heard(t0 + 500ms, &whole) == "Your order");  // half of 4 words
+  CHECK_FALSE(whole);
+  CHECK(r.heard(t0 + 1000ms) == "Your order shipped yesterday.");
+  // A quarter of the second sentence's 2 s: 2 of its 8 words.
+  CHECK(r.heard(t0 + 1500ms) == "Your order shipped yesterday. It should");
+  CHECK(r.heard(t0 + 3000ms, &whole) ==
+        "Your order shipped yesterday. It should arrive on Friday before noon.");
+  CHECK(whole);
+}
+
+TEST_CASE("spoken reply: nothing heard before the first audio, at least one word after") {
+  spoken_reply r;
+  r.sentence("Hello there.");
+  CHECK(r.heard(t0 + 5s).empty());
+  r.audio(1000ms, t0);
+  CHECK(r.heard(t0 + 10ms) == "Hello");
+}
+
+TEST_CASE("spoken reply: the position never passes the audio that came") {
+  spoken_reply r;
+  r.sentence("One two three four.");
+  r.sentence("Five six.");
+  r.audio(400ms, t0);  // still synthesising: only 400 ms of the first sentence so far
+  bool whole = true;
+  CHECK(r.heard(t0 + 10s, &whole) == "One two three four.");  // all it has, not "Five"
+  CHECK_FALSE(whole);  // but it was not finished
+}
+
+TEST_CASE("spoken reply: a mark pins the position at the end of its sentence") {
+  spoken_reply r;
+  r.sentence("First sentence here.");
+  r.sentence("Second one is longer than that.");
+  r.audio(1000ms, t0);
+  r.sentence_done();
+  r.audio(2000ms, t0);
+  r.sentence_done();
+  // Playback started late (the caller's jitter buffer): the first mark comes at 1.6 s.
+  CHECK(r.heard(t0 + 1500ms) == "First sentence here. Second one");
+  r.played(0, t0 + 1600ms);
+  CHECK(r.heard(t0 + 1600ms) == "First sentence here.");
+  CHECK(r.heard(t0 + 2100ms) == "First sentence here. Second one");
+}
