@@ -32,23 +32,38 @@ caf::behavior call_actor::make_behavior() {
     d_.deps.probe->call_started();
   delayed_send(this, d_.deps.settings.start_timeout, start_timeout_atom_v);
   delayed_send(this, d_.deps.settings.max_duration, max_duration_atom_v);
-  common_ = common_handlers().or_else(inspect_handler(this, d_, leases_));
+  common_ = common_handlers();
+  // Each state's behaviour answers the console's inspection with that state's name.
+  auto shared = [this](call_state s) {
+    return common_.or_else(inspect_handler(this, d_, leases_, s));
+  };
   // STARTING: nothing but the stream's start event moves the call on.
   starting_ = caf::message_handler{[this](tel_start& s) { on_start(std::move(s)); }}
-                .or_else(common_);
+                .or_else(shared(call_state::starting));
   // LISTENING: collect final transcripts until the caller stops speaking.
-  listening_ = listening_handlers().or_else(common_);
+  listening_ = listening_handlers().or_else(shared(call_state::listening));
   // THINKING (no reply audio yet) and RESPONDING (audio playing): the reply streams;
   // caller speech is barge-in.
-  thinking_ = reply_handlers().or_else(common_);
-  responding_ = responding_handlers().or_else(reply_handlers()).or_else(common_);
+  thinking_ = reply_handlers().or_else(shared(call_state::thinking));
+  responding_ =
+    responding_handlers().or_else(reply_handlers()).or_else(shared(call_state::responding));
   // ENDED: waiting for provider connections to close so their leases go back.
-  ending_ = ending_handlers().or_else(inspect_handler(this, d_, leases_));
-  return starting_;
+  ending_ = ending_handlers().or_else(inspect_handler(this, d_, leases_, call_state::ended));
+  return starting_;  // d_.state starts as STARTING
+}
+
+void call_actor::enter(call_state s) {
+  d_.state = s;
+  switch (s) {
+    case call_state::starting: become(starting_); break;
+    case call_state::listening: become(listening_); break;
+    case call_state::thinking: become(thinking_); break;
+    case call_state::responding: become(responding_); break;
+    case call_state::ended: become(ending_); break;
+  }
 }
 
 void call_actor::on_exit() {
-  d_.state = call_state::ended;
   keep_last_words();
   auto& p = *d_.deps.providers;
   for (auto id : {d_.stt, d_.llm, d_.tts})

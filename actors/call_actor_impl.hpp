@@ -40,6 +40,9 @@ private:
   // --- call_actor.cpp: shared by every state ----------------------------------------
   caf::actor self_handle() { return caf::actor_cast<caf::actor>(this); }
   caf::message_handler common_handlers();
+  // The one place the call changes state: the state's name (d_.state, for the logic, the
+  // snapshots and the console) and its behaviour change together.
+  void enter(call_state s);
   void first_reply(call_clock::time_point& sent, provider_kind p, provider_stage stage);
   static int64_t tokens(const llm_done& d);
   void remember(const char* role, const std::string& text);
@@ -99,6 +102,7 @@ private:
   call_data d_;
   call_leases leases_;
   caf::message_handler common_;
+  // One behaviour per state; only enter() switches between them.
   caf::behavior starting_;
   caf::behavior listening_;
   caf::behavior thinking_;

@@ -82,7 +82,7 @@ void call_actor::close_with(call_end why, uint16_t code, const std::string& reas
 void call_actor::end_call(call_end why, uint16_t code, const std::string& reason) {
   if (d_.state == call_state::ended)
     return;
-  d_.state = call_state::ended;
+  enter(call_state::ended);  // ENDED from here, if only until the quit below
   d_.log.info("call {}: ended ({}{}{})", d_.deps.info.session, to_string(why),
                code ? " " + std::to_string(code) : "", reason.empty() ? "" : ": " + reason);
   if (why == call_end::caller_stop)
@@ -116,7 +116,6 @@ void call_actor::end_call(call_end why, uint16_t code, const std::string& reason
     return;
   }
   // Leases go back when their connections have really closed (bounded wait).
-  become(ending_);
   delayed_send(this, ending_grace, playback_timeout_atom_v, uint64_t{0});
 }
 

@@ -221,8 +221,7 @@ void call_actor::listen() {
     return;
   }
   record_reply(false);
-  d_.state = call_state::listening;
-  become(listening_);
+  enter(call_state::listening);
   save_snapshot();
 }
 

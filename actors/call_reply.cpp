@@ -83,7 +83,6 @@ caf::message_handler call_actor::responding_handlers() {
 
 void call_actor::begin_turn() {
   ++d_.turn;
-  d_.state = call_state::thinking;
   d_.splitter = sentence_splitter{};
   d_.sentences.clear();
   d_.reply.clear();
@@ -94,7 +93,7 @@ void call_actor::begin_turn() {
   d_.audio_queued = milliseconds{0};
   d_.tts_per_sentence = false;
   d_.tts_sent.clear();
-  become(thinking_);
+  enter(call_state::thinking);
 }
 
 // The agent's words of this turn, for the transcript: once, when the reply has played
@@ -249,8 +248,7 @@ void call_actor::play(audio_bytes audio) {
       d_.record.turn_latency(duration_cast<milliseconds>(latency));
     }
     d_.record.reply_heard();
-    d_.state = call_state::responding;
-    become(responding_);
+    enter(call_state::responding);
   }
   d_.audio_queued += milliseconds{audio.size() / 8};
   d_.deps.telephony->play(d_.deps.info.session, std::move(audio));

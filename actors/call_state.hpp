@@ -21,7 +21,7 @@ using call_clock = std::chrono::steady_clock;
 struct call_data {
   call_deps deps;
   call_clock::time_point created = call_clock::now();  // for inspection
-  call_state state = call_state::starting;
+  call_state state = call_state::starting;  // written only by call_actor::enter()
   tel_start start;
   bool started = false;
   field_logger log;  // every line about this call: with its call id and stream sid
