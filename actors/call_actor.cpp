@@ -21,6 +21,7 @@ using std::chrono::microseconds;
 
 call_actor::call_actor(caf::actor_config& cfg, call_deps deps)
   : caf::event_based_actor(cfg), leases_(this) {
+  d_.created = clock().now();
   d_.deps = std::move(deps);
   d_.record.attach(d_.deps.transcripts, d_.deps.node_name);
   d_.session.attach(d_.deps.sessions, d_.deps.node_name);
@@ -141,7 +142,7 @@ void call_actor::first_reply(call_clock::time_point& sent, provider_kind p,
     return;
   if (d_.deps.probe)
     d_.deps.probe->provider_latency(p, stage,
-                                    duration_cast<microseconds>(call_clock::now() - sent));
+                                    duration_cast<microseconds>(clock().now() - sent));
   sent = {};
 }
 

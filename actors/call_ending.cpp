@@ -100,7 +100,7 @@ void call_actor::end_call(call_end why, uint16_t code, const std::string& reason
   d_.session.ended(why);
   if (d_.deps.probe) {
     d_.deps.probe->call_ended(why);
-    d_.deps.probe->call_duration(duration_cast<microseconds>(call_clock::now() - d_.created));
+    d_.deps.probe->call_duration(duration_cast<microseconds>(clock().now() - d_.created));
   }
   leases_.cancel_all();
   stop_reply();

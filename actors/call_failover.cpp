@@ -72,7 +72,7 @@ void call_actor::on_failure(const provider_failure& f) {
       d_.log.warn("call {}: speech-to-text failed ({}: {}), going on with the fallback",
                    d_.deps.info.session, to_string(f.kind), f.detail);
       d_.deps.telephony->unroute_audio(d_.deps.info.session);
-      d_.stt_wait_started = call_clock::now();
+      d_.stt_wait_started = clock().now();
       acquire_stt(provider_route::fallback);
       return;
     }
@@ -134,7 +134,7 @@ void call_actor::on_revoked(uint64_t lease) {
   auto err = make_error(pool_errc::lease_expired);
   if (id == d_.stt) {
     d_.stt = 0;
-    d_.stt_wait_started = call_clock::now();  // a new wait for STT, timed from here
+    d_.stt_wait_started = clock().now();  // a new wait for STT, timed from here
     d_.deps.telephony->unroute_audio(d_.deps.info.session);
     exhausted(provider_kind::stt, d_.deps.settings.stt.on_exhausted, err);
   } else if (id == d_.llm) {

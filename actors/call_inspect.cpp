@@ -20,7 +20,7 @@ int64_t ms_since(call_clock::time_point t, call_clock::time_point now) {
 caf::message_handler inspect_handler(caf::event_based_actor* self, const call_data& d,
                                      const call_leases& leases, call_state state) {
   return {[self, &d, &leases, state](call_inspect_atom) {
-    auto now = call_clock::now();
+    auto now = self->clock().now();
     call_snapshot s;
     s.session = d.deps.info.session;
     s.call_sid = d.start.call_sid;

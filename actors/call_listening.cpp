@@ -52,7 +52,7 @@ void call_actor::on_start(tel_start s) {
   d_.record.started(d_.start, d_.deps.info);
   d_.session.started(d_.record.call_id(), d_.start.stream_sid, call_recorder::now_ms());
   fresh_backlog();
-  d_.stt_wait_started = call_clock::now();
+  d_.stt_wait_started = clock().now();
   acquire_stt();
   if (!d_.session.enabled()) {
     greet_or_listen();
@@ -163,7 +163,7 @@ void call_actor::flush_backlog() {
   if (!d_.stt_backlog)
     return;
   auto waited_ms =
-    duration_cast<milliseconds>(call_clock::now() - d_.stt_wait_started).count();
+    duration_cast<milliseconds>(clock().now() - d_.stt_wait_started).count();
   auto& b = *d_.stt_backlog;
   auto kept = b.kept();
   if (d_.deps.probe && b.trimmed().count() > 0)
@@ -242,7 +242,7 @@ void call_actor::end_of_utterance() {
                     call_recorder::now_ms());
     return;
   }
-  d_.utterance_end = call_clock::now();
+  d_.utterance_end = clock().now();
   d_.record.caller_said(static_cast<uint32_t>(d_.turn + 1), d_.heard);
   remember("user", d_.heard);
   d_.heard.clear();

@@ -122,7 +122,7 @@ void call_actor::ask_llm() {
     [this, use, m = std::move(msgs)](const pool_lease& lease) mutable {
       d_.llm_ticket = 0;
       d_.llm = d_.deps.providers->start_llm(self_handle(), std::move(m), lease.key_index);
-      d_.llm_requested = call_clock::now();
+      d_.llm_requested = clock().now();
       leases_.bind(d_.llm, use.pool, lease, true);
     },
     [this](const caf::error& err) {
@@ -175,7 +175,7 @@ void call_actor::stream_sentences() {
   }
   while (!d_.sentences.empty()) {
     if (d_.tts_sent.empty() && !d_.tts_audio)
-      d_.tts_requested = call_clock::now();  // the stream's first text: its latency from here
+      d_.tts_requested = clock().now();  // the stream's first text: its latency from here
     d_.tts_sent.push_back(d_.sentences.front());
     d_.deps.providers->tts_stream_text(d_.tts, std::move(d_.sentences.front()));
     d_.sentences.pop_front();
@@ -224,7 +224,7 @@ void call_actor::speak(provider_route route) {
       d_.tts_stream = false;
       d_.tts = d_.deps.providers->start_tts(self_handle(), d_.tts_text, lease.key_index,
                                             route);
-      d_.tts_requested = call_clock::now();
+      d_.tts_requested = clock().now();
       leases_.bind(d_.tts, use.pool, lease, true);
     },
     [this, route](const caf::error& err) {
@@ -240,7 +240,7 @@ void call_actor::speak(provider_route route) {
 void call_actor::play(audio_bytes audio) {
   if (!d_.first_audio) {
     d_.first_audio = true;
-    d_.playback_started = call_clock::now();
+    d_.playback_started = clock().now();
     if (d_.utterance_end != call_clock::time_point{}) {
       auto latency = d_.playback_started - d_.utterance_end;
       if (d_.deps.probe)
@@ -266,7 +266,7 @@ void call_actor::maybe_finish_turn() {
   }
   d_.mark_sent = true;
   d_.deps.telephony->mark(d_.deps.info.session, "turn-" + std::to_string(d_.turn));
-  auto played = call_clock::now() - d_.playback_started;
+  auto played = clock().now() - d_.playback_started;
   auto left = d_.audio_queued - duration_cast<milliseconds>(played);
   delayed_send(this, std::max(left, milliseconds{0}) + milliseconds{2000},
                playback_timeout_atom_v, d_.turn);
