@@ -18,9 +18,9 @@ int64_t ms_since(call_clock::time_point t, call_clock::time_point now) {
 } // namespace
 
 caf::message_handler inspect_handler(caf::event_based_actor* self, const call_data& d,
-                                     const call_leases& leases) {
-  return {[self, &d, &leases](call_inspect_atom) {
-    auto now = call_clock::now();
+                                     const call_leases& leases, call_state state) {
+  return {[self, &d, &leases, state](call_inspect_atom) {
+    auto now = self->clock().now();
     call_snapshot s;
     s.session = d.deps.info.session;
     s.call_sid = d.start.call_sid;
@@ -28,7 +28,7 @@ caf::message_handler inspect_handler(caf::event_based_actor* self, const call_da
     s.dialect = to_string(d.deps.info.kind);
     s.route = d.deps.info.route;
     s.remote_ip = d.deps.info.remote_ip;
-    s.state = to_string(d.state);
+    s.state = to_string(state);  // the active behaviour's (enter() keeps d.state the same)
     s.turn = d.turn;
     s.age_ms = ms_since(d.created, now);
     s.since_utterance_end_ms = ms_since(d.utterance_end, now);

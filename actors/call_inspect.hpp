@@ -15,7 +15,8 @@ class event_based_actor;
 namespace sb {
 
 // `d` and `leases` belong to `self` and outlive the handler (it is part of its behavior).
+// `state`: the state of the behaviour the handler is part of, the name it reports.
 caf::message_handler inspect_handler(caf::event_based_actor* self, const call_data& d,
-                                     const call_leases& leases);
+                                     const call_leases& leases, call_state state);
 
 } // namespace sb

@@ -47,7 +47,7 @@ void call_leases::cancel_all() {
 void call_leases::bind(stream_id s, const pool_actor& pool, const pool_lease& lease,
                        bool timed) {
   if (pool)
-    held_[s] = held{pool, lease.id, std::chrono::steady_clock::now(), timed};
+    held_[s] = held{pool, lease.id, self_->clock().now(), timed};
 }
 
 void call_leases::release(stream_id s, lease_outcome outcome, int64_t used_tokens,
@@ -58,7 +58,7 @@ void call_leases::release(stream_id s, lease_outcome outcome, int64_t used_token
   int64_t took = -1;
   if (i->second.timed)
     took = std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now() - i->second.since)
+             self_->clock().now() - i->second.since)
              .count();
   self_->send(i->second.pool,
               pool_release{i->second.lease, used_tokens, outcome, retry_after_ms, took});

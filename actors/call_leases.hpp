@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 
+#include <caf/actor_clock.hpp>
 #include <caf/fwd.hpp>
 
 #include "messages/pool.hpp"
@@ -58,7 +59,7 @@ private:
   struct held {
     pool_actor pool;
     uint64_t lease = 0;
-    std::chrono::steady_clock::time_point since;
+    caf::actor_clock::time_point since;
     bool timed = false;
   };
   struct wanted {

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <caf/actor_clock.hpp>
+
 #include "actors/audio/backlog.hpp"
 #include "actors/call_actor.hpp"
 #include "actors/call_record.hpp"
@@ -16,12 +18,16 @@
 
 namespace sb {
 
-using call_clock = std::chrono::steady_clock;
+// Every time a call reads is its actor's clock (`clock().now()`): the wall's steady clock
+// in a node, virtual time on CAF's test coordinator (tests move it with advance_time).
+// The time points below are unset while default (the test clock starts at 1 ns).
+// Only the transcript's timestamps (call_recorder::now_ms) are the wall clock's.
+using call_clock = caf::actor_clock;
 
 struct call_data {
   call_deps deps;
-  call_clock::time_point created = call_clock::now();  // for inspection
-  call_state state = call_state::starting;
+  call_clock::time_point created;  // for inspection and the call duration
+  call_state state = call_state::starting;  // written only by call_actor::enter()
   tel_start start;
   bool started = false;
   field_logger log;  // every line about this call: with its call id and stream sid
