@@ -68,6 +68,8 @@ private:
   caf::message_handler responding_handlers();  // RESPONDING only
   void begin_turn();
   void record_reply(bool interrupted);
+  // A reply cut (barge-in, the end): stored as far as the caller heard it.
+  void record_cut();
   void ask_llm();
   void apologise();
   void say(std::string sentence);

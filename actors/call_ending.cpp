@@ -63,7 +63,7 @@ void call_actor::shut_down(bool at_once) {
       d_.deps.telephony->clear(d_.deps.info.session);
     if (d_.llm)
       remember("assistant", d_.reply);
-    record_reply(d_.first_audio);
+    record_cut();
     stop_reply();
   }
   d_.log.info("call {}: the node is stopping: saying goodbye", d_.deps.info.session);
@@ -87,7 +87,7 @@ void call_actor::end_call(call_end why, uint16_t code, const std::string& reason
                code ? " " + std::to_string(code) : "", reason.empty() ? "" : ": " + reason);
   if (why == call_end::caller_stop)
     d_.deps.telephony->close(d_.deps.info.session, 1000, "stream stopped");
-  record_reply(true);  // a reply still playing when the call ended was cut
+  record_cut();  // a reply still playing when the call ended: as far as it was heard
   keep_last_words();
   if (d_.stt_backlog && d_.stt_backlog->bytes() > 0 && !d_.stt) {
     // It ended before its STT stream opened: what it said never reached a transcript.

@@ -61,6 +61,16 @@ caf::message_handler call_actor::reply_handlers() {
       leases_.release(done.id, lease_outcome::ok);
       if (done.id != d_.tts)
         return;
+      if (d_.tts_stream) {
+        d_.spoken.spread();  // one stream spoke them all: boundaries by length
+        for (size_t i = 0; i < d_.spoken.sentences(); ++i)
+          d_.spoken.done(i);
+      } else {
+        // Its audio is all queued: a mark behind it tells when the caller has heard it.
+        d_.spoken.done(d_.tts_index);
+        d_.deps.telephony->mark(d_.deps.info.session, "turn-" + std::to_string(d_.turn) +
+                                                        "." + std::to_string(d_.tts_index));
+      }
       d_.tts = 0;
       d_.tts_stream = false;
       next_sentence();
@@ -93,6 +103,8 @@ void call_actor::begin_turn() {
   d_.audio_queued = milliseconds{0};
   d_.tts_per_sentence = false;
   d_.tts_sent.clear();
+  d_.spoken.reset();
+  d_.next_spoken = 0;
   enter(call_state::thinking);
 }
 
@@ -102,6 +114,19 @@ void call_actor::record_reply(bool interrupted) {
   if (d_.said.empty())
     return;
   d_.record.agent_said(static_cast<uint32_t>(d_.turn), d_.said, interrupted);
+  d_.said.clear();
+}
+
+// From the audio played and the marks echoed (actors/text/spoken_reply.hpp): whole
+// sentences, then the words of the one playing at the cut. Nothing heard, nothing stored.
+void call_actor::record_cut() {
+  if (d_.said.empty())
+    return;
+  if (d_.tts_stream)
+    d_.spoken.spread();
+  bool whole = false;
+  d_.said = d_.spoken.heard(clock().now(), &whole);
+  record_reply(!whole);
   d_.said.clear();
 }
 
@@ -141,6 +166,7 @@ void call_actor::say(std::string sentence) {
   if (!d_.said.empty())
     d_.said += ' ';
   d_.said += sentence;
+  d_.spoken.sentence(sentence);
   d_.sentences.push_back(std::move(sentence));
   next_sentence();
 }
@@ -160,6 +186,7 @@ void call_actor::next_sentence() {
   }
   d_.tts_text = std::move(d_.sentences.front());
   d_.sentences.pop_front();
+  d_.tts_index = d_.next_spoken++;
   speak(d_.tts_per_sentence ? provider_route::fallback : provider_route::primary);
 }
 
@@ -251,6 +278,8 @@ void call_actor::play(audio_bytes audio) {
     enter(call_state::responding);
   }
   d_.audio_queued += milliseconds{audio.size() / 8};
+  d_.spoken.audio(d_.tts_stream ? 0 : d_.tts_index, milliseconds{audio.size() / 8},
+                  clock().now());
   d_.deps.telephony->play(d_.deps.info.session, std::move(audio));
 }
 
@@ -273,8 +302,18 @@ void call_actor::maybe_finish_turn() {
 }
 
 void call_actor::on_mark(const tel_mark& m) {
-  if (d_.mark_sent && m.name == "turn-" + std::to_string(d_.turn))
+  auto turn = "turn-" + std::to_string(d_.turn);
+  if (d_.mark_sent && m.name == turn) {
     listen();
+    return;
+  }
+  // "turn-N.K": the caller has heard sentence K of this turn's reply.
+  if (m.name.size() > turn.size() + 1 && m.name.compare(0, turn.size(), turn) == 0 &&
+      m.name[turn.size()] == '.') {
+    auto k = m.name.substr(turn.size() + 1);
+    if (!k.empty() && k.size() < 6 && k.find_first_not_of("0123456789") == std::string::npos)
+      d_.spoken.played(static_cast<size_t>(std::stoul(k)), clock().now());
+  }
 }
 
 void call_actor::stop_reply() {
@@ -308,7 +347,7 @@ void call_actor::barge_in() {
     d_.deps.telephony->clear(d_.deps.info.session);
     if (d_.llm)
       remember("assistant", d_.reply);  // what was said before the interruption
-    record_reply(true);
+    record_cut();
   }
   stop_reply();
   listen();

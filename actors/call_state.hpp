@@ -14,6 +14,7 @@
 #include "actors/call_record.hpp"
 #include "actors/call_session.hpp"
 #include "actors/text/sentence_splitter.hpp"
+#include "actors/text/spoken_reply.hpp"
 #include "messages/log_fields.hpp"
 
 namespace sb {
@@ -45,6 +46,7 @@ struct call_data {
   provider_route stt_route = provider_route::primary;  // the provider of each open stream
   provider_route tts_route = provider_route::primary;
   std::string tts_text;     // the sentence the TTS stream speaks
+  size_t tts_index = 0;     // its index in `spoken` (a stream's audio counts as the first's)
   bool tts_audio = false;   // some of its audio came (a retry elsewhere would repeat it)
   // transport = websocket: `tts` is the reply's stream; the sentences handed to it.
   bool tts_stream = false;
@@ -69,6 +71,8 @@ struct call_data {
   std::deque<std::string> sentences;  // waiting for TTS
   std::string reply;                  // LLM text so far
   std::string said;                   // sentences handed to speech this turn
+  spoken_reply spoken;                // what of them the caller has heard (for a cut)
+  size_t next_spoken = 0;             // the next sentence of `spoken` to synthesise
   bool llm_finished = false;
   bool first_audio = false;
   bool mark_sent = false;

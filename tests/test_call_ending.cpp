@@ -210,6 +210,7 @@ TEST_CASE_METHOD(ending_fixture, "goodbye: a reply in progress is cut and stored
   auto tts = prov->tts;
   tell(sb::tts_audio{tts, sb::audio_bytes(800, 0x7f)});
   REQUIRE(state() == "RESPONDING");
+  wait(std::chrono::milliseconds{100});  // the caller has heard its 100 ms of audio
   shut_down(false);
   CHECK(tel->has("clear"));
   CHECK(cancelled(llm) == 1);

@@ -87,13 +87,34 @@ TEST_CASE_METHOD(record_fixture, "record: a reply cut by barge-in is stored as f
   start_call();
   said("tell me a story");
   tell(sb::llm_token{prov->llm, "Once upon a time. "});
-  tell(sb::tts_audio{prov->tts, sb::audio_bytes(800, 0x7f)});
+  tell(sb::tts_audio{prov->tts, sb::audio_bytes(800, 0x7f)});  // 100 ms of it
+  wait(std::chrono::milliseconds{150});  // played whole, but the sentence was not finished
   tell(sb::stt_transcript{prov->stt, "stop", false, false, 0.8});  // barge-in
   said("stop please");
   tell(sb::tel_stop{});  // said, even though no reply came before the end
   CHECK(stored() == std::vector<std::string>{"caller: tell me a story",
                                            "agent: Once upon a time. [cut]",
                                            "caller: stop please"});
+}
+
+TEST_CASE_METHOD(record_fixture, "record: a reply is stored as far as the caller heard it") {
+  start_call();
+  said("tell me a story");
+  tell(sb::llm_token{prov->llm, "Once upon a time. "});
+  tell(sb::llm_token{prov->llm, "There was a king who had three daughters. "});
+  tell(sb::tts_audio{prov->tts, sb::audio_bytes(800, 0x7f)});  // 100 ms: sentence 1
+  tell(sb::tts_done{prov->tts});
+  CHECK(tel->has("mark turn-1.0"));  // after each sentence's audio
+  tell(sb::tts_audio{prov->tts, sb::audio_bytes(3200, 0x7f)});  // 400 ms: sentence 2
+  // The caller echoes the first sentence's mark late (its jitter buffer): it has heard
+  // sentence 1 then, and 100 ms of the 400 of sentence 2 when it cuts in: 2 of 8 words.
+  wait(std::chrono::milliseconds{200});
+  tell(sb::tel_mark{"turn-1.0"});
+  wait(std::chrono::milliseconds{100});
+  tell(sb::stt_transcript{prov->stt, "wait", false, false, 0.8});  // barge-in
+  tell(sb::tel_stop{});
+  CHECK(stored() == std::vector<std::string>{"caller: tell me a story",
+                                           "agent: Once upon a time. There was [cut]"});
 }
 
 TEST_CASE_METHOD(record_fixture,

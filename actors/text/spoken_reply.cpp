@@ -5,26 +5,45 @@
 
 namespace sb {
 
-void spoken_reply::sentence(std::string text) {
+size_t spoken_reply::sentence(std::string text) {
   items_.push_back(item{std::move(text), millis{0}, false});
+  return items_.size() - 1;
 }
 
-void spoken_reply::audio(millis length, time_point now) {
-  if (filling_ >= items_.size())
+void spoken_reply::audio(size_t index, millis length, time_point now) {
+  if (index >= items_.size())
     return;
   if (!started_) {
     started_ = true;
     anchor_at_ = now;
     anchor_pos_ = millis{0};
   }
-  items_[filling_].audio += length;
+  items_[index].audio += length;
 }
 
-std::optional<size_t> spoken_reply::sentence_done() {
-  if (filling_ >= items_.size())
-    return std::nullopt;
-  items_[filling_].done = true;
-  return filling_++;
+void spoken_reply::done(size_t index) {
+  if (index < items_.size())
+    items_[index].done = true;
+}
+
+void spoken_reply::spread() {
+  millis total{0};
+  size_t chars = 0;
+  for (auto& i : items_) {
+    total += i.audio;
+    chars += i.text.size();
+  }
+  if (chars == 0)
+    return;
+  millis given{0};
+  for (size_t k = 0; k < items_.size(); ++k) {
+    auto share = k + 1 == items_.size()
+                   ? total - given
+                   : millis{total.count() * static_cast<int64_t>(items_[k].text.size()) /
+                            static_cast<int64_t>(chars)};
+    items_[k].audio = share;
+    given += share;
+  }
 }
 
 void spoken_reply::played(size_t index, time_point now) {
@@ -60,12 +79,16 @@ std::string spoken_reply::heard(time_point now, bool* whole) const {
   bool all = true;
   millis start{0};
   for (auto& i : items_) {
+    if (i.audio.count() == 0) {
+      all = all && i.done;  // never spoken; one still to come means the reply was cut
+      continue;
+    }
     auto end = start + i.audio;
-    if (i.done && i.audio.count() > 0 && end <= pos) {
+    if (i.done && end <= pos) {
       add(i.text);
     } else {
       all = false;
-      if (pos > start && i.audio.count() > 0) {
+      if (pos > start) {
         // The words its played share of audio stands for (at least the first word).
         std::istringstream in(i.text);
         std::vector<std::string> words;

@@ -21,16 +21,21 @@ public:
   using millis = std::chrono::milliseconds;
 
   void reset() { *this = spoken_reply{}; }
-  // A sentence handed to speech (its audio comes after every earlier sentence's).
-  void sentence(std::string text);
-  // Audio of the oldest sentence not yet complete went to the caller at `now`.
-  void audio(millis length, time_point now);
-  // That sentence's audio is complete: returns its index (its mark names it).
-  std::optional<size_t> sentence_done();
+  // A sentence handed to speech; returns its index. Its audio plays after every earlier
+  // sentence's.
+  size_t sentence(std::string text);
+  // Audio of sentence `index` went to the caller at `now`.
+  void audio(size_t index, millis length, time_point now);
+  // Sentence `index` has all its audio (its mark follows it).
+  void done(size_t index);
+  // One stream spoke several sentences (streaming TTS, no boundaries in its audio): the
+  // audio counted so far is shared out among them by their length in characters.
+  void spread();
   // The caller echoed the mark after sentence `index` at `now`.
   void played(size_t index, time_point now);
   // What had been heard by `now`: whole sentences, then the first words of the one that
   // was playing. `whole` is set when nothing was cut (every sentence played to its end).
+  // A sentence with no audio (its synthesis failed or had not begun) was never heard.
   std::string heard(time_point now, bool* whole = nullptr) const;
   size_t sentences() const { return items_.size(); }
 
@@ -42,7 +47,6 @@ private:
   };
   millis position(time_point now) const;
   std::vector<item> items_;
-  size_t filling_ = 0;  // the sentence whose audio is coming
   bool started_ = false;
   time_point anchor_at_{};  // playback was at anchor_pos_ at this time
   millis anchor_pos_{0};

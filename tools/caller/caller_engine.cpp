@@ -343,11 +343,16 @@ struct engine::impl {
         }
       }
     } else if (ev == "mark") {
-      ++c.res.marks;
+      // Every mark is echoed (as Twilio does when playback reaches it); the node's mark
+      // after a whole reply ("turn-N") ends the turn, its marks after each sentence
+      // ("turn-N.K") do not.
+      auto name = j["mark"].value("name", "");
+      bool sentence = name.find('.') != std::string::npos;
+      ++(sentence ? c.res.sentence_marks : c.res.marks);
       auto echo = base(c, "mark");
-      echo["mark"] = {{"name", j["mark"].value("name", "")}};
+      echo["mark"] = {{"name", name}};
       send(c, echo.dump());
-      if (c.ph == phase::replying && !c.barge_pending) {
+      if (!sentence && c.ph == phase::replying && !c.barge_pending) {
         c.last_media = {};
         next_turn(c, now);
       }

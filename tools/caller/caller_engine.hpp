@@ -65,7 +65,8 @@ struct result {
   uint64_t media_bytes = 0;      // decoded audio bytes received
   uint64_t clears = 0;
   std::vector<double> barge_in_ms;  // first frame spoken over a reply -> its clear
-  uint64_t marks = 0;
+  uint64_t marks = 0;            // marks after a whole reply, echoed
+  uint64_t sentence_marks = 0;   // marks after one sentence of a reply, echoed
   uint64_t gaps = 0;             // reply frames arriving > 3 frame periods after the previous
   uint64_t stale_frames = 0;     // reply audio received after a clear while still speaking
   bool finished = false;         // hung up by script, or closed by the node
