@@ -48,12 +48,6 @@ struct store_state {
 
 using store_ptr = caf::stateful_actor<store_state>*;
 
-int64_t clock_ms(store_ptr self) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-           self->clock().now().time_since_epoch())
-    .count();
-}
-
 bool memory(store_ptr self) { return !self->state.writer; }
 
 void update_probe(store_ptr self) {

@@ -17,11 +17,11 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include <caf/fwd.hpp>
 
+#include "actors/probe_support.hpp"
 #include "messages/session.hpp"
 
 namespace sb {
@@ -39,7 +39,7 @@ struct session_settings {
 };
 
 // What the store did, readable from any thread (stats, /health, tests).
-struct session_probe {
+struct session_probe : probe_error {
   std::atomic<uint64_t> live{0};      // calls whose snapshots are refreshed
   std::atomic<uint64_t> kept{0};      // memory: snapshots held (live and ended)
   std::atomic<uint64_t> writes{0};    // snapshots put (memory or backend)
@@ -53,18 +53,6 @@ struct session_probe {
   std::atomic<uint64_t> expired{0};   // memory: snapshots gone after their TTL
   std::atomic<int64_t> failing_since_ms{0};   // actor-clock ms of the first failure; 0 = ok
   std::atomic<int64_t> inflight_since_ms{0};  // a backend batch in flight since; 0 = none
-  std::string last_error() const {
-    std::lock_guard<std::mutex> g{m};
-    return error;
-  }
-  void set_error(std::string e) {
-    std::lock_guard<std::mutex> g{m};
-    error = std::move(e);
-  }
-
-private:
-  mutable std::mutex m;
-  std::string error;
 };
 
 // The writer owns the backend: answers (write_atom, session_batch, ttl_ms) with "" or the

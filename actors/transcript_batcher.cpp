@@ -37,12 +37,6 @@ struct batcher_state {
 
 using batcher_ptr = caf::stateful_actor<batcher_state>*;
 
-int64_t clock_ms(batcher_ptr self) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-           self->clock().now().time_since_epoch())
-    .count();
-}
-
 void update_buffered(batcher_ptr self) {
   auto& s = self->state;
   s.probe->buffered = s.entries.size() + s.inflight.entries.size();

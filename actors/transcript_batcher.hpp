@@ -13,11 +13,11 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include <caf/fwd.hpp>
 
+#include "actors/probe_support.hpp"
 #include "messages/transcript.hpp"
 
 namespace sb {
@@ -31,7 +31,7 @@ struct batcher_settings {
 };
 
 // What the batcher did, readable from any thread (stats, /health, tests).
-struct batcher_probe {
+struct batcher_probe : probe_error {
   std::atomic<uint64_t> entries_written{0};
   std::atomic<uint64_t> calls_written{0};  // call records (a call is written at start and end)
   std::atomic<uint64_t> batches{0};
@@ -40,18 +40,6 @@ struct batcher_probe {
   std::atomic<uint64_t> buffered{0};       // entries waiting now
   std::atomic<int64_t> failing_since_ms{0};  // actor-clock ms of the first failure; 0 = ok
   std::atomic<int64_t> inflight_since_ms{0};  // a write in flight since; 0 = none
-  std::string last_error() const {
-    std::lock_guard<std::mutex> g{m};
-    return error;
-  }
-  void set_error(std::string e) {
-    std::lock_guard<std::mutex> g{m};
-    error = std::move(e);
-  }
-
-private:
-  mutable std::mutex m;
-  std::string error;
 };
 
 // The writer: owns the store (opened already), answers (write_atom, store_batch) with ""

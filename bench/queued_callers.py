@@ -22,29 +22,12 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+from bench_util import get_json, wait_port  # noqa: E402
 
-
-def get_json(url):
-    with urllib.request.urlopen(url, timeout=2) as r:
-        return json.load(r)
-
-
-def wait_port(path, timeout=20):
-    end = time.time() + timeout
-    while time.time() < end:
-        try:
-            with open(path) as f:
-                text = f.read().strip()
-            if text:
-                return int(text)
-        except OSError:
-            pass
-        time.sleep(0.05)
-    raise RuntimeError(f"no port in {path}")
 
 
 def one_run(build, args, work):
