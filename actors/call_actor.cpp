@@ -66,6 +66,9 @@ void call_actor::enter(call_state s) {
 
 void call_actor::on_exit() {
   keep_last_words();
+  // The end the session store hears: the call's own, or (an actor that exited without
+  // ending, e.g. killed) one that keeps the snapshot for a stream that may come back.
+  d_.session.ended(d_.ended_why.value_or(call_end::caller_hangup));
   auto& p = *d_.deps.providers;
   for (auto id : {d_.stt, d_.llm, d_.tts})
     if (id)

@@ -97,7 +97,7 @@ void call_actor::end_call(call_end why, uint16_t code, const std::string& reason
       d_.deps.probe->stt_backlog_dropped(d_.stt_backlog->bytes());
   }
   d_.record.ended(to_string(why), static_cast<uint32_t>(d_.turn));
-  d_.session.ended(why);
+  d_.ended_why = why;  // the session store hears it at the exit, after STT's last words
   if (d_.deps.probe) {
     d_.deps.probe->call_ended(why);
     d_.deps.probe->call_duration(duration_cast<microseconds>(clock().now() - d_.created));
@@ -119,13 +119,18 @@ void call_actor::end_call(call_end why, uint16_t code, const std::string& reason
   delayed_send(this, ending_grace, playback_timeout_atom_v, uint64_t{0});
 }
 
-// Words heard but never answered (the call ended first): stored all the same.
+// Words heard but never answered (the call ended first): stored all the same, and in the
+// snapshot of a call that may come back, to be answered there.
 void call_actor::keep_last_words() {
   if (d_.heard.empty())
     return;
   d_.record.caller_said(static_cast<uint32_t>(d_.turn + 1), d_.heard);
   d_.record.reply_heard();
+  remember("user", d_.heard);
   d_.heard.clear();
+  if (!d_.ended_why || call_session::may_come_back(*d_.ended_why))
+    d_.session.save(d_.history, static_cast<uint32_t>(d_.turn), d_.state,
+                    call_recorder::now_ms());
 }
 
 void call_actor::stream_ended(stream_id id, lease_outcome outcome) {

@@ -38,6 +38,10 @@ void call_actor::exhausted(provider_kind kind, exhausted_action action,
                to_string(action));
   if (d_.deps.probe)
     d_.deps.probe->fallback(kind, action);
+  if (d_.saying_goodbye && kind == provider_kind::tts) {  // no voice for it: close now
+    close_with(call_end::shutdown, 1001, "the node is shutting down");
+    return;
+  }
   if (action == exhausted_action::end) {
     close_with(call_end::capacity, 4503,
                std::string(to_string(kind)) + " capacity exhausted: " + why);

@@ -93,15 +93,23 @@ void call_actor::resume(const session_snapshot& s) {
     if (d_.deps.probe)
       d_.deps.probe->call_resumed();
   }
+  if (d_.saying_goodbye)
+    return;  // the node stopped meanwhile: the goodbye plays, nothing else
   if (d_.utterance_waiting) {  // the caller has spoken: answer that, not a greeting
     d_.utterance_waiting = false;
     end_of_utterance();
     return;
   }
-  if (!s.found)
+  if (!s.found) {
     greet_or_listen();
-  else
+  } else if (!d_.history.empty() && d_.history.back().role == "user") {
+    // Its last words were never answered (the stream broke, or the node stopped, first).
+    begin_turn();
     save_snapshot();
+    ask_llm();
+  } else {
+    save_snapshot();
+  }
 }
 
 void call_actor::save_snapshot() {

@@ -62,8 +62,8 @@ caf::message_handler call_actor::reply_handlers() {
       if (done.id != d_.tts)
         return;
       if (d_.tts_stream) {
-        d_.spoken.spread();  // one stream spoke them all: boundaries by length
-        for (size_t i = 0; i < d_.spoken.sentences(); ++i)
+        d_.spoken.spread(d_.tts_sent.size());  // one stream spoke them: boundaries by length
+        for (size_t i = 0; i < d_.tts_sent.size(); ++i)
           d_.spoken.done(i);
       } else {
         // Its audio is all queued: a mark behind it tells when the caller has heard it.
@@ -104,7 +104,6 @@ void call_actor::begin_turn() {
   d_.tts_per_sentence = false;
   d_.tts_sent.clear();
   d_.spoken.reset();
-  d_.next_spoken = 0;
   enter(call_state::thinking);
 }
 
@@ -123,7 +122,7 @@ void call_actor::record_cut() {
   if (d_.said.empty())
     return;
   if (d_.tts_stream)
-    d_.spoken.spread();
+    d_.spoken.spread(d_.tts_sent.size());  // what the stream was given
   bool whole = false;
   d_.said = d_.spoken.heard(clock().now(), &whole);
   record_reply(!whole);
@@ -186,7 +185,8 @@ void call_actor::next_sentence() {
   }
   d_.tts_text = std::move(d_.sentences.front());
   d_.sentences.pop_front();
-  d_.tts_index = d_.next_spoken++;
+  // The sentence of `spoken` this request speaks (the apology or a goodbye included).
+  d_.tts_index = d_.spoken.index_of(d_.tts_text).value_or(d_.spoken.sentences());
   speak(d_.tts_per_sentence ? provider_route::fallback : provider_route::primary);
 }
 
@@ -290,6 +290,7 @@ void call_actor::maybe_finish_turn() {
       d_.mark_sent || d_.state == call_state::ended)
     return;
   if (!d_.first_audio) {  // nothing to play (empty reply or every TTS failed)
+    d_.said.clear();       // nothing of it was heard: nothing to store
     listen();
     return;
   }

@@ -39,6 +39,9 @@ struct call_data {
   bool resume_pending = false;
   bool utterance_waiting = false;
   bool saying_goodbye = false;  // the node is stopping: the goodbye plays, then the end
+  // Why the call ended: the session store hears it when the actor exits (after STT's last
+  // words are in the snapshot).
+  std::optional<call_end> ended_why;
 
   stream_id stt = 0;
   stream_id llm = 0;
@@ -72,7 +75,6 @@ struct call_data {
   std::string reply;                  // LLM text so far
   std::string said;                   // sentences handed to speech this turn
   spoken_reply spoken;                // what of them the caller has heard (for a cut)
-  size_t next_spoken = 0;             // the next sentence of `spoken` to synthesise
   bool llm_finished = false;
   bool first_audio = false;
   bool mark_sent = false;

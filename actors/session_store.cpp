@@ -203,13 +203,13 @@ caf::result<session_snapshot> get(store_ptr self, const std::string& id) {
       return session_snapshot{};
     return found(i->second.snap);
   }
+  if (s.removes.count(id))
+    return session_snapshot{};  // the call is over (its snapshot goes)
   if (auto i = s.waiting.find(id); i != s.waiting.end())
     return found(i->second);
   for (auto& snap : s.inflight.puts)
     if (snap.call_id == id)
       return found(snap);
-  if (s.removes.count(id))
-    return session_snapshot{};
   auto rp = self->make_response_promise();
   self->request(s.writer, s.cfg.read_timeout, session_get_atom_v, id)
     .then(
@@ -260,10 +260,12 @@ caf::behavior store_impl(store_ptr self, caf::actor writer, session_settings cfg
   s.cfg = cfg;
   s.writer = std::move(writer);
   s.probe = std::move(probe);
+  // A third of the TTL (so a live call's snapshot never lapses between refreshes), at
+  // most a minute.
+  auto third = std::max<std::chrono::milliseconds>(cfg.ttl / 3, std::chrono::milliseconds{1});
   s.refresh = cfg.refresh_interval.count() > 0
                 ? cfg.refresh_interval
-                : std::clamp<std::chrono::milliseconds>(cfg.ttl / 3, std::chrono::seconds{1},
-                                                        std::chrono::seconds{60});
+                : std::min<std::chrono::milliseconds>(third, std::chrono::seconds{60});
   self->delayed_send(self, s.refresh, session_tick_atom_v);
   return {
     [self](session_put_atom, session_snapshot& snap) { put(self, std::move(snap)); },

@@ -28,7 +28,7 @@ namespace sb {
 
 struct session_settings {
   std::chrono::milliseconds ttl{std::chrono::minutes{60}};
-  // How often live calls' snapshots are refreshed; 0 = a third of `ttl`, 1 s to 60 s.
+  // How often live calls' snapshots are refreshed; 0 = a third of `ttl`, at most 60 s.
   std::chrono::milliseconds refresh_interval{0};
   // A read the backend does not answer in this long counts as "no snapshot" (the call
   // starts over rather than waiting on a slow store).

@@ -415,14 +415,15 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
     auto& p = *transcripts.probe;
     return store_health({"transcripts", transcripts.where, steady_now_ms(),
                          p.failing_since_ms.load(), p.inflight_since_ms.load(),
-                         p.buffered.load(), p.last_error()});
+                         p.buffered.load(), p.last_error(),
+                         transcripts.where.rfind("sqlite:", 0) != 0});
   });
   if (sessions.writer)
     io.backends.push_back([&sessions] {
       auto& p = *sessions.probe;
       return store_health({"sessions", sessions.where, steady_now_ms(),
                            p.failing_since_ms.load(), p.inflight_since_ms.load(),
-                           p.waiting.load(), p.last_error()});
+                           p.waiting.load(), p.last_error(), true});
     });
   io.metrics_text = [metrics] { return metrics->prometheus_text(); };
   io.call_records = [&sys, writer = transcripts.writer](
@@ -490,7 +491,8 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
     };
     end_all(fast);
     // The goodbye is bounded at 10 s in the call actor.
-    auto end_deadline = steady::now() + (fast ? std::chrono::seconds{2} : std::chrono::seconds{12});
+    // A call takes at most its goodbye (10 s) and then its ending wait (5 s).
+    auto end_deadline = steady::now() + (fast ? std::chrono::seconds{2} : std::chrono::seconds{16});
     while (live_calls->load() > 0 && steady::now() < end_deadline) {
       if (wait_signal(sigs, std::chrono::milliseconds{20}) && !fast) {
         spdlog::warn("second signal: ending the calls at once, without their goodbye");

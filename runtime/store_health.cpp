@@ -13,8 +13,9 @@ net::backend_health store_health(const store_health_inputs& in) {
   auto waiting = std::to_string(in.waiting) + " waiting in memory";
   if (in.failing_since_ms > 0) {
     auto failing = in.now_ms - in.failing_since_ms;
-    h.state = failing >= store_unreachable_after.count() ? net::backend_state::unreachable
-                                                         : net::backend_state::slow;
+    h.state = failing >= store_unreachable_after.count() && !in.shared
+                ? net::backend_state::unreachable
+                : net::backend_state::slow;
     h.reason = in.where + ": writes failing for " + std::to_string(failing / 1000) + " s (" +
                in.last_error + "), " + waiting;
   } else if (in.inflight_since_ms > 0 &&

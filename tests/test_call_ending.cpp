@@ -141,6 +141,9 @@ TEST_CASE_METHOD(ending_fixture, "goodbye: (call_shutdown_atom, false) says the 
   auto lines = stored->lines();
   CHECK(has(lines, "agent: Goodbye for now."));
   CHECK(has(lines, "caller: wait, one more thing"));
+  // The session store hears the end once STT's last words are in (the stream closed).
+  CHECK(store->ends.empty());
+  tell(sb::provider_closed{prov->stt, 1000});
   REQUIRE(store->ends.size() == 1);
   CHECK(store->ends[0].second);  // the stream may come back on another node
   REQUIRE(stored->records.size() == 2);

@@ -10,6 +10,13 @@ size_t spoken_reply::sentence(std::string text) {
   return items_.size() - 1;
 }
 
+std::optional<size_t> spoken_reply::index_of(const std::string& text) const {
+  for (size_t i = 0; i < items_.size(); ++i)
+    if (!items_[i].done && items_[i].text == text)
+      return i;
+  return std::nullopt;
+}
+
 void spoken_reply::audio(size_t index, millis length, time_point now) {
   if (index >= items_.size())
     return;
@@ -17,6 +24,15 @@ void spoken_reply::audio(size_t index, millis length, time_point now) {
     started_ = true;
     anchor_at_ = now;
     anchor_pos_ = millis{0};
+  } else {
+    // Playback that ran out of audio waited: it goes on from here, not from before.
+    millis queued{0};
+    for (auto& i : items_)
+      queued += i.audio;
+    if (anchor_pos_ + std::chrono::duration_cast<millis>(now - anchor_at_) > queued) {
+      anchor_at_ = now;
+      anchor_pos_ = queued;
+    }
   }
   items_[index].audio += length;
 }
@@ -26,22 +42,25 @@ void spoken_reply::done(size_t index) {
     items_[index].done = true;
 }
 
-void spoken_reply::spread() {
+void spoken_reply::spread(size_t n) {
+  n = std::min(n, items_.size());
   millis total{0};
   size_t chars = 0;
-  for (auto& i : items_) {
-    total += i.audio;
-    chars += i.text.size();
+  for (size_t k = 0; k < items_.size(); ++k) {
+    total += items_[k].audio;
+    if (k < n)
+      chars += items_[k].text.size();
   }
   if (chars == 0)
     return;
   millis given{0};
   for (size_t k = 0; k < items_.size(); ++k) {
-    auto share = k + 1 == items_.size()
-                   ? total - given
-                   : millis{total.count() * static_cast<int64_t>(items_[k].text.size()) /
-                            static_cast<int64_t>(chars)};
+    auto share = k >= n        ? millis{0}
+                 : k + 1 == n ? total - given
+                              : millis{total.count() * static_cast<int64_t>(items_[k].text.size()) /
+                                       static_cast<int64_t>(chars)};
     items_[k].audio = share;
+    items_[k].done = k + 1 < n;  // the last one's audio may still be coming
     given += share;
   }
 }

@@ -24,13 +24,17 @@ public:
   // A sentence handed to speech; returns its index. Its audio plays after every earlier
   // sentence's.
   size_t sentence(std::string text);
+  // The sentence with this text that has not had all its audio yet (the first such), the
+  // one a TTS request for `text` speaks; nullopt when there is none.
+  std::optional<size_t> index_of(const std::string& text) const;
   // Audio of sentence `index` went to the caller at `now`.
   void audio(size_t index, millis length, time_point now);
   // Sentence `index` has all its audio (its mark follows it).
   void done(size_t index);
-  // One stream spoke several sentences (streaming TTS, no boundaries in its audio): the
-  // audio counted so far is shared out among them by their length in characters.
-  void spread();
+  // One stream spoke the first `n` sentences (streaming TTS, no boundaries in its audio):
+  // the audio counted so far is shared out among them by their length in characters, and
+  // those wholly covered by it count as done.
+  void spread(size_t n);
   // The caller echoed the mark after sentence `index` at `now`.
   void played(size_t index, time_point now);
   // What had been heard by `now`: whole sentences, then the first words of the one that

@@ -81,9 +81,30 @@ TEST_CASE("spoken reply: one stream's audio is shared out among its sentences by
   r.sentence("Short one.");                      // 10 characters
   r.sentence("A sentence three times as long");  // 30 characters
   r.audio(0, 4000ms, t0);  // streaming TTS: every byte arrives as the stream's
-  r.spread();
-  r.done(0);
+  r.spread(2);
   r.done(1);
   CHECK(r.heard(t0 + 1000ms) == "Short one.");
   CHECK(r.heard(t0 + 2500ms) == "Short one. A sentence three");  // half of 6 words
+}
+
+TEST_CASE("spoken reply: a stream cut while it still speaks counts its sentences by length") {
+  spoken_reply r;
+  r.sentence("Short one.");                      // 10 characters
+  r.sentence("A sentence three times as long");  // 30 characters
+  r.sentence("Not sent to the stream yet.");
+  r.audio(0, 2000ms, t0);  // 2 s so far, of the first two sentences
+  r.spread(2);
+  bool whole = true;
+  CHECK(r.heard(t0 + 1000ms, &whole) == "Short one. A sentence");  // 500 of 1500 ms: 2 words
+  CHECK_FALSE(whole);
+}
+
+TEST_CASE("spoken reply: playback that ran out of audio goes on when more comes") {
+  spoken_reply r;
+  r.sentence("One two.");
+  r.sentence("Three four five six.");
+  r.audio(0, 1000ms, t0);
+  r.done(0);
+  r.audio(1, 1000ms, t0 + 3000ms);  // 2 s of silence: the second sentence's TTS was slow
+  CHECK(r.heard(t0 + 3500ms) == "One two. Three four");  // half of it, not all of it
 }
