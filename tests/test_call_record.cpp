@@ -130,3 +130,28 @@ TEST_CASE_METHOD(record_fixture,
   CHECK(stored() == std::vector<std::string>{"caller: I want to change my order",
                                            "agent: Sure."});
 }
+
+TEST_CASE_METHOD(record_fixture,
+                 "record: the apology after a failed LLM is stored as the apology, not as "
+                 "the sentences it replaced") {
+  start_call();
+  said("tell me a story");
+  tell(sb::llm_token{prov->llm, "Once upon a time. "});  // its TTS starts
+  tell(sb::llm_token{prov->llm, "There was a king. "});   // waits for TTS
+  // The LLM fails: the reply so far is cancelled (its TTS too) and the apology spoken.
+  tell(sb::provider_failure{prov->llm, sb::provider_kind::llm, sb::failure_kind::http_status,
+                            500, -1, "500 server_error"});
+  REQUIRE(prov->tts_texts.size() == 2);
+  CHECK(prov->tts_texts[1].rfind("Sorry", 0) == 0);
+  tell(sb::tts_audio{prov->tts, sb::audio_bytes(1600, 0x7f)});  // the apology's audio
+  wait(std::chrono::milliseconds{300});  // all of it has played; its TTS is not done yet
+  tell(sb::stt_transcript{prov->stt, "no", false, false, 0.8});  // barge-in
+  tell(sb::tel_stop{});
+  auto lines = stored();
+  REQUIRE(lines.size() == 2);
+  INFO(lines[1]);
+  // The apology's audio counts for the apology, not for a sentence that was dropped.
+  CHECK(lines[1].rfind("agent: Sorry, I could not answer that just now.", 0) == 0);
+  CHECK(lines[1].find("king") == std::string::npos);
+  CHECK(lines[1].find("Once") == std::string::npos);
+}
