@@ -84,7 +84,8 @@ void call_actor::resume(const session_snapshot& s) {
     return;
   if (s.found) {
     d_.history = s.history;
-    d_.turn = s.turn;
+    if (!d_.saying_goodbye)  // the goodbye's turn (and its mark) stays as it is
+      d_.turn = s.turn;
     d_.session.resumed(s);
     d_.record.resumed(s.started_at);
     d_.log.info("call {}: resumed from its snapshot (node {}, turn {}, {} messages, "

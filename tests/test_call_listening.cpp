@@ -52,7 +52,10 @@ struct resume_fixture : fixture {
     snap.started_at = 1000;
     snap.updated_at = 2000;
     snap.found = true;
-    respawn(8, [](sb::call_settings& s) { s.greeting = "Hello! How can I help?"; });
+    respawn(8, [](sb::call_settings& s) {
+      s.greeting = "Hello! How can I help?";
+      s.goodbye = "Goodbye for now.";
+    });
   }
   ~resume_fixture() {
     caf::anon_send_exit(sessions, caf::exit_reason::kill);
@@ -228,4 +231,31 @@ TEST_CASE_METHOD(resume_fixture, "resume: the store has no snapshot, the greetin
   start_call();
   CHECK(prov->tts_texts == std::vector<std::string>{"Hello! How can I help?"});
   CHECK(probe->resumed == 0);
+}
+
+TEST_CASE_METHOD(resume_fixture, "resume: a snapshot that ends with the caller's words is "
+                                 "answered at once") {
+  store->snapshot.history.push_back({"user", "and where is it now?"});
+  start_call();
+  REQUIRE(prov->llm_requests.size() == 1);  // no greeting, no waiting for new speech
+  auto& req = prov->llm_requests[0];
+  REQUIRE(req.size() == 3);
+  CHECK(req[2].content == "and where is it now?");
+  CHECK(prov->tts_texts.empty());
+}
+
+TEST_CASE_METHOD(resume_fixture, "resume: the node stops while the snapshot is read: the "
+                                 "goodbye plays, and no greeting after it") {
+  store->how = session_log::mode::hold;
+  store->snapshot.turn = 5;
+  start_call();
+  tell(sb::call_shutdown_atom_v, false);
+  REQUIRE(prov->tts_texts == std::vector<std::string>{"Goodbye for now."});
+  caf::anon_send(sessions, session_answer_atom_v);  // the snapshot comes now
+  sched.run();
+  CHECK(prov->tts_texts == std::vector<std::string>{"Goodbye for now."});
+  CHECK(prov->llm_requests.empty());
+  speak_current_sentence();
+  tell(sb::tel_mark{"turn-1"});  // the goodbye's own turn: the snapshot's does not move it
+  CHECK(tel->has("close 1001 the node is shutting down"));
 }
