@@ -237,8 +237,13 @@ caf::result<pool_renewed> front_on_renew(front_ptr self, pool_renew& r) {
   auto member = std::find_if(s.members.begin(), s.members.end(),
                              [&](const pool_member& m) { return m.name == r.from; });
   if (r.from != s.cfg.node && member != s.members.end() && !s.reported.count(r.from)) {
-    if (member->front && s.report_asked.insert(r.from).second)
+    auto now = self->clock().now();
+    auto asked = s.report_asked.find(r.from);
+    if (member->front && (asked == s.report_asked.end() ||
+                          now - asked->second >= caf::timespan{s.cfg.renew_interval})) {
+      s.report_asked[r.from] = now;
       self->send(member->front, pool_report_atom_v);
+    }
     return pool_errc::not_home;
   }
   // Delegated, so the engine sees the renewing front (the holder) as the sender.

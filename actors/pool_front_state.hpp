@@ -98,7 +98,9 @@ struct pool_front_state {
   // leases this engine cannot know yet (its report is on the way, or went to an engine
   // this node ran before), so it is not answered with "unknown" (which revokes them).
   std::set<std::string> reported;
-  std::set<std::string> report_asked;  // asked to report again for this engine (once)
+  // Members asked to report again for this engine, and when (asked again after a renewal
+  // interval if the report still has not come: the ask may have been lost).
+  std::map<std::string, time_point> report_asked;
   std::vector<stored_adopt> adopts;   // rebuilding: reports to install at the end
   // Calls on this node.
   std::map<uint64_t, pending> pendings;   // by our ticket
