@@ -181,43 +181,53 @@ TEST_CASE("a stream that comes back to the same node goes on with its conversati
   CHECK(after[3].size() == 1);
 }
 
-TEST_CASE("a call on a node killed with -9 resumes on another node from Redis") {
-  auto dir = sb::test::temp_dir("sb-resume");
-  sb::test::redis_server redis(dir);
-  std::vector<std::string> sets{"sessions.backend=" + redis.url(), "call.greeting=" + greeting,
-                                "sessions.ttl=30m"};
-  sb::test::stack a({"--tts-ms-per-char", "5"}, sets);
-  sb::test::stack b({"--tts-ms-per-char", "5"}, sets);
-  sb::caller::engine e("127.0.0.1", a.node_port);
+// Two nodes (each with its own simulator and transcript store) sharing one Redis session
+// store; the call has had two turns on the first, which stays on the line.
+struct two_nodes_on_redis {
+  std::string dir = sb::test::temp_dir("sb-resume");
+  sb::test::redis_server redis{dir};
+  sb::test::stack a;
+  sb::test::stack b;
+  sb::caller::engine e;
   std::thread t;
-  two_turns_on(redis.port, e, t);
-  auto before = history_json(redis_snapshot(redis.port));
+  json before;  // the conversation as the snapshot holds it after those two turns
+  explicit two_nodes_on_redis(const std::string& extra)
+    : a({"--tts-ms-per-char", "5"}, sets(extra)),
+      b({"--tts-ms-per-char", "5"}, sets(extra)),
+      e("127.0.0.1", a.node_port) {
+    two_turns_on(redis.port, e, t);
+    before = history_json(redis_snapshot(redis.port));
+  }
+  ~two_nodes_on_redis() {
+    if (t.joinable()) {  // a failed check before the first node went
+      e.request_stop();
+      t.join();
+    }
+  }
+  std::vector<std::string> sets(const std::string& extra) const {
+    return {"sessions.backend=" + redis.url(), "call.greeting=" + greeting, extra};
+  }
+};
+
+TEST_CASE("a call on a node killed with -9 resumes on another node from Redis") {
+  two_nodes_on_redis n("sessions.ttl=30m");
   // The snapshot expires sessions.ttl after its last write or refresh.
-  auto left = key_ttl_ms(redis.port);
+  auto left = key_ttl_ms(n.redis.port);
   CHECK(left > 0);
   CHECK(left <= 30 * 60 * 1000);
   CHECK(left > 29 * 60 * 1000);
-  a.node.stop(SIGKILL);
-  t.join();  // the caller's stream broke with the node
-  CHECK(e.results()[0].turns_answered == 2);
-  resumed_on(b, before);
+  n.a.node.stop(SIGKILL);
+  n.t.join();  // the caller's stream broke with the node
+  CHECK(n.e.results()[0].turns_answered == 2);
+  resumed_on(n.b, n.before);
 }
 
 TEST_CASE("a call on a node that drains (SIGTERM) resumes on another node from Redis") {
-  auto dir = sb::test::temp_dir("sb-resume");
-  sb::test::redis_server redis(dir);
-  std::vector<std::string> sets{"sessions.backend=" + redis.url(), "call.greeting=" + greeting,
-                                "node.drain_timeout=1s"};
-  sb::test::stack a({"--tts-ms-per-char", "5"}, sets);
-  sb::test::stack b({"--tts-ms-per-char", "5"}, sets);
-  sb::caller::engine e("127.0.0.1", a.node_port);
-  std::thread t;
-  two_turns_on(redis.port, e, t);
-  auto before = history_json(redis_snapshot(redis.port));
-  CHECK(a.node.stop(SIGTERM) == 0);  // the call still up after the drain ends `shutdown`
-  t.join();
-  CHECK(e.results()[0].close_code == 1001);
+  two_nodes_on_redis n("node.drain_timeout=1s");
+  CHECK(n.a.node.stop(SIGTERM) == 0);  // the call still up after the drain ends `shutdown`
+  n.t.join();
+  CHECK(n.e.results()[0].close_code == 1001);
   // Ended by the node, not by the caller: its snapshot stays for the stream to come back.
-  CHECK(redis_snapshot(redis.port).found);
-  resumed_on(b, before);
+  CHECK(redis_snapshot(n.redis.port).found);
+  resumed_on(n.b, n.before);
 }
