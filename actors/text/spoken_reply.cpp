@@ -24,17 +24,13 @@ void spoken_reply::audio(size_t index, millis length, time_point now) {
     started_ = true;
     anchor_at_ = now;
     anchor_pos_ = millis{0};
-  } else {
+  } else if (anchor_pos_ + std::chrono::duration_cast<millis>(now - anchor_at_) > queued_) {
     // Playback that ran out of audio waited: it goes on from here, not from before.
-    millis queued{0};
-    for (auto& i : items_)
-      queued += i.audio;
-    if (anchor_pos_ + std::chrono::duration_cast<millis>(now - anchor_at_) > queued) {
-      anchor_at_ = now;
-      anchor_pos_ = queued;
-    }
+    anchor_at_ = now;
+    anchor_pos_ = queued_;
   }
   items_[index].audio += length;
+  queued_ += length;
 }
 
 void spoken_reply::done(size_t index) {
@@ -44,13 +40,10 @@ void spoken_reply::done(size_t index) {
 
 void spoken_reply::spread(size_t n) {
   n = std::min(n, items_.size());
-  millis total{0};
+  const millis total = queued_;  // shared out again: the total stays
   size_t chars = 0;
-  for (size_t k = 0; k < items_.size(); ++k) {
-    total += items_[k].audio;
-    if (k < n)
-      chars += items_[k].text.size();
-  }
+  for (size_t k = 0; k < n; ++k)
+    chars += items_[k].text.size();
   if (chars == 0)
     return;
   millis given{0};
@@ -79,10 +72,7 @@ spoken_reply::millis spoken_reply::position(time_point now) const {
   if (!started_)
     return millis{0};
   auto pos = anchor_pos_ + std::chrono::duration_cast<millis>(now - anchor_at_);
-  millis queued{0};
-  for (auto& i : items_)
-    queued += i.audio;
-  return std::clamp(pos, millis{0}, queued);  // it cannot play what has not come
+  return std::clamp(pos, millis{0}, queued_);  // it cannot play what has not come
 }
 
 std::string spoken_reply::heard(time_point now, bool* whole) const {

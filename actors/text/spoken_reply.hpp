@@ -54,6 +54,7 @@ private:
   bool started_ = false;
   time_point anchor_at_{};  // playback was at anchor_pos_ at this time
   millis anchor_pos_{0};
+  millis queued_{0};        // all the audio handed to the caller (every item's)
 };
 
 } // namespace sb
