@@ -128,9 +128,10 @@ void call_actor::keep_last_words() {
   d_.record.reply_heard();
   remember("user", d_.heard);
   d_.heard.clear();
+  // (save_snapshot: never while the stored snapshot is still being read, which this
+  // history, without it, would overwrite.)
   if (!d_.ended_why || call_session::may_come_back(*d_.ended_why))
-    d_.session.save(d_.history, static_cast<uint32_t>(d_.turn), d_.state,
-                    call_recorder::now_ms());
+    save_snapshot();
 }
 
 void call_actor::stream_ended(stream_id id, lease_outcome outcome) {

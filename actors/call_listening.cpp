@@ -247,8 +247,7 @@ void call_actor::end_of_utterance() {
     d_.record.caller_said(static_cast<uint32_t>(d_.turn), d_.heard);
     remember("user", d_.heard);
     d_.heard.clear();
-    d_.session.save(d_.history, static_cast<uint32_t>(d_.turn), d_.state,
-                    call_recorder::now_ms());
+    save_snapshot();
     return;
   }
   d_.utterance_end = clock().now();

@@ -259,3 +259,16 @@ TEST_CASE_METHOD(resume_fixture, "resume: the node stops while the snapshot is r
   tell(sb::tel_mark{"turn-1"});  // the goodbye's own turn: the snapshot's does not move it
   CHECK(tel->has("close 1001 the node is shutting down"));
 }
+
+TEST_CASE_METHOD(resume_fixture, "resume: a stream that drops while its snapshot is read "
+                                 "does not overwrite that snapshot with its last words") {
+  store->how = session_log::mode::hold;
+  start_call();
+  tell(sb::stt_transcript{prov->stt, "hello again", true, false, 0.9});  // not finished
+  tell(sb::tel_closed{1006, ""});  // the stream drops before the snapshot came
+  tell(sb::provider_closed{prov->stt, 1000});
+  for (auto& put : store->puts)  // nothing written lacks the stored conversation
+    CHECK(put.history.size() > 1);
+  REQUIRE(store->ends.size() == 1);
+  CHECK(store->ends[0].second);  // kept: the stream may come back
+}
