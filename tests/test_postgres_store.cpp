@@ -17,9 +17,13 @@
 #include "net/store/postgres_store.hpp"
 #include "net/store/sqlite_store.hpp"
 #include "tests/support/postgres_server.hpp"
+#include "tests/support/store_contract.hpp"
 
 using sb::store::postgres_store;
 using sb::test::pg_query;
+
+using sb::test::call;
+using sb::test::entry;
 
 namespace {
 
@@ -30,25 +34,6 @@ struct server : sb::test::postgres_server {
     return rows.empty() ? std::string{} : rows[0].begin()->second;
   }
 };
-
-sb::call_record call(const std::string& id, const std::string& status, int64_t at) {
-  sb::call_record c;
-  c.call_id = id;
-  c.dialect = "twilio";
-  c.stream_sid = "MZ" + id;
-  c.from = "+15550001";
-  c.to = "+15550002";
-  c.agent = "sales";
-  c.node = "node-1";
-  c.started_at = at;
-  c.status = status;
-  return c;
-}
-
-sb::transcript_entry entry(const std::string& id, uint32_t turn, const char* who,
-                           const std::string& text) {
-  return {id, turn, who, text, 1000 + turn, 2000 + turn, false, -1};
-}
 
 } // namespace
 
@@ -75,51 +60,8 @@ TEST_CASE("postgres: a batch is one transaction, read back in order, a call one 
   server pg;
   postgres_store s(pg.uri());
   REQUIRE_FALSE(s.open());
-  sb::store_batch b;
-  b.calls = {call("CA1", "active", 10), call("CA2", "active", 20)};
-  b.entries = {entry("CA1", 1, "caller", "hello"), entry("CA2", 1, "caller", "hi there"),
-               entry("CA1", 1, "agent", "Hello! How can I help?"),
-               entry("CA1", 2, "caller", "where is my order")};
-  b.entries[2].latency_ms = 420;
-  REQUIRE_FALSE(s.write(b));
-  // The call ends: its record is written again, the later one wins.
-  sb::store_batch end;
-  auto c1 = call("CA1", "ended", 10);
-  c1.ended_at = 99;
-  c1.end_reason = "caller_stop";
-  c1.turns = 2;
-  c1.latency_p50_ms = 420;
-  c1.latency_max_ms = 430;
-  end.calls = {c1};
-  end.entries = {{"CA1", 2, "agent", "It ships tomorrow", 3000, 3500, true, 380}};
-  REQUIRE_FALSE(s.write(end));
-
+  sb::test::check_batch_round_trip(s);
   std::string err;
-  auto got = s.call("CA1", err);
-  REQUIRE(err.empty());
-  REQUIRE(got);
-  CHECK(got->status == "ended");
-  CHECK(got->end_reason == "caller_stop");
-  CHECK(got->ended_at == 99);
-  CHECK(got->turns == 2);
-  CHECK(got->latency_max_ms == 430);
-  CHECK(got->from == "+15550001");
-  CHECK(got->stream_sid == "MZCA1");
-  auto tr = s.transcript("CA1", err);
-  REQUIRE(tr.size() == 4);
-  CHECK(tr[0].text == "hello");
-  CHECK(tr[1].text == "Hello! How can I help?");
-  CHECK(tr[1].latency_ms == 420);
-  CHECK(tr[1].started_at == 1001);
-  CHECK(tr[2].text == "where is my order");
-  CHECK(tr[3].interrupted);
-  CHECK_FALSE(tr[2].interrupted);
-  CHECK(tr[3].turn == 2);
-  CHECK(tr[3].ended_at == 3500);
-  CHECK(s.transcript("CA2", err).size() == 1);
-  CHECK_FALSE(s.call("CA404", err));
-  CHECK(err.empty());
-
   // A call's start and end in one batch (and a record of another call between): the
   // latest record of each call, as writing them in order leaves it.
   sb::store_batch both;
