@@ -89,6 +89,8 @@ def one_run(build, args, work):
                 p.kill()
                 p.wait(10)
     m = phases(f"{work}/node.log")
+    with open(f"{work}/node.log") as f:
+        untranscribed = sum("ended before speech-to-text opened" in line for line in f)
     c = sqlite3.connect(db)
     calls = c.execute("SELECT count(*), sum(status = 'ended'), sum(end_reason = 'shutdown') "
                       "FROM calls").fetchone()
@@ -101,6 +103,7 @@ def one_run(build, args, work):
             "goodbyes_s": round(m.get("written", 0) - m.get("ending", m.get("written", 0)), 3),
             "stored_calls": calls[0], "ended": calls[1], "shutdown": calls[2],
             "goodbyes_stored": goodbyes, "entries": entries,
+            "calls_ended_before_stt": untranscribed,
             "caller_failures": lg.get("failures")}
 
 
@@ -127,7 +130,8 @@ def main():
             print(f"run {i + 1}: exit {r['exit_code']} {r['signal_to_exit_s']:.2f} s after "
                   f"SIGTERM (drain {r['drain_s']:.2f} s, goodbyes and writes "
                   f"{r['goodbyes_s']:.2f} s); {r['ended']}/{r['calls']} calls closed, "
-                  f"{r['goodbyes_stored']} goodbyes, {r['entries']} entries "
+                  f"{r['goodbyes_stored']} goodbyes, {r['entries']} entries, "
+                  f"{r['calls_ended_before_stt']} ended before their STT stream opened "
                   f"{'ok' if ok else 'BAD'}", flush=True)
     return 1 if bad else 0
 
