@@ -127,7 +127,8 @@ def run_step(args, calls, profile, logdir):
          "--set", f"pool.stt.max_active={big}", "--set", f"pool.stt.max_queue={big}",
          "--set", f"pool.llm.max_active={big}", "--set", f"pool.llm.max_queue={big}",
          "--set", f"pool.tts.max_active={big}", "--set", f"pool.tts.max_queue={big}",
-         "--set", "log.level=warn"],
+         "--set", "log.level=warn"] +
+        [a for kv in args.node_set for a in ("--set", kv)],
         env=env, stdout=open(os.path.join(logdir, f"node-{calls}.log"), "w"),
         stderr=subprocess.STDOUT)
     try:
@@ -271,6 +272,8 @@ def main():
     p.add_argument("--sim-port", type=int, default=9391)
     p.add_argument("--node-port", type=int, default=8091)
     p.add_argument("--out", default=os.path.join(HERE, "results"))
+    p.add_argument("--node-set", action="append", default=[], metavar="KEY=VALUE",
+                   help="one more node setting (repeatable), e.g. stt.send_interval=0ms")
     p.add_argument("--no-progress", dest="progress", action="store_false")
     p.add_argument("--report-only", action="store_true",
                    help="rebuild the table and plot from OUT/capacity-PROFILE.jsonl")

@@ -77,6 +77,9 @@ struct stt_section {
   millis endpointing{300};      // Deepgram `endpointing` (silence before speech_final)
   millis utterance_end{1000};   // Deepgram `utterance_end_ms` (>= 1000)
   uint32_t reconnect_attempts = 3;  // a stream lost mid-call is reopened this often
+  // Caller audio is sent in messages of up to this much (one write instead of one per
+  // 20 ms frame), except around the caller's speech starting and stopping; 0 = each frame.
+  millis send_interval{100};
   std::string fallback;  // [stt] only: provider of [stt.fallback], "" = no fallback
   std::string ca_file;  // PEM bundle that verifies the provider's TLS certificate; "" = system
 };

@@ -159,6 +159,7 @@ void provider_hub::cancel_all() {
 }
 
 void provider_hub::on_tick() {
+  stt_flush_batches(steady::now());
   if (++tick_count_ % 5 != 0)  // every 100 ms is precise enough for deadlines
     return;
   auto now = steady::now();
@@ -212,6 +213,10 @@ void provider_hub::stt_audio(stream_id id, audio_bytes audio) {
     return;
   auto& s = *i->second;
   auto n = audio.size();
+  if (s.open && s.wsi) {
+    stt_send_audio(s, std::move(audio));
+    return;
+  }
   stt_queue(s, std::move(audio), true);
   if (s.open)
     return;

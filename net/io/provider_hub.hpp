@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include <libwebsockets.h>
@@ -69,6 +70,11 @@ struct stt_stream {
   bool reconnecting = false;      // waiting for reconnect_at
   bool tls_failed = false;        // the certificate was refused: no retry
   steady::time_point reconnect_at{};
+  // Caller audio held back to go as one message ([stt] send_interval; stt_batching.cpp).
+  size_t batch_bytes = 0;         // audio queued in `out` and not yet written
+  steady::time_point batch_since{};
+  bool voice = false;             // the last frame sounded like speech
+  int prompt_ms = 0;              // while > 0 each frame goes at once (speech starts or stops)
 };
 
 // A TTS WebSocket for one reply ([tts] transport = websocket): ElevenLabs stream-input or
@@ -171,6 +177,10 @@ private:
   static constexpr auto stt_connect_timeout = std::chrono::seconds{10};
   void stt_queue(stt_stream& s, audio_bytes bytes, bool binary);
   void stt_queue_text(stt_stream& s, const std::string& text);
+  // Caller audio on an open stream: sent now, or held for the batch (stt_batching.cpp).
+  void stt_send_audio(stt_stream& s, audio_bytes audio);
+  void stt_flush(stt_stream& s);
+  void stt_flush_batches(steady::time_point now);
   // HTTP client pieces (http_client.cpp).
   void http_connect(std::unique_ptr<http_stream> h);
   // Connects h (already in http_) on a free keep-alive slot; false if lws refused at once.
@@ -192,6 +202,7 @@ private:
 
   io_loop& loop_;
   std::unordered_map<stream_id, std::unique_ptr<stt_stream>> stt_;
+  std::unordered_set<stream_id> stt_batching_;  // streams with a batch of audio held back
   std::unordered_map<stream_id, std::unique_ptr<http_stream>> http_;
   std::unordered_map<stream_id, std::unique_ptr<tts_ws_stream>> tts_ws_;
   size_t max_pending_audio_mulaw_ = 16000;

@@ -257,6 +257,8 @@ bool provider_hub::stt_write_front(stt_stream& s) {
   write_buf_.resize(LWS_PRE + bytes);
   auto* p = write_buf_.data() + LWS_PRE;
   bool binary = first.binary;
+  if (binary)
+    s.batch_bytes = 0;  // the held-back audio goes with this write
   auto begin = s.sent_bytes;
   for (size_t k = 0; k < frames; ++k) {
     auto& f = s.out.front();

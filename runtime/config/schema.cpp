@@ -407,6 +407,7 @@ std::vector<key_spec> stt_keys(sec_ptr<stt_section> sec, bool primary) {
       text_key("language", sec, &stt_section::language, non_empty),
       dur_key("endpointing", sec, &stt_section::endpointing, 10ms, 60000ms),
       u32_key("reconnect_attempts", sec, &stt_section::reconnect_attempts, 0, 20),
+      dur_key("send_interval", sec, &stt_section::send_interval, 0ms, 250ms),
       dur_key("utterance_end", sec, &stt_section::utterance_end, 1000ms, 60000ms),
       text_key("ca_file", sec, &stt_section::ca_file, pem_bundle)};
   if (primary)
