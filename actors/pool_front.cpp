@@ -50,7 +50,7 @@ void cancel_at_home(front_ptr self, uint64_t ticket) {
     self->send(s.home_front, pool_home_atom_v, pool_cancel{ticket});
 }
 
-void on_granted(front_ptr self, uint64_t ticket, uint64_t epoch, caf::actor target,
+void on_granted(front_ptr self, uint64_t ticket, uint64_t epoch, pool_front_actor target,
                 pool_lease& l) {
   front_check_authority(self);  // a home that lost its lease or stalled grants nothing
   auto& s = self->state;
@@ -130,7 +130,7 @@ void send_acquire(front_ptr self, uint64_t ticket) {
   auto timeout = left + request_margin;
   if (s.engine) {
     self->request(s.engine, timeout, req)
-      .then([=](pool_lease& l) { on_granted(self, ticket, epoch, nullptr, l); },
+      .then([=](pool_lease& l) { on_granted(self, ticket, epoch, pool_front_actor{}, l); },
             [=](caf::error& e) { on_refused(self, ticket, epoch, e); });
   } else {
     auto target = s.home_front;
@@ -165,12 +165,12 @@ void give_back(front_ptr self, std::map<uint64_t, pool_front_state::lease>::iter
   front_unwatch(self, who);
 }
 
-caf::behavior front_impl(front_ptr self, pool_front_config cfg) {
+pool_front_actor::behavior_type front_impl(front_ptr self, pool_front_config cfg) {
   auto& s = self->state;
   s.cfg = std::move(cfg);
   {
     // Alone until the cluster actor says otherwise.
-    pool_view v{s.cfg.node, {pool_member{s.cfg.node, caf::actor_cast<caf::actor>(self)}},
+    pool_view v{s.cfg.node, {pool_member{s.cfg.node, pool_front_actor{self}}},
                 s.cfg.clustered, {}};
     front_on_view(self, v);
   }
@@ -400,7 +400,7 @@ void front_flush(front_ptr self) {
     send_acquire(self, t);
 }
 
-caf::actor spawn_pool_front(caf::actor_system& sys, pool_front_config cfg) {
+pool_front_actor spawn_pool_front(caf::actor_system& sys, pool_front_config cfg) {
   return sys.spawn(front_impl, std::move(cfg));
 }
 

@@ -17,6 +17,7 @@
 #include <caf/fwd.hpp>
 
 #include "messages/pool.hpp"
+#include "messages/pool_cluster.hpp"
 
 namespace sb {
 
@@ -52,8 +53,9 @@ struct pool_front_config {
 };
 
 // Spawns a front; it starts as its own home (alone) until the cluster actor sends a
-// pool_view. Calls use actor_cast<pool_actor>(front). Stop it with an exit message.
-caf::actor spawn_pool_front(caf::actor_system& sys, pool_front_config cfg);
+// pool_view. Calls use it as a pool_actor (the handle converts: its interface extends the
+// pool's, messages/pool_cluster.hpp). Stop it with an exit message.
+pool_front_actor spawn_pool_front(caf::actor_system& sys, pool_front_config cfg);
 
 // The home among `members` for pool `pool` (rendezvous hash; "" when there are none).
 std::string pick_pool_home(const std::string& pool, const std::vector<std::string>& members);

@@ -71,7 +71,8 @@ void front_want_home(front_ptr self, bool want) {
   s.want_home = want;
   if (!want)
     s.auth = pool_front_state::authority{};
-  self->send(s.cfg.coordinator, coord_want_atom_v, s.cfg.pool.name, want);
+  // The coordinator is dynamically typed; it knows the front by the sender.
+  caf::unsafe_send_as(self, s.cfg.coordinator, coord_want_atom_v, s.cfg.pool.name, want);
 }
 
 void front_on_coord_status(front_ptr self, coord_status& st) {

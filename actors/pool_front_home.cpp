@@ -124,9 +124,9 @@ void front_on_view(front_ptr self, pool_view& v) {
   for (auto& m : s.members)
     has_self = has_self || m.name == s.cfg.node;
   if (!has_self)
-    s.members.push_back(pool_member{s.cfg.node, caf::actor_cast<caf::actor>(self)});
+    s.members.push_back(pool_member{s.cfg.node, pool_front_actor{self}});
   std::vector<std::string> names;
-  caf::actor home_front;
+  pool_front_actor home_front;
   for (auto& m : s.members)
     names.push_back(m.name);
   auto home = pick_pool_home(s.cfg.pool.name, names);

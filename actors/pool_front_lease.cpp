@@ -78,7 +78,7 @@ void front_revoke(front_ptr self, std::map<uint64_t, pool_front_state::lease>::i
   s.call_leases.erase(std::make_pair(l.caller, l.call_ticket));
   ++s.fenced_total;
   if (auto call = caf::actor_cast<caf::actor>(l.caller))
-    self->send(call, pool_revoke_atom_v, id);
+    caf::unsafe_send_as(self, call, pool_revoke_atom_v, id);  // a call actor: untyped
   front_unwatch(self, l.caller);
   spdlog::warn("pool {}: lease {} of a call on this node revoked: {}", s.cfg.pool.name, id,
                why);
@@ -194,7 +194,7 @@ void front_track_home(front_ptr self) {
   if (s.monitored_home == s.home_front)
     return;
   if (s.monitored_home)
-    self->demonitor(s.monitored_home);
+    self->demonitor(s.monitored_home.address());
   s.monitored_home = s.home_front;
   if (s.monitored_home)
     self->monitor(s.monitored_home);

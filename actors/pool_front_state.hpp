@@ -16,7 +16,8 @@
 #include <caf/actor_clock.hpp>
 #include <caf/system_messages.hpp>
 #include <caf/response_promise.hpp>
-#include <caf/event_based_actor.hpp>
+#include <caf/send.hpp>
+#include <caf/typed_event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_response_promise.hpp>
 
@@ -88,7 +89,7 @@ struct pool_front_state {
   bool share = false;
   std::vector<std::string> left;  // members that left (drained), not failed
   std::string home;
-  caf::actor home_front;  // when the home is another node
+  pool_front_actor home_front;  // when the home is another node
   pool_engine engine;     // when this node is the home
   bool share_mode = false;
   uint64_t epoch = 0;
@@ -114,7 +115,7 @@ struct pool_front_state {
   bool adopt_in_flight = false;
   uint64_t adopted_total = 0;
   // Lease renewal with a remote home (cfg.lease_ttl > 0).
-  caf::actor monitored_home;          // the home front we monitor (link loss: fence)
+  pool_front_actor monitored_home;    // the home front we monitor (link loss: fence)
   int64_t home_ttl_ms = 0;            // the home's TTL from its last renewal answer
   std::optional<time_point> fence_at; // earliest planned fence check
   uint64_t fenced_total = 0;          // leases revoked because they could not be renewed
@@ -174,7 +175,7 @@ struct pool_front_state {
   pool_stats local_stats() const;
 };
 
-using front_ptr = caf::stateful_actor<pool_front_state>*;
+using front_ptr = pool_front_actor::stateful_pointer<pool_front_state>;
 
 // Adds the cumulative counters of `base` (totals, wait histogram, breaker openings,
 // adoptions, per-key totals by label) to `st`.

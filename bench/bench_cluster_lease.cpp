@@ -28,7 +28,7 @@ using clock_type = std::chrono::steady_clock;
 struct node {
   caf::actor_system_config cfg;
   caf::actor_system sys;
-  caf::actor front;
+  sb::pool_front_actor front;
   static caf::actor_system_config& prepare(caf::actor_system_config& c) {
     c.set("scheduler.max-threads", size_t{2});
     sb::register_types(c);
@@ -57,7 +57,7 @@ void view(node& n, const std::string& self, std::vector<sb::pool_member> members
 // Acquire -> lease round trips (microseconds), releasing each lease right away.
 std::vector<double> measure(node& n, int rounds) {
   caf::scoped_actor s{n.sys, true};
-  auto pool = caf::actor_cast<sb::pool_actor>(n.front);
+  sb::pool_actor pool = n.front;
   std::vector<double> out;
   for (int i = 0; i < rounds; ++i) {
     auto t0 = clock_type::now();
@@ -105,8 +105,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "publish failed\n");
     return 1;
   }
-  auto home_remote = client.sys.middleman().remote_actor("127.0.0.1", *hp);
-  auto client_remote = home.sys.middleman().remote_actor("127.0.0.1", *cp);
+  // Typed: the middleman checks that the published actor has the front's interface.
+  using front_t = sb::pool_front_actor;
+  auto home_remote = client.sys.middleman().remote_actor<front_t>("127.0.0.1", *hp);
+  auto client_remote = home.sys.middleman().remote_actor<front_t>("127.0.0.1", *cp);
   if (!home_remote || !client_remote) {
     std::fprintf(stderr, "connect failed\n");
     return 1;

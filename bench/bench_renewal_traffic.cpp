@@ -143,7 +143,7 @@ private:
 struct node {
   caf::actor_system_config cfg;
   caf::actor_system sys;
-  caf::actor front;
+  sb::pool_front_actor front;
   static caf::actor_system_config& prepare(caf::actor_system_config& c) {
     c.set("scheduler.max-threads", size_t{2});
     sb::register_types(c);
@@ -202,7 +202,8 @@ int main(int argc, char** argv) {
   // Only the holder connects (through the relay); the home reaches the holder's front
   // over that same connection.
   relay r{*hp};
-  auto home_remote = holder.sys.middleman().remote_actor("127.0.0.1", r.port());
+  auto home_remote =
+    holder.sys.middleman().remote_actor<sb::pool_front_actor>("127.0.0.1", r.port());
   if (!home_remote) {
     std::fprintf(stderr, "connect failed\n");
     return 1;
@@ -221,7 +222,7 @@ int main(int argc, char** argv) {
   std::this_thread::sleep_for(std::chrono::seconds{2});  // the report, settled
   auto idle = measure(r, seconds);
   caf::scoped_actor s{holder.sys, true};
-  auto pool = caf::actor_cast<sb::pool_actor>(holder.front);
+  sb::pool_actor pool = holder.front;
   for (int i = 0; i < leases; ++i) {
     bool ok = false;
     s->request(pool, std::chrono::seconds{10},

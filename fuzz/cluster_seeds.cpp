@@ -42,6 +42,7 @@ int main(int argc, char** argv) {
   // Actor handles as the seeds carry them: none (a handle of another node needs the
   // middleman's proxies to read, which the fuzz target has not: it errs there).
   caf::actor front;
+  pool_front_actor typed_front;
 
   member_info a = node("node-1", 0x1234abcd), b = node("node-2", 0x9876);
   b.state = member_state::down;
@@ -85,15 +86,19 @@ int main(int argc, char** argv) {
   add("cluster_heartbeat", cluster_heartbeat{a, {a, b}});
   add("cluster_leave", cluster_leave{"node-2", 0x9876});
   add("console_request", console_request{"calls node-2", true});
-  add("console_reply", console_reply{R"({"calls":[]})"});
-  add("pool_member", pool_member{"node-1", front});
-  add("pool_view", pool_view{"node-1", {{"node-1", front}}, true});
+  console_answer answer;
+  answer.command = "nodes";
+  answer.node = "node-1";
+  answer.nodes = {a, b};
+  add("console_answer", answer);
+  add("pool_member", pool_member{"node-1", typed_front});
+  add("pool_view", pool_view{"node-1", {{"node-1", typed_front}}, true});
   add("pool_held", pool_held{5, "key-a", 0, 300});
   add("pool_adopt", pool_adopt{"node-2", front, {{5, "key-a", 0, 300}}});
   add("pool_adopted", pool_adopted{{41, 42}});
   add("pool_renew", pool_renew{"node-2", 3, {41, 42}});
   add("pool_renewed", pool_renewed{3, "node-1", {42}, 3000, 2});
-  add("pool_fronts", pool_fronts{{"stt", "llm"}, {front, front}});
+  add("pool_fronts", pool_fronts{{"stt", "llm"}, {typed_front, typed_front}});
   add("pool_acquire", pool_acquire{9, std::chrono::seconds(5), 400});
   add("pool_lease", pool_lease{41, 9, 0, "key-a", 12});
   add("pool_release", pool_release{41, 380, lease_outcome::rate_limited, 2000, 350});

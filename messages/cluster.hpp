@@ -1,8 +1,9 @@
 // The cluster's vocabulary: membership (hello, join, heartbeat, leave), the load each node
-// reports, and the debug console's request/reply. Every type here crosses node boundaries
-// and is registered under the same name on every node (register.cpp).
+// reports, and the debug console's request (its answer: messages/console.hpp). Every type
+// here crosses node boundaries and is registered under the same name on every node
+// (register.cpp).
 //
-// Joining (runtime/cluster/cluster_actor.cpp; docs/operations.md):
+// Joining (actors/cluster/cluster_actor.cpp; docs/operations.md):
 //   joiner -> member   request cluster_hello{role, name, address, incarnation, nonce, settings}
 //   member -> joiner   cluster_challenge{nonce', proof = HMAC(secret, "member:" + nonce)}
 //   joiner -> member   request cluster_join{proof = HMAC(secret, "join:" + nonce'), self}
@@ -82,15 +83,11 @@ struct cluster_leave {
 };
 
 // A console command line ("calls node-2", "pool stt"). `forwarded`: sent on by another
-// member for a command that names this node; not forwarded again.
+// member for a command that names this node; not forwarded again. Answered with a
+// console_answer (messages/console.hpp).
 struct console_request {
   std::string line;
   bool forwarded = false;
-};
-
-// The answer: a JSON document (the console prints it as is with --json, as text without).
-struct console_reply {
-  std::string json;
 };
 
 enum class cluster_errc : uint8_t {
@@ -155,7 +152,6 @@ SB_INSPECT(cluster_welcome, x.members)
 SB_INSPECT(cluster_heartbeat, x.self, x.known)
 SB_INSPECT(cluster_leave, x.name, x.incarnation)
 SB_INSPECT(console_request, x.line, x.forwarded)
-SB_INSPECT(console_reply, x.json)
 
 #undef SB_INSPECT
 

@@ -31,15 +31,67 @@
 #include <caf/atom.hpp>
 #include <caf/meta/type_name.hpp>
 #include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
 
+#include "messages/coordinator.hpp"
 #include "messages/pool.hpp"
 
 namespace sb {
 
+struct pool_view;
+struct pool_adopt;
+struct pool_adopted;
+struct pool_renew;
+struct pool_renewed;
+
+using pool_home_atom = caf::atom_constant<caf::atom("phome")>;
+using pool_fronts_atom = caf::atom_constant<caf::atom("pfronts")>;
+using pool_retry_atom = caf::atom_constant<caf::atom("pretry")>;
+using pool_report_atom = caf::atom_constant<caf::atom("preport")>;
+using pool_renew_atom = caf::atom_constant<caf::atom("prenew")>;    // front timer
+using pool_fence_atom = caf::atom_constant<caf::atom("pfence")>;    // front timer
+using pool_sweep_atom = caf::atom_constant<caf::atom("psweep")>;    // engine timer
+using pool_revoke_atom = caf::atom_constant<caf::atom("prevoke")>;  // front -> call
+using pool_pulse_atom = caf::atom_constant<caf::atom("ppulse")>;    // front timer
+constexpr pool_renew_atom pool_renew_atom_v{};
+constexpr pool_fence_atom pool_fence_atom_v{};
+constexpr pool_sweep_atom pool_sweep_atom_v{};
+constexpr pool_revoke_atom pool_revoke_atom_v{};
+constexpr pool_pulse_atom pool_pulse_atom_v{};
+constexpr pool_home_atom pool_home_atom_v{};
+constexpr pool_fronts_atom pool_fronts_atom_v{};
+constexpr pool_retry_atom pool_retry_atom_v{};
+constexpr pool_report_atom pool_report_atom_v{};
+
+// The pool front (actors/pool_front.hpp): the pool interface its calls use, extended with
+// what the cluster, the other nodes' fronts, the coordinator and its own timers send it.
+// A pool_front_actor converts to a pool_actor, so the compiler checks the front against
+// the pool interface.
+using pool_front_actor = pool_actor::extend<
+  // the cluster actor: who is up
+  caf::reacts_to<pool_view>,
+  // other fronts: reports to a new home, and the home's "report again"
+  caf::replies_to<pool_adopt>::with<pool_adopted>,
+  caf::reacts_to<pool_report_atom>,
+  // other nodes' fronts, when this node is the home
+  caf::replies_to<pool_home_atom, pool_acquire>::with<pool_lease>,
+  caf::reacts_to<pool_home_atom, pool_release>,
+  caf::reacts_to<pool_home_atom, pool_cancel>,
+  caf::replies_to<pool_home_atom, pool_renew>::with<pool_renewed>,
+  caf::replies_to<caf::get_atom, pool_home_atom>::with<pool_stats>,
+  // the coordinator: this node's home lease (messages/coordinator.hpp)
+  caf::reacts_to<coord_status>,
+  caf::reacts_to<pool_authority_atom>,
+  // its own timers
+  caf::reacts_to<pool_retry_atom>,
+  caf::reacts_to<pool_renew_atom>,
+  caf::reacts_to<pool_pulse_atom>,
+  caf::reacts_to<pool_fence_atom>>;
+
 // One up member as a pool front sees it: its name and its front for this pool.
 struct pool_member {
   std::string name;
-  caf::actor front;
+  pool_front_actor front;
 };
 
 // The live members for one pool, this node included, as the cluster actor sees them.
@@ -107,27 +159,9 @@ struct pool_renewed {
 // A member's pool fronts by pool name (answer to pool_fronts_atom).
 struct pool_fronts {
   std::vector<std::string> names;
-  std::vector<caf::actor> fronts;
+  std::vector<pool_front_actor> fronts;
 };
 
-using pool_home_atom = caf::atom_constant<caf::atom("phome")>;
-using pool_fronts_atom = caf::atom_constant<caf::atom("pfronts")>;
-using pool_retry_atom = caf::atom_constant<caf::atom("pretry")>;
-using pool_report_atom = caf::atom_constant<caf::atom("preport")>;
-using pool_renew_atom = caf::atom_constant<caf::atom("prenew")>;    // front timer
-using pool_fence_atom = caf::atom_constant<caf::atom("pfence")>;    // front timer
-using pool_sweep_atom = caf::atom_constant<caf::atom("psweep")>;    // engine timer
-using pool_revoke_atom = caf::atom_constant<caf::atom("prevoke")>;  // front -> call
-using pool_pulse_atom = caf::atom_constant<caf::atom("ppulse")>;    // front timer
-constexpr pool_renew_atom pool_renew_atom_v{};
-constexpr pool_fence_atom pool_fence_atom_v{};
-constexpr pool_sweep_atom pool_sweep_atom_v{};
-constexpr pool_revoke_atom pool_revoke_atom_v{};
-constexpr pool_pulse_atom pool_pulse_atom_v{};
-constexpr pool_home_atom pool_home_atom_v{};
-constexpr pool_fronts_atom pool_fronts_atom_v{};
-constexpr pool_retry_atom pool_retry_atom_v{};
-constexpr pool_report_atom pool_report_atom_v{};
 
 // The pool actor as a home front drives it: the lease protocol plus adoption, renewal and
 // the expiry sweep of leases held by other nodes' fronts (its timer, sent to itself).

@@ -7,6 +7,7 @@
 
 #include "messages/call_inspect.hpp"
 #include "messages/cluster.hpp"
+#include "messages/console.hpp"
 #include "messages/coordinator.hpp"
 #include "messages/pool.hpp"
 #include "messages/pool_cluster.hpp"
@@ -72,7 +73,8 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<cluster_heartbeat>("sb::cluster_heartbeat");
   cfg.add_message_type<cluster_leave>("sb::cluster_leave");
   cfg.add_message_type<console_request>("sb::console_request");
-  cfg.add_message_type<console_reply>("sb::console_reply");
+  cfg.add_message_type<console_answer>("sb::console_answer");
+  cfg.add_message_type<console_actor_info>("sb::console_actor_info");
   cfg.add_error_category(cluster_error_category,
                          [](uint8_t code, caf::atom_value, const caf::message& ctx) {
                            std::string s = std::string{"cluster_error("} +

@@ -285,9 +285,9 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
                       front("llm", provider_kind::llm, cfg.pool_llm, cfg.breaker_llm, llm_keys),
                       front("tts", provider_kind::tts, cfg.pool_tts, cfg.breaker_tts, tts_keys)}};
   node_pools pools;
-  pools.stt = caf::actor_cast<pool_actor>(fronts.fronts[0]);
-  pools.llm = caf::actor_cast<pool_actor>(fronts.fronts[1]);
-  pools.tts = caf::actor_cast<pool_actor>(fronts.fronts[2]);
+  pools.stt = fronts.fronts[0];  // a front is a pool (its interface extends the pool's)
+  pools.llm = fronts.fronts[1];
+  pools.tts = fronts.fronts[2];
   // A fallback provider has its own keys and its own pool (its account's limits).
   provider_key_set stt_fb_keys, tts_fb_keys;
   auto add_fallback = [&](const char* name, provider_kind kind, const std::string& key_env,
@@ -296,7 +296,7 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
     keys = keys_from_env(key_env);
     fronts.names.push_back(name);
     fronts.fronts.push_back(front(name, kind, ps, bs, keys));
-    out = caf::actor_cast<pool_actor>(fronts.fronts.back());
+    out = fronts.fronts.back();
   };
   if (!cfg.stt.fallback.empty())
     add_fallback("stt_fallback", provider_kind::stt, cfg.stt_fallback.api_key_env,

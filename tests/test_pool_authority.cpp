@@ -74,7 +74,7 @@ struct memory_store : sb::home_lease_store {
 struct authority_fixture : fixture {
   std::shared_ptr<memory_store> store = std::make_shared<memory_store>();
   std::map<std::string, caf::actor> coordinators;
-  std::map<std::string, caf::actor> fronts;
+  std::map<std::string, sb::pool_front_actor> fronts;
   std::map<std::string, sb::pool_actor> f;
   std::map<std::string, sb::coordinator_health> health;
 
@@ -102,7 +102,7 @@ struct authority_fixture : fixture {
     c.coordinator = coordinators[node];
     fronts[node] = sb::spawn_pool_front(sys, c);
     sched.run();
-    f[node] = caf::actor_cast<sb::pool_actor>(fronts[node]);
+    f[node] = fronts[node];
     pools.push_back(f[node]);
   }
 

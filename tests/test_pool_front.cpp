@@ -12,14 +12,14 @@
 namespace {
 
 struct front_fixture : fixture {
-  std::map<std::string, caf::actor> fronts;
+  std::map<std::string, sb::pool_front_actor> fronts;
 
   sb::pool_actor front(const std::string& node, uint32_t local_share = 0) {
     auto f = sb::spawn_pool_front(
       sys, sb::pool_front_config{base_config(2), local_share, node, true});
     sched.run();
     fronts[node] = f;
-    auto p = caf::actor_cast<sb::pool_actor>(f);
+    sb::pool_actor p = f;
     pools.push_back(p);
     return p;
   }
@@ -34,7 +34,7 @@ struct front_fixture : fixture {
   }
 
   sb::pool_stats stats_of(const std::string& node) {
-    return stats(caf::actor_cast<sb::pool_actor>(fronts[node]));
+    return stats(fronts[node]);
   }
 };
 

@@ -98,8 +98,14 @@ caf::behavior fake_home_impl(caf::stateful_actor<fake_home_state>* self, std::st
 
 const std::vector<std::string> all_nodes{"n1", "n2", "n3"};
 
+// A test double (link proxy, scripted home) standing in for a front in a view: it answers
+// only what a front is sent in these tests, so the handle is cast unchecked.
+sb::pool_front_actor as_front(const caf::actor& a) {
+  return caf::actor_cast<sb::pool_front_actor>(a);
+}
+
 struct lease_fixture : fixture {
-  std::map<std::string, caf::actor> fronts;
+  std::map<std::string, sb::pool_front_actor> fronts;
   std::map<std::string, sb::pool_actor> f;
   caf::timespan elapsed{0};
   std::vector<caf::actor> links;
@@ -113,7 +119,7 @@ struct lease_fixture : fixture {
   }
 
   caf::actor make_link(const std::string& to) {
-    links.push_back(sys.spawn(link_impl, fronts[to]));
+    links.push_back(sys.spawn(link_impl, caf::actor_cast<caf::actor>(fronts[to])));
     return links.back();
   }
 
@@ -132,7 +138,7 @@ struct lease_fixture : fixture {
       auto a = sb::spawn_pool_front(sys, config(n));
       sched.run();
       fronts[n] = a;
-      f[n] = caf::actor_cast<sb::pool_actor>(a);
+      f[n] = a;
       pools.push_back(f[n]);
     }
   }
@@ -142,7 +148,8 @@ struct lease_fixture : fixture {
             std::map<std::string, caf::actor> via = {}) {
     sb::pool_view v{node, {}, false, {}};
     for (auto& n : up)
-      v.members.push_back(sb::pool_member{n, via.count(n) ? via[n] : fronts[n]});
+      v.members.push_back(
+        sb::pool_member{n, via.count(n) ? as_front(via[n]) : fronts[n]});
     self->send(fronts[node], std::move(v));
     sched.run();
   }
@@ -630,7 +637,8 @@ std::string winning_name(const std::string& not_this = "") {
 
 // `h` alone with `home` as the pool's home.
 void lease_fixture::with_home(const std::string& name, caf::actor home) {
-  sb::pool_view v{"h", {sb::pool_member{"h", fronts["h"]}, sb::pool_member{name, home}}, false,
+  sb::pool_view v{"h", {sb::pool_member{"h", fronts["h"]}, sb::pool_member{name, as_front(home)}},
+                  false,
                   {}};
   self->send(fronts["h"], std::move(v));
   sched.run();
@@ -704,7 +712,7 @@ TEST_CASE_METHOD(lease_fixture,
   // The same node name starts again (a new process, a new incarnation) and reports to
   // the home while the former process still runs (it was frozen and woke, say).
   auto again = sb::spawn_pool_front(sys, config(holder));
-  links.push_back(again);
+  links.push_back(caf::actor_cast<caf::actor>(again));
   sched.run();
   sb::pool_view v{holder, {}, false, {}};
   for (auto& n : all)

@@ -1,6 +1,6 @@
 #include "runtime/cluster/cluster_board.hpp"
 
-#include "runtime/console/console_json.hpp"
+#include "net/codec/console_json.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -44,7 +44,7 @@ std::string cluster_board::json() const {
   size_t up = 0;
   for (auto& m : ms) {
     up += m.state == member_state::up ? 1 : 0;
-    list.push_back(console::member_json(m));  // the same shape as the console's `nodes`
+    list.push_back(codec::member_json(m));  // the same shape as the console's `nodes`
   }
   nlohmann::json out{{"self", ms.empty() ? "" : ms.front().name},
                      {"size", ms.size()},

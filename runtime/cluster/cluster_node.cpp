@@ -15,9 +15,9 @@
 #include <caf/send.hpp>
 #include <spdlog/spdlog.h>
 
-#include "runtime/cluster/cluster_actor.hpp"
-#include "runtime/console/call_registry.hpp"
-#include "runtime/console/console_actor.hpp"
+#include "actors/cluster/cluster_actor.hpp"
+#include "actors/console/call_registry.hpp"
+#include "actors/console/console_actor.hpp"
 
 namespace sb::cluster {
 
@@ -68,7 +68,9 @@ bool start_cluster(caf::actor_system& sys, const node_config& cfg, cluster_deps 
   o.capacity = cfg.node.max_calls;
   o.active_calls = deps.active_calls;
   o.draining = deps.draining;
-  o.board = out.board;
+  o.report_view = [board = out.board](std::vector<member_info> v) {
+    board->update(std::move(v));
+  };
   o.fronts = deps.fronts;
   o.connector = cl.tls() ? sys.openssl_manager().actor_handle()
                          : sys.middleman().actor_handle();

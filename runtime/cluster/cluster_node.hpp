@@ -14,6 +14,7 @@
 #include <caf/fwd.hpp>
 
 #include "messages/config.hpp"
+#include "messages/console.hpp"
 #include "messages/pool.hpp"
 #include "messages/pool_cluster.hpp"
 #include "runtime/cluster/cluster_board.hpp"
@@ -41,7 +42,7 @@ uint64_t random_incarnation();
 
 struct cluster_runtime {
   caf::actor cluster;
-  caf::actor calls;  // the call registry: register each call with (put_atom, session, actor)
+  call_registry_actor calls;  // register each call with (put_atom, session, actor)
   std::shared_ptr<cluster_board> board = std::make_shared<cluster_board>();
   std::string address;  // advertised HOST:PORT ("" when not listening)
   // Set when the cluster refused this node (wrong secret, other timing); the node then

@@ -8,7 +8,7 @@
 #include <readline/history.h>
 #include <readline/readline.h>
 
-#include "runtime/console/console_actor.hpp"
+#include "actors/console/console_actor.hpp"
 #include "runtime/console_client/console.hpp"
 #include "runtime/console_client/console_render.hpp"
 #include "runtime/console_client/console_session.hpp"

@@ -9,9 +9,11 @@
 #include <caf/openssl/manager.hpp>
 #include <caf/scoped_actor.hpp>
 
+#include "actors/cluster/auth.hpp"
 #include "messages/cluster.hpp"
+#include "messages/console.hpp"
 #include "messages/register.hpp"
-#include "runtime/cluster/auth.hpp"
+#include "net/codec/console_json.hpp"
 
 namespace sb::console_tool {
 
@@ -116,8 +118,12 @@ bool session::run(const std::string& line, std::string& json, std::string& error
   caf::scoped_actor self{*d.sys, true};
   bool ok = false;
   self->request(d.node, d.timeout, console_request{line, false})
-    .receive([&](console_reply& r) { json = std::move(r.json); ok = true; },
-             [&](caf::error& e) { error = d.sys->render(e); });
+    .receive(
+      [&](console_answer& a) {
+        json = codec::console_answer_json(a).dump();  // the edge: rendered here only
+        ok = true;
+      },
+      [&](caf::error& e) { error = d.sys->render(e); });
   return ok;
 }
 

@@ -14,7 +14,8 @@ public:
   ~session();
   // Connects to args.connect and proves the secret. False with `error` on failure.
   bool open(const console_args& args, std::string& error);
-  // Runs one command on the node. True with the reply's JSON text, or false with `error`.
+  // Runs one command on the node. True with its answer as JSON text (rendered here from
+  // the node's console_answer), or false with `error`.
   bool run(const std::string& line, std::string& json, std::string& error);
   const std::string& node_name() const;
 

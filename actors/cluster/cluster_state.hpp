@@ -1,4 +1,4 @@
-// State of the cluster actor (cluster_actor.hpp). Private to runtime/cluster.
+// State of the cluster actor (cluster_actor.hpp). Private to actors/cluster.
 #pragma once
 
 #include <chrono>
@@ -8,16 +8,19 @@
 #include <vector>
 
 #include <caf/actor.hpp>
+#include <caf/actor_clock.hpp>
 #include <caf/node_id.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
 
 #include "messages/cluster.hpp"
-#include "runtime/cluster/cluster_actor.hpp"
+#include "actors/cluster/cluster_actor.hpp"
 
 namespace sb::cluster {
 
-using steady = std::chrono::steady_clock;
+// Times are on the actor clock (self->clock().now()): virtual time under the test
+// coordinator, the steady clock otherwise.
+using steady = caf::actor_clock;
 
 struct peer {
   member_info info;
@@ -46,7 +49,7 @@ struct cluster_state {
   std::map<std::string, steady::time_point> next_try;
   bool joined = false;    // accepted by a member, or nobody to join
   bool fatal_sent = false;
-  caf::actor console;
+  console_actor console;
   std::map<std::string, std::string> pool_views;  // last view sent to each front (digest)
 
   member_info self_info() const;

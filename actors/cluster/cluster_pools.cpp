@@ -3,7 +3,7 @@
 #include <caf/actor_cast.hpp>
 #include <spdlog/spdlog.h>
 
-#include "runtime/cluster/cluster_state.hpp"
+#include "actors/cluster/cluster_state.hpp"
 
 namespace sb::cluster {
 

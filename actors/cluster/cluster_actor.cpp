@@ -1,12 +1,12 @@
-#include "runtime/cluster/cluster_actor.hpp"
+#include "actors/cluster/cluster_actor.hpp"
 
 #include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/stateful_actor.hpp>
 #include <spdlog/spdlog.h>
 
-#include "runtime/cluster/auth.hpp"
-#include "runtime/cluster/cluster_state.hpp"
+#include "actors/cluster/auth.hpp"
+#include "actors/cluster/cluster_state.hpp"
 
 namespace sb::cluster {
 
@@ -43,7 +43,7 @@ std::string settings_mismatch(const cluster_state& s, const cluster_hello& h) {
 
 void on_tick(cluster_actor_t* self) {
   auto& s = self->state;
-  auto now = steady::now();
+  auto now = self->clock().now();
   cluster_heartbeat hb{s.self_info(), {}};
   for (auto& [name, p] : s.peers)
     if (p.info.state == member_state::up)
@@ -134,7 +134,7 @@ caf::behavior cluster_impl(cluster_actor_t* self, cluster_options opts) {
       } else if (h.role != "console") {
         return make_error(cluster_errc::not_authorized, "unknown role '" + h.role + "'");
       }
-      challenge c{make_nonce(), h, steady::now()};
+      challenge c{make_nonce(), h, self->clock().now()};
       auto reply = cluster_challenge{c.nonce, proof(s.o.settings.secret, "member", h.nonce)};
       s.challenges[src->node()] = std::move(c);
       return reply;
@@ -161,7 +161,7 @@ caf::behavior cluster_impl(cluster_actor_t* self, cluster_options opts) {
         info.incarnation = c.hello.incarnation;
         admit(self, info, caf::actor_cast<caf::actor>(src));
       }
-      return cluster_welcome{s.view(steady::now())};
+      return cluster_welcome{s.view(self->clock().now())};
     },
     [self](cluster_heartbeat& hb) {
       auto& s = self->state;
@@ -180,7 +180,7 @@ caf::behavior cluster_impl(cluster_actor_t* self, cluster_options opts) {
       info.active_calls = hb.self.active_calls;
       info.capacity = hb.self.capacity;
       info.draining = hb.self.draining;
-      p->second.last_heard = steady::now();
+      p->second.last_heard = self->clock().now();
       // Gossip: join the members it knows and we do not (or know as down).
       for (auto& k : hb.known) {
         if (k.name == s.o.name)
@@ -205,34 +205,34 @@ caf::behavior cluster_impl(cluster_actor_t* self, cluster_options opts) {
     [self](cluster_view_atom) -> caf::result<std::vector<member_info>> {
       if (!trusted(self))
         return make_error(cluster_errc::not_authorized, "prove the cluster secret first");
-      return self->state.view(steady::now());
+      return self->state.view(self->clock().now());
     },
-    [self](console_request& r) -> caf::result<console_reply> {
+    [self](console_request& r) -> caf::result<console_answer> {
       if (!trusted(self))
         return make_error(cluster_errc::not_authorized,
                           "prove the cluster secret first (cluster_hello, cluster_join)");
       if (!self->state.console)
         return make_error(cluster_errc::bad_command, "this node has no console");
       self->delegate(self->state.console, std::move(r));
-      return caf::delegated<console_reply>{};
+      return caf::delegated<console_answer>{};
     },
     [self](cluster_forward_atom, const std::string& node,
-           console_request& r) -> caf::result<console_reply> {
+           console_request& r) -> caf::result<console_answer> {
       auto& s = self->state;
       if (!trusted(self))
         return make_error(cluster_errc::not_authorized, "prove the cluster secret first");
       if (node == s.o.name) {
         self->delegate(s.console, std::move(r));
-        return caf::delegated<console_reply>{};
+        return caf::delegated<console_answer>{};
       }
       auto p = s.peers.find(node);
       if (p == s.peers.end() || p->second.info.state != member_state::up || !p->second.handle)
         return make_error(cluster_errc::unknown_node, "no member '" + node + "' is up");
       // A request, not a delegation: the member trusts this node, not the console.
       r.forwarded = true;
-      auto rp = self->make_response_promise<console_reply>();
+      auto rp = self->make_response_promise<console_answer>();
       self->request(p->second.handle, std::chrono::seconds{10}, std::move(r))
-        .then([rp](console_reply& reply) mutable { rp.deliver(std::move(reply)); },
+        .then([rp](console_answer& reply) mutable { rp.deliver(std::move(reply)); },
               [rp](caf::error& e) mutable { rp.deliver(std::move(e)); });
       return rp;
     },

@@ -1,4 +1,4 @@
-#include "runtime/cluster/auth.hpp"
+#include "actors/cluster/auth.hpp"
 
 #include <stdexcept>
 

@@ -1,7 +1,8 @@
 // The console actor: answers the debug console's commands on one node (the cluster actor
 // lets authenticated consoles in and hands their console_request here). Commands that
-// name another node go to that node through the cluster actor. Replies are JSON documents
-// (console_json.hpp); `switchboard console` prints them.
+// name another node go to that node through the cluster actor. Answers are values
+// (console_answer, messages/console.hpp); `switchboard console` renders them as JSON
+// (runtime/console_client/console_json.hpp) and prints them.
 //
 //   nodes | calls [NODE] | call ID [NODE] | pools [NODE] | pool NAME [NODE]
 //   (call ID: a live call, or else an ended one from the node's transcript store)
@@ -15,13 +16,14 @@
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 
+#include "messages/console.hpp"
 #include "messages/pool.hpp"
 
 namespace sb::console {
 
 struct console_options {
   std::string node;                // this node's name
-  caf::actor calls;                // call_registry.hpp
+  call_registry_actor calls;       // call_registry.hpp
   std::vector<pool_actor> pools;
   std::function<void()> drain;     // same as SIGTERM: drain, then exit
   // The transcript store's writer ((get_atom, call_id) -> call_lookup): `call ID` of a
@@ -29,7 +31,8 @@ struct console_options {
   caf::actor transcripts;
 };
 
-caf::actor spawn_console(caf::actor_system& sys, console_options opts, caf::actor cluster);
+console_actor spawn_console(caf::actor_system& sys, console_options opts,
+                            caf::actor cluster);
 
 // The words of a command line (split on blanks).
 std::vector<std::string> words(const std::string& line);

@@ -1,4 +1,4 @@
-#include "runtime/console/call_registry.hpp"
+#include "actors/console/call_registry.hpp"
 
 #include <map>
 #include <memory>
@@ -6,11 +6,12 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/sec.hpp>
-#include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 
 #include "messages/call_inspect.hpp"
 #include "messages/cluster.hpp"
+#include "messages/console.hpp"
 
 namespace sb::console {
 
@@ -23,12 +24,13 @@ struct registry_state {
   std::map<caf::actor_addr, std::pair<uint64_t, caf::actor>> calls;
 };
 
-using registry_actor = caf::stateful_actor<registry_state>;
+using registry_actor = call_registry_actor::stateful_pointer<registry_state>;
 
 // `inspect_timeout`: how long `calls` waits for each call's snapshot. (Also keeps the
 // spawn from having no arguments: CAF 0.17 then dereferences a null argument tuple,
 // which UBSan reports.)
-caf::behavior registry_impl(registry_actor* self, caf::timespan inspect_timeout) {
+call_registry_actor::behavior_type registry_impl(registry_actor self,
+                                                 caf::timespan inspect_timeout) {
   self->set_down_handler(
     [self](caf::down_msg& dm) { self->state.calls.erase(dm.source); });
   return {
@@ -76,7 +78,7 @@ caf::behavior registry_impl(registry_actor* self, caf::timespan inspect_timeout)
 
 } // namespace
 
-caf::actor spawn_call_registry(caf::actor_system& sys) {
+call_registry_actor spawn_call_registry(caf::actor_system& sys) {
   return sys.spawn(registry_impl, caf::timespan{1s});
 }
 

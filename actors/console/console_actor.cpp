@@ -1,4 +1,4 @@
-#include "runtime/console/console_actor.hpp"
+#include "actors/console/console_actor.hpp"
 
 #include <map>
 #include <memory>
@@ -6,23 +6,19 @@
 #include <sstream>
 
 #include <caf/actor_system.hpp>
-#include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
-#include <nlohmann/json.hpp>
+#include <caf/typed_event_based_actor.hpp>
 #include <spdlog/spdlog.h>
 
 #include "messages/call_inspect.hpp"
 #include "messages/cluster.hpp"
 #include "messages/transcript.hpp"
-#include "net/codec/call_record_json.hpp"
-#include "runtime/console/console_json.hpp"
 
 namespace sb::console {
 
 namespace {
 
 using namespace std::chrono_literals;
-using json = nlohmann::json;
 
 constexpr auto ask_timeout = 5s;
 
@@ -32,21 +28,24 @@ struct console_state {
   caf::actor cluster;
 };
 
-using console_actor_t = caf::stateful_actor<console_state>;
-using promise = caf::typed_response_promise<console_reply>;
+using console_actor_t = console_actor::stateful_base<console_state>;
+using promise = caf::typed_response_promise<console_answer>;
 
-void deliver(promise& rp, json j) {
-  rp.deliver(console_reply{j.dump()});
+console_answer answer(std::string command, std::string node) {
+  console_answer a;
+  a.command = std::move(command);
+  a.node = std::move(node);
+  return a;
 }
 
-// Runs `line` on every member that is up (this node locally) and hands the replies, by
+// Runs `line` on every member that is up (this node locally) and hands the answers, by
 // node name, to `done`. Nodes that fail to answer are left out.
 void on_all_nodes(console_actor_t* self, const std::string& line,
-                  std::function<void(std::map<std::string, json>&)> done) {
+                  std::function<void(std::map<std::string, console_answer>&)> done) {
   self->request(self->state.cluster, ask_timeout, cluster_view_atom_v)
     .then(
       [=](std::vector<member_info>& view) {
-        auto acc = std::make_shared<std::map<std::string, json>>();
+        auto acc = std::make_shared<std::map<std::string, console_answer>>();
         auto left = std::make_shared<size_t>(0);
         for (auto& m : view)
           *left += m.state == member_state::up ? 1 : 0;
@@ -62,17 +61,15 @@ void on_all_nodes(console_actor_t* self, const std::string& line,
             ->request(self->state.cluster, ask_timeout, cluster_forward_atom_v, name,
                       console_request{line + " " + name, false})
             .then(
-              [=](console_reply& r) {
-                auto j = json::parse(r.json, nullptr, false);
-                if (!j.is_discarded())
-                  (*acc)[name] = std::move(j);
+              [=](console_answer& a) {
+                (*acc)[name] = std::move(a);
                 finish();
               },
               [=](caf::error&) { finish(); });
         }
       },
       [=](caf::error&) {
-        std::map<std::string, json> none;
+        std::map<std::string, console_answer> none;
         done(none);
       });
 }
@@ -90,8 +87,9 @@ void stored_call(console_actor_t* self, promise rp, const std::string& id) {
       [=](call_lookup& c) mutable {
         if (!c.found)
           return missing();
-        deliver(rp, {{"command", "call"}, {"node", node}, {"stored", true},
-                     {"call", codec::call_lookup_json(c)}});
+        auto a = answer("call", node);
+        a.stored.push_back(std::move(c));
+        rp.deliver(std::move(a));
       },
       [=](caf::error&) mutable { missing(); });
 }
@@ -103,51 +101,55 @@ void local_calls(console_actor_t* self, promise rp, const std::string& id) {
         auto& node = self->state.o.node;
         if (!id.empty()) {
           for (auto& c : calls)
-            if (std::to_string(c.session) == id || c.call_sid == id || c.stream_sid == id)
-              return deliver(rp, {{"command", "call"}, {"node", node},
-                                  {"call", call_detail_json(c)}});
+            if (std::to_string(c.session) == id || c.call_sid == id || c.stream_sid == id) {
+              auto a = answer("call", node);
+              a.calls.push_back(std::move(c));
+              rp.deliver(std::move(a));
+              return;
+            }
           stored_call(self, rp, id);
           return;
         }
-        json list = json::array();
-        for (auto& c : calls) {
-          auto j = call_summary_json(c);
-          j["node"] = node;
-          list.push_back(std::move(j));
-        }
-        deliver(rp, {{"command", "calls"}, {"node", node}, {"count", list.size()},
-                     {"calls", std::move(list)}});
+        auto a = answer("calls", node);
+        a.calls = std::move(calls);
+        rp.deliver(std::move(a));
       },
       [=](caf::error& e) mutable { rp.deliver(std::move(e)); });
 }
 
 void all_calls(console_actor_t* self, promise rp) {
-  on_all_nodes(self, "calls", [rp](std::map<std::string, json>& replies) mutable {
-    json list = json::array();
-    json per_node = json::object();
+  on_all_nodes(self, "calls", [rp](std::map<std::string, console_answer>& replies) mutable {
+    auto a = answer("calls", "");  // no node: every node's
     for (auto& [node, r] : replies) {
-      per_node[node] = r.value("count", 0);
-      for (auto& c : r["calls"])
-        list.push_back(c);
+      a.count_nodes.push_back(node);
+      a.counts.push_back(r.calls.size());
+      for (auto& c : r.calls) {
+        a.calls.push_back(std::move(c));
+        a.call_nodes.push_back(r.node);
+      }
     }
-    deliver(rp, {{"command", "calls"}, {"count", list.size()}, {"nodes", per_node},
-                 {"calls", std::move(list)}});
+    rp.deliver(std::move(a));
   });
 }
 
 void find_call(console_actor_t* self, promise rp, const std::string& id) {
-  on_all_nodes(self, "call " + id, [rp, id](std::map<std::string, json>& replies) mutable {
+  on_all_nodes(self, "call " + id,
+               [rp, id](std::map<std::string, console_answer>& replies) mutable {
     // A live call first; else the one a store has (the latest, if several nodes had it).
     for (auto& [node, r] : replies)
-      if (r.contains("call") && !r.value("stored", false))
-        return deliver(rp, r);
-    const json* best = nullptr;
+      if (!r.calls.empty()) {
+        rp.deliver(std::move(r));
+        return;
+      }
+    console_answer* best = nullptr;
     for (auto& [node, r] : replies)
-      if (r.contains("call") &&
-          (!best || r["call"].value("started_at", 0) > (*best)["call"].value("started_at", 0)))
+      if (!r.stored.empty() &&
+          (!best || r.stored[0].call.started_at > best->stored[0].call.started_at))
         best = &r;
-    if (best)
-      return deliver(rp, *best);
+    if (best) {
+      rp.deliver(std::move(*best));
+      return;
+    }
     rp.deliver(make_error(cluster_errc::not_found, "no call '" + id + "' on any node"));
   });
 }
@@ -160,23 +162,18 @@ void pools(console_actor_t* self, promise rp, const std::string& name) {
   auto finish = [=]() mutable {
     if (--*left != 0)
       return;
-    auto acc = std::make_shared<std::vector<pool_stats>>();
-    for (auto& s : *got)
-      if (s)
-        acc->push_back(std::move(*s));
     auto& node = self->state.o.node;
-    if (!name.empty()) {
-      for (auto& s : *acc)
-        if (s.name == name)
-          return deliver(rp, {{"command", "pool"}, {"node", node},
-                              {"pool", pool_detail_json(s)}});
+    auto a = answer(name.empty() ? "pools" : "pool", node);
+    for (auto& s : *got)
+      if (s && (name.empty() || s->name == name))
+        a.pools.push_back(std::move(*s));
+    if (!name.empty() && a.pools.empty()) {
       rp.deliver(make_error(cluster_errc::not_found, "no pool '" + name + "' on " + node));
       return;
     }
-    json list = json::array();
-    for (auto& s : *acc)
-      list.push_back(pool_summary_json(s));
-    deliver(rp, {{"command", "pools"}, {"node", node}, {"pools", std::move(list)}});
+    if (!name.empty())
+      a.pools.resize(1);
+    rp.deliver(std::move(a));
   };
   for (size_t i = 0; i < ps.size(); ++i)
     self->request(ps[i], ask_timeout, caf::get_atom_v)
@@ -185,31 +182,32 @@ void pools(console_actor_t* self, promise rp, const std::string& name) {
 }
 
 void actors(console_actor_t* self, promise rp) {
-  auto list = std::make_shared<json>(json::array());
-  list->push_back({{"name", "console"}, {"id", self->id()},
-                   {"mailbox", self->mailbox().size()}});
+  auto a = std::make_shared<console_answer>(answer("actors", self->state.o.node));
+  a->actors.push_back({"console", self->id(), self->mailbox().size()});
   auto left = std::make_shared<size_t>(self->state.o.pools.size() + 3);
   auto finish = [=]() mutable {
     if (--*left == 0)
-      deliver(rp, {{"command", "actors"}, {"node", self->state.o.node},
-                   {"actors", *list}});
+      rp.deliver(std::move(*a));
   };
   auto add = [=](std::string name, caf::actor_id id, uint64_t mailbox) mutable {
-    list->push_back({{"name", std::move(name)}, {"id", id}, {"mailbox", mailbox}});
+    a->actors.push_back({std::move(name), id, mailbox});
   };
   for (auto& p : self->state.o.pools)
     self->request(p, ask_timeout, caf::get_atom_v)
       .then([=](pool_stats& s) mutable { add("pool/" + s.name, p.id(), s.mailbox); finish(); },
             [=](caf::error&) mutable { finish(); });
-  for (auto& [name, a] : {std::pair{"cluster", self->state.cluster},
-                          std::pair{"calls", self->state.o.calls}})
-    self->request(a, ask_timeout, mailbox_atom_v)
-      .then([=, n = std::string(name), id = a.id()](uint64_t m) mutable { add(n, id, m); finish(); },
-            [=](caf::error&) mutable { finish(); });
-  self->request(self->state.o.calls, ask_timeout, caf::get_atom_v)
+  auto& cluster = self->state.cluster;
+  self->request(cluster, ask_timeout, mailbox_atom_v)
+    .then([=, id = cluster.id()](uint64_t m) mutable { add("cluster", id, m); finish(); },
+          [=](caf::error&) mutable { finish(); });
+  auto& calls = self->state.o.calls;
+  self->request(calls, ask_timeout, mailbox_atom_v)
+    .then([=, id = calls.id()](uint64_t m) mutable { add("calls", id, m); finish(); },
+          [=](caf::error&) mutable { finish(); });
+  self->request(calls, ask_timeout, caf::get_atom_v)
     .then(
-      [=](std::vector<call_snapshot>& calls) mutable {
-        for (auto& c : calls)
+      [=](std::vector<call_snapshot>& list) mutable {
+        for (auto& c : list)
           add("call/" + std::to_string(c.session), 0, c.mailbox);
         finish();
       },
@@ -220,19 +218,15 @@ void summary(console_actor_t* self, promise rp) {
   self->request(self->state.cluster, ask_timeout, cluster_view_atom_v)
     .then(
       [=](std::vector<member_info>& view) mutable {
-        json nodes = json::array();
-        for (auto& m : view)
-          nodes.push_back(member_json(m));
         // Reuse `pools` and merge its answer.
-        auto pr = std::make_shared<json>(std::move(nodes));
-        self->request(caf::actor_cast<caf::actor>(self), ask_timeout,
-                      console_request{"pools", true})
+        auto nodes = std::make_shared<std::vector<member_info>>(std::move(view));
+        self->request(console_actor{self}, ask_timeout, console_request{"pools", true})
           .then(
-            [=](console_reply& r) mutable {
-              auto p = json::parse(r.json, nullptr, false);
-              deliver(rp, {{"command", "summary"}, {"node", self->state.o.node},
-                           {"nodes", *pr},
-                           {"pools", p.is_discarded() ? json::array() : p["pools"]}});
+            [=](console_answer& p) mutable {
+              auto a = answer("summary", self->state.o.node);
+              a.nodes = std::move(*nodes);
+              a.pools = std::move(p.pools);
+              rp.deliver(std::move(a));
             },
             [=](caf::error& e) mutable { rp.deliver(std::move(e)); });
       },
@@ -243,11 +237,12 @@ caf::error usage(const std::string& what) {
   return make_error(cluster_errc::bad_command, what);
 }
 
-caf::behavior console_impl(console_actor_t* self, console_options o, caf::actor cluster) {
+console_actor::behavior_type console_impl(console_actor_t* self, console_options o,
+                                          caf::actor cluster) {
   self->state.o = std::move(o);
   self->state.cluster = std::move(cluster);
   return {
-    [self](console_request& r) -> caf::result<console_reply> {
+    [self](console_request& r) -> caf::result<console_answer> {
       auto w = words(r.line);
       if (w.empty())
         return usage("empty command (try 'help')");
@@ -265,19 +260,17 @@ caf::behavior console_impl(console_actor_t* self, console_options o, caf::actor 
         if (r.forwarded)
           return make_error(cluster_errc::unknown_node, "'" + node + "' is not " + me);
         self->delegate(self->state.cluster, cluster_forward_atom_v, node,
-                              console_request{r.line, true});
-        return caf::delegated<console_reply>{};
+                       console_request{r.line, true});
+        return caf::delegated<console_answer>{};
       }
-      auto rp = self->make_response_promise<console_reply>();
+      auto rp = self->make_response_promise<console_answer>();
       if (cmd == "nodes" && w.size() == 1) {
         self->request(self->state.cluster, ask_timeout, cluster_view_atom_v)
           .then(
             [=](std::vector<member_info>& view) mutable {
-              json list = json::array();
-              for (auto& m : view)
-                list.push_back(member_json(m));
-              deliver(rp, {{"command", "nodes"}, {"node", self->state.o.node},
-                           {"nodes", std::move(list)}});
+              auto a = answer("nodes", self->state.o.node);
+              a.nodes = std::move(view);
+              rp.deliver(std::move(a));
             },
             [=](caf::error& e) mutable { rp.deliver(std::move(e)); });
       } else if (cmd == "calls") {
@@ -298,7 +291,9 @@ caf::behavior console_impl(console_actor_t* self, console_options o, caf::actor 
         actors(self, rp);
       } else if (cmd == "drain" && !node.empty()) {
         spdlog::warn("console: drain requested");
-        deliver(rp, {{"command", "drain"}, {"node", me}, {"draining", true}});
+        auto a = answer("drain", me);
+        a.draining = true;
+        rp.deliver(std::move(a));
         if (self->state.o.drain)
           self->state.o.drain();
       } else if (cmd == "summary" && w.size() == 1) {
@@ -323,7 +318,8 @@ std::vector<std::string> words(const std::string& line) {
   return out;
 }
 
-caf::actor spawn_console(caf::actor_system& sys, console_options opts, caf::actor cluster) {
+console_actor spawn_console(caf::actor_system& sys, console_options opts,
+                            caf::actor cluster) {
   return sys.spawn(console_impl, std::move(opts), std::move(cluster));
 }
 

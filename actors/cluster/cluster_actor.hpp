@@ -10,14 +10,16 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 #include <caf/io/middleman_actor.hpp>
 
+#include "messages/cluster.hpp"
 #include "messages/config.hpp"
+#include "messages/console.hpp"
 #include "messages/pool_cluster.hpp"
-#include "runtime/cluster/cluster_board.hpp"
 
 namespace sb::cluster {
 
@@ -29,14 +31,16 @@ struct cluster_options {
   int64_t capacity = 0;       // node.max_calls
   std::function<int64_t()> active_calls;
   std::function<bool()> draining;
-  std::shared_ptr<cluster_board> board;
+  // Called with the view (this node first) on every change and heartbeat tick: the node
+  // copies it for its HTTP routes (runtime/cluster/cluster_board.hpp).
+  std::function<void(std::vector<member_info>)> report_view;
   // Connects to other nodes (the middleman's, or the TLS manager's when TLS is on).
   caf::io::middleman_actor connector;
   // Called once when the cluster refuses this node before it ever joined (wrong secret,
   // different timing settings): the node should exit with this message.
   std::function<void(const std::string&)> fatal;
   // Builds the console actor that answers console_request (given this actor's handle).
-  std::function<caf::actor(caf::actor cluster)> make_console;
+  std::function<console_actor(caf::actor cluster)> make_console;
   // This node's pool fronts (actors/pool_front.hpp): told the live members and their
   // fronts on every change, and handed to members that ask (pool_fronts_atom).
   pool_fronts fronts;

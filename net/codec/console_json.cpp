@@ -1,6 +1,8 @@
-#include "runtime/console/console_json.hpp"
+#include "net/codec/console_json.hpp"
 
-namespace sb::console {
+#include "net/codec/call_record_json.hpp"
+
+namespace sb::codec {
 
 using json = nlohmann::json;
 
@@ -102,4 +104,65 @@ json pool_detail_json(const pool_stats& s) {
   return j;
 }
 
-} // namespace sb::console
+json console_answer_json(const console_answer& a) {
+  auto& cmd = a.command;
+  json out{{"command", cmd}};
+  if (!a.node.empty())
+    out["node"] = a.node;
+  auto members = [&] {
+    json list = json::array();
+    for (auto& m : a.nodes)
+      list.push_back(member_json(m));
+    return list;
+  };
+  auto pool_list = [&] {
+    json list = json::array();
+    for (auto& s : a.pools)
+      list.push_back(pool_summary_json(s));
+    return list;
+  };
+  if (cmd == "nodes") {
+    out["nodes"] = members();
+  } else if (cmd == "calls") {
+    // This node's calls, or (no node) every node's with how many each has.
+    json list = json::array();
+    for (size_t i = 0; i < a.calls.size(); ++i) {
+      auto j = call_summary_json(a.calls[i]);
+      j["node"] = a.node.empty() && i < a.call_nodes.size() ? a.call_nodes[i] : a.node;
+      list.push_back(std::move(j));
+    }
+    out["count"] = list.size();
+    if (a.node.empty()) {
+      json per_node = json::object();
+      for (size_t i = 0; i < a.count_nodes.size() && i < a.counts.size(); ++i)
+        per_node[a.count_nodes[i]] = a.counts[i];
+      out["nodes"] = std::move(per_node);
+    }
+    out["calls"] = std::move(list);
+  } else if (cmd == "call") {
+    if (!a.stored.empty()) {
+      out["stored"] = true;
+      out["call"] = call_lookup_json(a.stored.front());
+    } else if (!a.calls.empty()) {
+      out["call"] = call_detail_json(a.calls.front());
+    }
+  } else if (cmd == "pools") {
+    out["pools"] = pool_list();
+  } else if (cmd == "pool") {
+    if (!a.pools.empty())
+      out["pool"] = pool_detail_json(a.pools.front());
+  } else if (cmd == "actors") {
+    json list = json::array();
+    for (auto& x : a.actors)
+      list.push_back({{"name", x.name}, {"id", x.id}, {"mailbox", x.mailbox}});
+    out["actors"] = std::move(list);
+  } else if (cmd == "drain") {
+    out["draining"] = a.draining;
+  } else if (cmd == "summary") {
+    out["nodes"] = members();
+    out["pools"] = pool_list();
+  }
+  return out;
+}
+
+} // namespace sb::codec

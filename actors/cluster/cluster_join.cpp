@@ -7,8 +7,8 @@
 #include <caf/actor_system.hpp>
 #include <spdlog/spdlog.h>
 
-#include "runtime/cluster/auth.hpp"
-#include "runtime/cluster/cluster_state.hpp"
+#include "actors/cluster/auth.hpp"
+#include "actors/cluster/cluster_state.hpp"
 
 namespace sb::cluster {
 
@@ -123,8 +123,8 @@ milliseconds cluster_state::retry_interval() const {
 }
 
 void publish_view(cluster_actor_t* self) {
-  if (self->state.o.board)
-    self->state.o.board->update(self->state.view(steady::now()));
+  if (self->state.o.report_view)
+    self->state.o.report_view(self->state.view(self->clock().now()));
   push_pool_views(self);
 }
 
@@ -152,7 +152,7 @@ void admit(cluster_actor_t* self, const member_info& info, caf::actor handle) {
   p.info.state = member_state::up;
   p.info.down_reason.clear();
   p.info.last_heard_ms = 0;
-  p.last_heard = steady::now();
+  p.last_heard = self->clock().now();
   p.left = false;
   if (handle && p.handle != handle) {
     p.handle = handle;
@@ -170,7 +170,7 @@ void admit(cluster_actor_t* self, const member_info& info, caf::actor handle) {
 
 void join_address(cluster_actor_t* self, const std::string& address) {
   auto& s = self->state;
-  auto now = steady::now();
+  auto now = self->clock().now();
   if (address == s.o.address || s.connecting.count(address))
     return;
   if (auto t = s.next_try.find(address); t != s.next_try.end() && now < t->second)
