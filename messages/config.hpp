@@ -203,6 +203,24 @@ struct metrics_section {
   std::string emf_file;                      // appended to; "" = standard output
 };
 
+// The node on EC2 ([aws], docs/deploy-aws.md): the instance's lifecycle from IMDSv2, the
+// Auto Scaling lifecycle action, peers from DescribeInstances. Off by default.
+struct aws_section {
+  std::string lifecycle = "off";   // off | imds
+  std::string discovery = "off";   // off | ec2: [cluster] seeds from DescribeInstances
+  std::string imds_url = "http://169.254.169.254";
+  std::string region;              // "" = the instance's (IMDS placement/region)
+  std::string autoscaling_url;     // "" = https://autoscaling.REGION.amazonaws.com
+  std::string ec2_url;             // "" = https://ec2.REGION.amazonaws.com
+  std::string lifecycle_hook;      // "" = drain, but no lifecycle action to heartbeat or complete
+  std::string asg_name;            // "" = the instance's aws:autoscaling:groupName tag
+  std::string discovery_tag = "aws:autoscaling:groupName";  // KEY, or KEY=VALUE
+  millis poll_interval{5000};
+  millis heartbeat_interval{60000};
+  millis spot_margin{30000};       // a Spot notice's drain ends this long before its time
+  millis request_timeout{5000};    // one IMDS or API request
+};
+
 struct node_config {
   node_section node;
   cluster_section cluster;
@@ -233,6 +251,7 @@ struct node_config {
   call_section call;
   log_section log;
   metrics_section metrics;
+  aws_section aws;
 };
 
 } // namespace sb

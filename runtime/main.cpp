@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "runtime/aws_start.hpp"
 #include "runtime/config/config.hpp"
 #include "runtime/logging.hpp"
 #include "runtime/node.hpp"
@@ -80,5 +81,10 @@ int main(int argc, char** argv) {
   if (auto rc = report(loaded))
     return rc;
   sb::setup_logging(loaded.config.log, loaded.config.node.name);
+  std::string aws_err;  // [aws]: {asg} in the EMF dimensions, discovered seeds
+  if (!sb::prepare_aws(loaded.config, aws_err)) {
+    std::cerr << aws_err << '\n';
+    return 1;
+  }
   return sb::run_node(loaded.config, sb::node_run_options{port_file, http_port_file});
 }

@@ -28,6 +28,7 @@
 #include "net/io/io_loop.hpp"
 #include "net/codec/audio_codec.hpp"
 #include "runtime/auth_env.hpp"
+#include "runtime/aws_lifecycle.hpp"
 #include "runtime/call_records.hpp"
 #include "runtime/cluster/cluster_node.hpp"
 #include "runtime/emf.hpp"
@@ -463,6 +464,10 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
       spdlog::error("cannot write port file {}", opts.http_port_file);
   }
 
+  // [aws] lifecycle: a scale-in or a Spot notice drains the node as SIGTERM does.
+  lifecycle_watcher aws{cfg.aws, [metrics] { return metrics->active_calls(); },
+                        [] { kill(getpid(), SIGTERM); }};
+  aws.start();
   while (!wait_signal(sigs, std::chrono::milliseconds{1000})) {
   }
   // Drain: refuse new calls, let active ones finish up to drain_timeout.
@@ -472,7 +477,7 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
   draining->store(true);
   auto deadline = steady::now() + cfg.node.drain_timeout;
   bool fast = false;  // a second signal: no more waiting for calls, but still every write
-  while (loop->active_sessions() > 0 && steady::now() < deadline) {
+  while (loop->active_sessions() > 0 && steady::now() < aws.drain_deadline(deadline)) {
     if (wait_signal(sigs, std::chrono::milliseconds{100})) {
       spdlog::warn("second signal: stopping now (no goodbyes; what is stored is still written)");
       fast = true;
@@ -515,6 +520,7 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
   stop_sessions(sys, sessions, std::chrono::seconds{5});
   stop_actors();
   sys.await_all_actors_done();
+  aws.finish();  // drained, written, left: the lifecycle action completes
   spdlog::info("node {} stopped", cfg.node.name);
   if (crt.refused_flag->load()) {
     spdlog::error("exiting: {}", *crt.refused);

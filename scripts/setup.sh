@@ -9,6 +9,8 @@ PACKAGES=(
   libspdlog-dev catch2 prometheus-cpp-dev libinih-dev libcli11-dev libssl-dev libreadline-dev
   openssl ca-certificates prometheus libhiredis-dev redis-server libsqlite3-dev
   libpq-dev postgresql  # the PostgreSQL store and the server its tests start
+  libcurl4-openssl-dev libxml2-dev  # net/aws: IMDSv2 and the AWS APIs
+  python3  # tests/support/aws_fake.py: the tests' IMDS, Auto Scaling and EC2
   clang-14 libclang-rt-14-dev  # the fuzz targets (scripts/fuzz.sh): clang and libFuzzer
 )
 missing=()

@@ -208,9 +208,25 @@ void check_pending_caps(load_state& st) {
                "); one address could then take every place");
 }
 
+// [aws]: a hook only means something to the lifecycle watcher; discovered peers are
+// reached on this node's own cluster port, so it must be a fixed one.
+void check_aws(load_state& st) {
+  const auto& a = st.config.aws;
+  if (!a.lifecycle_hook.empty() && a.lifecycle != "imds")
+    st.error(where(st, {"aws.lifecycle_hook", "aws.lifecycle"}),
+             "[aws] lifecycle_hook: '" + a.lifecycle_hook +
+                 "' needs lifecycle = imds (the node completes the hook's action only when "
+                 "it watches its lifecycle)");
+  if (a.discovery == "ec2" && st.config.node.cluster_listen.port == 0)
+    st.error(where(st, {"aws.discovery", "node.cluster_listen"}),
+             "[aws] discovery: ec2 needs a fixed [node] cluster_listen port (the peers "
+             "found are joined on it), not port 0");
+}
+
 } // namespace
 
 void check_cross_keys(load_state& st) {
+  check_aws(st);
   check_stt_buffer(st);
   check_pending_caps(st);
   check_local_shares(st);

@@ -556,6 +556,7 @@ std::vector<section_spec> build_schema() {
                  cloudwatch_namespace),
         emf_dimensions_key(),
         text_key("emf_file", &nc::metrics, &metrics_section::emf_file, emf_file)}},
+      aws_section_spec(),
   };
 }
 

@@ -29,6 +29,8 @@ struct section_spec {
 };
 
 const std::vector<section_spec>& schema();
+// [aws] (runtime/config/schema_aws.cpp), the last section of schema().
+section_spec aws_section_spec();
 const section_spec* find_section(const std::string& name);
 
 // " (did you mean [x]?)" or "" for a mistyped section name.

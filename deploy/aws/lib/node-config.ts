@@ -16,6 +16,8 @@ export interface NodeConfigInputs {
 }
 
 export const EMF_FILE = '/var/log/switchboard/emf.log';
+/** The termination lifecycle hook the node heartbeats and completes ([aws] lifecycle_hook). */
+export const LIFECYCLE_HOOK = 'switchboard-drain';
 export const TRANSCRIPTS = 'sqlite:/var/lib/switchboard/transcripts.db';
 
 /** Escapes a literal for an unquoted heredoc: \, $ and ` would be expanded by the shell. */
@@ -64,6 +66,12 @@ export function nodeConfig(i: NodeConfigInputs): Ini {
   set('metrics', 'emf_namespace', lit(s.metricNamespace));
   set('metrics', 'emf_dimensions', lit('AutoScalingGroupName='), token(i.autoScalingGroupName));
   set('metrics', 'emf_file', lit(EMF_FILE));
+  // The node watches its lifecycle (IMDSv2): it drains on scale-in and Spot notices,
+  // heartbeats the hook's action while calls remain (a third of its timeout) and completes it.
+  set('aws', 'lifecycle', lit('imds'));
+  set('aws', 'lifecycle_hook', lit(LIFECYCLE_HOOK));
+  set('aws', 'asg_name', token(i.autoScalingGroupName));
+  set('aws', 'heartbeat_interval', lit(`${Math.max(10, Math.floor(s.lifecycleHeartbeatSeconds / 3))}s`));
   for (const [dotted, value] of Object.entries(s.nodeSettings)) {
     const at = dotted.lastIndexOf('.');
     set(dotted.slice(0, at), dotted.slice(at + 1), lit(value));

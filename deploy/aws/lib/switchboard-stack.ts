@@ -15,7 +15,7 @@ import {
   aws_secretsmanager as secretsmanager,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { nodeConfig } from './node-config';
+import { LIFECYCLE_HOOK, nodeConfig } from './node-config';
 import { SwitchboardSettings } from './settings';
 import { userDataScript } from './user-data';
 
@@ -262,9 +262,10 @@ export class SwitchboardStack extends Stack {
     });
 
     // A leaving instance waits here (Terminating:Wait) after the load balancer drained it,
-    // for a node to complete the action once its own drain is done. Today's node does not
-    // (docs/deploy-aws.md): the hook times out and termination continues.
+    // until its node completes the action once its own drain is done ([aws] lifecycle =
+    // imds, docs/deploy-aws.md); the timeout is the fallback.
     asg.addLifecycleHook('DrainBeforeTermination', {
+      lifecycleHookName: LIFECYCLE_HOOK,
       lifecycleTransition: autoscaling.LifecycleTransition.INSTANCE_TERMINATING,
       heartbeatTimeout: Duration.seconds(s.lifecycleHeartbeatSeconds),
       defaultResult: autoscaling.DefaultResult.CONTINUE,

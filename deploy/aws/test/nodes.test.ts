@@ -69,6 +69,10 @@ describe('launch template', () => {
     assert.equal(get('metrics', 'emf_dimensions'), 'AutoScalingGroupName=Switchboard-nodes');
     assert.equal(get('metrics', 'emf_file'), '/var/log/switchboard/emf.log');
     assert.equal(get('stt', 'url'), 'wss://api.deepgram.com');
+    assert.equal(get('aws', 'lifecycle'), 'imds');
+    assert.equal(get('aws', 'lifecycle_hook'), 'switchboard-drain');
+    assert.equal(get('aws', 'asg_name'), 'Switchboard-nodes');
+    assert.equal(get('aws', 'heartbeat_interval'), '200s'); // a third of the hook's 600 s
   });
 
   it('escapes operator settings so the shell does not expand them', () => {
@@ -228,6 +232,7 @@ describe('auto scaling group', () => {
     assert.equal(hook.Properties.LifecycleTransition, 'autoscaling:EC2_INSTANCE_TERMINATING');
     assert.equal(hook.Properties.DefaultResult, 'CONTINUE');
     assert.equal(hook.Properties.HeartbeatTimeout, 600); // drain_timeout 300 s
+    assert.equal(hook.Properties.LifecycleHookName, 'switchboard-drain'); // [aws] lifecycle_hook
     const { template: t } = synth({ drainTimeoutSeconds: '600', lifecycleHeartbeatSeconds: '900' });
     t.hasResourceProperties('AWS::AutoScaling::LifecycleHook', { HeartbeatTimeout: 900 });
     assert.match(userData(t), /TimeoutStopSec=630s/);
