@@ -10,6 +10,7 @@ PACKAGES=(
   openssl ca-certificates prometheus libhiredis-dev redis-server libsqlite3-dev
   libpq-dev postgresql  # the PostgreSQL store and the server its tests start
   clang-14 libclang-rt-14-dev  # the fuzz targets (scripts/fuzz.sh): clang and libFuzzer
+  chromium espeak-ng  # the softphone's browser test (tests/browser/run.sh; Node.js as for deploy/aws)
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
