@@ -162,6 +162,7 @@ struct http_section {
   host_port listen{"", 0};  // host "" = on node.listen
   bool separate() const { return !listen.host.empty(); }
   std::string token_env;    // "" = no token needed
+  std::string phone = "auto";  // GET /phone: auto (node.listen on loopback), on, off
 };
 
 struct batcher_section {

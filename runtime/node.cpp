@@ -26,6 +26,7 @@
 #include "messages/register.hpp"
 #include "net/admission/admission_control.hpp"
 #include "net/io/io_loop.hpp"
+#include "net/admission/phone_access.hpp"
 #include "net/codec/audio_codec.hpp"
 #include "runtime/auth_env.hpp"
 #include "runtime/aws_lifecycle.hpp"
@@ -367,6 +368,8 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
       return 1;
     }
   }
+  const bool phone = admission::phone_served(cfg.http.phone, cfg.node.listen.host);
+  io.auth.phone = phone;
   io.start_timeout = cfg.call.start_timeout;
   io.stt = cfg.stt;
   io.llm = cfg.llm;
@@ -456,6 +459,9 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
                cfg.tts.provider);
   if (!opts.port_file.empty() && !write_port_file(opts.port_file, loop->port()))
     spdlog::error("cannot write port file {}", opts.port_file);
+  if (phone)
+    spdlog::info("softphone on http://{}:{}/phone{}", cfg.node.listen.host, loop->port(),
+                 cfg.http.token_env.empty() ? "" : "?token=... ([http] token_env)");
   if (cfg.http.separate()) {
     spdlog::info("operator HTTP routes on {}:{}{}", cfg.http.listen.host, loop->http_port(),
                  cfg.http.token_env.empty() ? "" : " (bearer token required)");

@@ -149,6 +149,20 @@ auth_verdict check_http_bearer(const std::string& token, const std::string& auth
   return {};
 }
 
+auth_verdict check_http_token(const std::string& token, const std::string& authorization,
+                              bool has_param, const std::string& param) {
+  if (token.empty() || !credentials_of(authorization, "Bearer").empty())
+    return check_http_bearer(token, authorization);
+  if (!has_param)
+    return refuse(auth_refusal::http_token_missing, true,
+                  "this page needs the [http] token_env token: open it with ?token=<token> "
+                  "(or send 'Authorization: Bearer <token>')",
+                  R"(Bearer realm="switchboard")");
+  if (!equal_secret(param, token))
+    return refuse(auth_refusal::http_token_invalid, false, "the token is not valid");
+  return {};
+}
+
 std::string base64(std::string_view bytes) {
   std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
   int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),

@@ -73,6 +73,10 @@ auth_verdict check_upgrade(auth_mode mode, const auth_secrets& secrets,
                            const upgrade_request& req);
 // "Authorization: Bearer TOKEN" on the operator HTTP routes.
 auth_verdict check_http_bearer(const std::string& token, const std::string& authorization);
+// The same token for a page a browser opens (GET /phone): the header, or else the query
+// parameter token=TOKEN (`has_param`), since a browser's address bar sets no headers.
+auth_verdict check_http_token(const std::string& token, const std::string& authorization,
+                              bool has_param, const std::string& param);
 
 // base64(HMAC-SHA1(auth_token, url)): Twilio's signature of a request without POST
 // parameters.

@@ -7,6 +7,7 @@
 
 #include "net/io/io_loop.hpp"
 #include "net/io/lws_headers.hpp"
+#include "net/io/phone_page.hpp"
 
 namespace sb::net {
 
@@ -44,17 +45,36 @@ int add_header(lws* wsi, const char* name, const std::string& value, unsigned ch
                                      static_cast<int>(value.size()), p, end);
 }
 
+using header_list = std::vector<std::pair<const char*, std::string>>;
+
 int send_headers(lws* wsi, unsigned status, const char* ctype, size_t length,
-                 const std::string& challenge = {}) {
-  unsigned char buf[LWS_PRE + 1024];
+                 const std::string& challenge = {}, const header_list& extra = {}) {
+  unsigned char buf[LWS_PRE + 2048];
   unsigned char* start = buf + LWS_PRE;
   unsigned char* p = start;
   unsigned char* end = buf + sizeof buf - 1;
   if (lws_add_http_common_headers(wsi, status, ctype, length, &p, end) ||
-      (!challenge.empty() && add_header(wsi, "www-authenticate:", challenge, &p, end)) ||
-      lws_finalize_write_http_header(wsi, start, &p, end))
+      (!challenge.empty() && add_header(wsi, "www-authenticate:", challenge, &p, end)))
+    return -1;
+  for (auto& [name, value] : extra)
+    if (add_header(wsi, name, value, &p, end))
+      return -1;
+  if (lws_finalize_write_http_header(wsi, start, &p, end))
     return -1;
   return 0;
+}
+
+// The softphone page: nothing cached or passed on (its address may hold the token), no
+// framing, no script or connection but its own.
+const header_list& phone_headers() {
+  static const header_list h{
+    {"cache-control:", "no-store"},
+    {"referrer-policy:", "no-referrer"},
+    {"x-content-type-options:", "nosniff"},
+    {"content-security-policy:",
+     "default-src 'none'; script-src 'unsafe-inline' blob:; style-src 'unsafe-inline'; "
+     "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"}};
+  return h;
 }
 
 } // namespace
@@ -123,6 +143,10 @@ int http_routes::request(lws* wsi, void* user, const std::string& uri) {
   const auto& o = loop_.options();
   // With [http] listen set, the operator routes live only on that address.
   const bool here = !loop_.ops_vhost() || lws_get_vhost(wsi) == loop_.ops_vhost();
+  // The softphone lives beside /ws/twilio, which its page calls.
+  const bool calls_here = !loop_.ops_vhost() || lws_get_vhost(wsi) != loop_.ops_vhost();
+  if (o.auth.phone && calls_here && (uri == "/phone" || uri == "/phone/"))
+    return phone(wsi, user);
   auto denied = admission::auth_verdict{};
   if (here && operator_route(uri))
     denied = admission::check_http_bearer(o.auth.http_token,
@@ -153,12 +177,34 @@ int http_routes::request(lws* wsi, void* user, const std::string& uri) {
     status = 404;
     body = nlohmann::json{{"error", "not_found"}, {"reason", "no route " + uri}}.dump();
   }
+  return respond(wsi, user, status, ctype, std::move(body), challenge);
+}
+
+int http_routes::respond(lws* wsi, void* user, unsigned status, const char* ctype,
+                         std::string body, const std::string& challenge,
+                         const std::vector<std::pair<const char*, std::string>>& extra) {
   auto* r = new response{std::move(body)};
   *static_cast<response**>(user) = r;
-  if (send_headers(wsi, status, ctype, r->body.size(), challenge))
+  if (send_headers(wsi, status, ctype, r->body.size(), challenge, extra))
     return -1;
   lws_callback_on_writable(wsi);
   return 0;
+}
+
+int http_routes::phone(lws* wsi, void* user) {
+  char buf[1024];
+  const char* token = lws_get_urlarg_by_name(wsi, "token=", buf, sizeof buf);
+  auto v = admission::check_http_token(loop_.options().auth.http_token,
+                                       header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION),
+                                       token != nullptr, token ? token : "");
+  if (!v.ok) {
+    ++loop_.probe().auth_refused[static_cast<size_t>(v.why)];
+    return respond(wsi, user, v.status, "application/json",
+                   nlohmann::json{{"error", v.error}, {"reason", v.reason}}.dump(),
+                   v.challenge);
+  }
+  return respond(wsi, user, 200, "text/html; charset=utf-8", std::string(phone_page_html()),
+                 {}, phone_headers());
 }
 
 int http_routes::deferred(lws* wsi, void* user, const std::string& uri) {

@@ -1,9 +1,12 @@
-// Plain HTTP on the telephony port: /health, /api/v1/stats, /api/v1/stats/pool, /metrics.
+// Plain HTTP on the telephony port: /health, /api/v1/stats, /api/v1/stats/pool, /metrics,
+// the call records, and the softphone page (/phone, net/io/phone_page.hpp).
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include <libwebsockets.h>
 
@@ -27,6 +30,12 @@ public:
 
 private:
   int request(lws* wsi, void* user, const std::string& uri);
+  // Sends the headers; the body goes when the connection is writable.
+  int respond(lws* wsi, void* user, unsigned status, const char* ctype, std::string body,
+              const std::string& challenge = {},
+              const std::vector<std::pair<const char*, std::string>>& extra = {});
+  // GET /phone when [http] phone serves it: the page, or 401/403 without its token.
+  int phone(lws* wsi, void* user);
   // /api/v1/calls...: asks io_options::call_records and answers when it does.
   int deferred(lws* wsi, void* user, const std::string& uri);
   void deliver(uint64_t id, unsigned status, std::string body);

@@ -52,6 +52,9 @@ struct edge_auth {
   admission::auth_mode exotel = admission::auth_mode::none;
   admission::auth_secrets secrets;
   std::string http_token;  // "" = /api/v1/stats, /api/v1/stats/pool, /metrics open
+  // GET /phone is served on `listen` ([http] phone resolved). Then http_token, when set,
+  // guards the page and also opens /ws/twilio as ?phone_token=, whatever `twilio` says.
+  bool phone = false;
 };
 
 struct io_options {

@@ -14,6 +14,15 @@ admission::auth_verdict upgrade_auth::check(lws* wsi, dialect kind, const std::s
   auto mode = kind == dialect::twilio ? cfg_.twilio : cfg_.exotel;
   if (mode == admission::auth_mode::none)
     return {};
+  // The softphone's calls (GET /phone): a browser sets no headers on a WebSocket, so the
+  // page sends the [http] token it was opened with as ?phone_token= (its own name: the
+  // operator's token never passes for the stream token of ?token=).
+  if (kind == dialect::twilio && cfg_.phone && !cfg_.http_token.empty()) {
+    char buf[1024];
+    const char* t = lws_get_urlarg_by_name(wsi, "phone_token=", buf, sizeof buf);
+    if (t && admission::equal_secret(t, cfg_.http_token))
+      return {};
+  }
   admission::upgrade_request req;
   req.host = header(wsi, WSI_TOKEN_HOST);
   auto query = query_string(wsi);
