@@ -10,6 +10,9 @@ PACKAGES=(
   openssl ca-certificates prometheus libhiredis-dev redis-server libsqlite3-dev
   libpq-dev postgresql  # the PostgreSQL store and the server its tests start
   clang-14 libclang-rt-14-dev  # the fuzz targets (scripts/fuzz.sh): clang and libFuzzer
+  # The offline providers (net/speech): recogniser, its English model, synthesiser,
+  # resampler; the espeak-ng command makes the end-to-end test's caller audio.
+  libpocketsphinx-dev libsphinxbase-dev pocketsphinx-en-us libespeak-ng-dev espeak-ng libsoxr-dev
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
