@@ -55,15 +55,20 @@ struct offline_node {
   std::string dir = sb::test::temp_dir("sb-offline");
   child node;
   uint16_t port = 0;
-  offline_node() {
+  explicit offline_node(const std::vector<std::string>& sets = {}) {
     std::string src = SB_SOURCE_DIR;
-    node = child({SB_NODE_BIN, "node", "--config", src + "/cluster.ini", "--port-file",
-                  dir + "/node.port", "--set", "node.listen=127.0.0.1:0", "--set",
-                  "node.cluster_listen=127.0.0.1:0", "--set",
-                  "store.transcripts=sqlite:" + dir + "/transcripts.db", "--set",
-                  "llm.dialog=" + src + "/dialogs/order-status.ini", "--set",
-                  "log.level=debug"},
-                 dir + "/node.log");
+    std::vector<std::string> argv{SB_NODE_BIN, "node", "--config", src + "/cluster.ini",
+                                  "--port-file", dir + "/node.port", "--set",
+                                  "node.listen=127.0.0.1:0", "--set",
+                                  "node.cluster_listen=127.0.0.1:0", "--set",
+                                  "store.transcripts=sqlite:" + dir + "/transcripts.db", "--set",
+                                  "llm.dialog=" + src + "/dialogs/order-status.ini", "--set",
+                                  "log.level=debug"};
+    for (auto& s : sets) {
+      argv.push_back("--set");
+      argv.push_back(s);
+    }
+    node = child(argv, dir + "/node.log");
     auto p = sb::test::wait_port_file(dir + "/node.port", 30s);
     if (!p)
       FAIL("the node did not start; see " + dir + "/node.log");
@@ -144,4 +149,48 @@ TEST_CASE("offline agent: a caller walks the order-status dialog to its hang-up"
   CHECK(agent[3] == "I heard order 9 1 2 3. Is that right?");
   CHECK(agent[4] == "Order 9 1 2 3 has shipped and arrives tomorrow. Is there anything else?");
   CHECK(agent[5] == "Thank you for calling. Goodbye.");
+}
+
+namespace {
+
+// The greeting's audio as one caller hears it (no answer), from a node with these sets.
+audio_bytes greeting(const std::vector<std::string>& sets) {
+  offline_node n{sets};
+  sb::caller::script sc;
+  sc.listen_first = true;
+  sc.keep_reply_audio = true;
+  sc.turns = 0;  // hangs up once the greeting has played
+  sb::caller::engine callers("127.0.0.1", n.port);
+  callers.add(sc);
+  REQUIRE(callers.run(60s));
+  REQUIRE(callers.results()[0].replies.size() == 1);
+  return callers.results()[0].replies[0];
+}
+
+} // namespace
+
+TEST_CASE("offline agent: [tts] espeak_rate sets how fast the prompts are spoken") {
+  auto normal = greeting({});
+  auto fast = greeting({"tts.espeak_rate=320"});
+  INFO(normal.size() << " bytes at 160 words a minute, " << fast.size() << " at 320");
+  CHECK(normal.size() > 8000 * 4);  // the greeting's 17 words: over 4 s
+  CHECK(fast.size() < normal.size() * 7 / 10);
+  CHECK(rms(fast) > 300);
+}
+
+TEST_CASE("offline agent: a dialog word missing from [stt] dictionary stops the node at start") {
+  auto dir = sb::test::temp_dir("sb-offline");
+  std::ofstream(dir + "/d.ini") << "[dialog]\nstart = a\n[state a]\nsay = Hello.\n"
+                                   "on = zyxxqv please -> b\n[state b]\nsay = Bye.\n"
+                                   "action = hangup\n";
+  std::string src = SB_SOURCE_DIR;
+  child node({SB_NODE_BIN, "node", "--config", src + "/cluster.ini", "--set",
+              "node.listen=127.0.0.1:0", "--set", "node.cluster_listen=127.0.0.1:0", "--set",
+              "store.transcripts=sqlite:" + dir + "/t.db", "--set", "llm.dialog=" + dir + "/d.ini"},
+             dir + "/node.log");
+  CHECK(node.wait_exit(30s) == 1);
+  std::ifstream log(dir + "/node.log");
+  std::string text{std::istreambuf_iterator<char>(log), {}};
+  CHECK(text.find(dir + "/d.ini:5: the word 'zyxxqv' is not in the dictionary "
+                  "/usr/share/pocketsphinx/model/en-us/cmudict-en-us.dict") != std::string::npos);
 }
