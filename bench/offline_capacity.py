@@ -15,7 +15,9 @@ reply audio; the recogniser's end-of-turn wait of about 0.45 s is part of it).
 One JSON line per run in OUT/offline-capacity.jsonl and a Markdown table on stdout.
 """
 import argparse
-import audioop
+import warnings
+warnings.filterwarnings("ignore", category=DeprecationWarning)
+import audioop  # noqa: E402 (Python 3.11: deprecated, still there)
 import json
 import os
 import statistics
@@ -71,7 +73,8 @@ def run_step(args, n, says, work):
          "--set", "node.cluster_listen=127.0.0.1:0", "--set", "log.level=warn",
          "--set", f"store.transcripts=sqlite:{work}/t-{n}.db",
          "--set", f"llm.dialog={ROOT}/dialogs/order-status.ini",
-         "--set", f"pool.stt.max_active={max(n, 1)}"],
+         "--set", f"pool.stt.max_active={max(n, 1)}"] +
+        [x for kv in args.set for x in ("--set", kv)],
         stdout=log, stderr=subprocess.STDOUT, cwd=work)
     try:
         deadline = time.time() + 30
@@ -124,7 +127,10 @@ def main():
     p.add_argument("--ramp-ms", type=int, default=100, help="between call starts")
     p.add_argument("--node-port", type=int, default=8093)
     p.add_argument("--out", default=os.path.join(HERE, "results"))
+    p.add_argument("--set", action="append", default=[],
+                   help="a further node override SECTION.KEY=VALUE (repeatable)")
     args = p.parse_args()
+    args.build = os.path.abspath(args.build)
     os.makedirs(args.out, exist_ok=True)
     work = tempfile.mkdtemp(prefix="sb-offline-bench-")
     says = []
