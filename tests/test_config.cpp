@@ -26,7 +26,7 @@ TEST_CASE("the repository's cluster.ini parses without errors and equals the def
   CHECK(offline.config.llm.provider == "scripted");
   CHECK(offline.config.llm.dialog == "dialogs/order-status.ini");
   CHECK(offline.config.tts.provider == "espeak");
-  CHECK(offline.config.pool_stt.max_active == 40);
+  CHECK(offline.config.pool_stt.max_active == 80);
   CHECK(offline.config.pool_tts.max_active == 40);
   auto r = load_config(std::string(SB_SOURCE_DIR) + "/cluster.ini",
                        {"stt.provider=deepgram", "llm.provider=openai", "llm.dialog=",
