@@ -224,6 +224,13 @@ void call_actor::dtmf_done() {
 // --- caller speech ----------------------------------------------------------------
 
 void call_actor::listen() {
+  if (d_.end_after_reply) {  // the dialog's last prompt has been heard (or was cut)
+    record_reply(false);
+    auto why = *d_.end_after_reply;
+    close_with(why, 1000,
+               why == call_end::handoff ? "handed off to an agent" : "the dialog ended the call");
+    return;
+  }
   if (d_.saying_goodbye) {  // it has been heard (or could not be said): the end
     record_reply(false);
     close_with(call_end::shutdown, 1001, "the node is shutting down");

@@ -43,6 +43,10 @@ caf::message_handler call_actor::reply_handlers() {
         return;
       d_.llm = 0;
       d_.llm_finished = true;
+      if (done.finish_reason == "hangup")
+        d_.end_after_reply = call_end::completed;
+      else if (done.finish_reason == "handoff")
+        d_.end_after_reply = call_end::handoff;
       auto rest = d_.splitter.flush();
       if (!rest.empty())
         say(std::move(rest));

@@ -42,6 +42,9 @@ struct call_data {
   // Why the call ended: the session store hears it when the actor exits (after STT's last
   // words are in the snapshot).
   std::optional<call_end> ended_why;
+  // The reply's LLM asked to end the call once the reply has been heard (the scripted
+  // dialog's hang-up and hand-off: llm_done's finish_reason "hangup" / "handoff").
+  std::optional<call_end> end_after_reply;
 
   stream_id stt = 0;
   stream_id llm = 0;

@@ -259,7 +259,7 @@ plot '{data}' using 1:2 with linespoints title 'overhead p50' axes x1y1, \\
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--build", default=os.path.join(ROOT, "build"))
-    p.add_argument("--config", default=os.path.join(ROOT, "cluster.ini"),
+    p.add_argument("--config", default=os.path.join(ROOT, "sim.ini"),
                    help="node config (the benchmark overrides ports, pools and log level)")
     p.add_argument("--steps", default="100,250,500,1000")
     p.add_argument("--profile", choices=sorted(PROFILES), default="zero")

@@ -59,7 +59,7 @@ def one_run(build, args, work):
             f"tts.url=http://127.0.0.1:{sp}", f"store.transcripts=sqlite:{db}",
             f"node.drain_timeout={args.drain_timeout}", "pool.stt.max_active=100",
             "pool.tts.max_active=100", "pool.llm.max_active=100"] + args.set
-    cmd = [f"{build}/switchboard", "node", "--config", f"{ROOT}/cluster.ini",
+    cmd = [f"{build}/switchboard", "node", "--config", f"{ROOT}/sim.ini",
            "--port-file", f"{work}/node.port"]
     for s in sets:
         cmd += ["--set", s]

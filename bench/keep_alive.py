@@ -65,7 +65,7 @@ def one_run(build, args, work, variant):
             f"stt.url=wss://127.0.0.1:{sp}", f"llm.url=https://127.0.0.1:{sp}/v1",
             f"tts.url=https://127.0.0.1:{sp}", f"stt.ca_file={ca}", f"llm.ca_file={ca}",
             f"tts.ca_file={ca}"] + VARIANTS[variant]
-    cmd = [f"{build}/switchboard", "node", "--config", f"{ROOT}/cluster.ini",
+    cmd = [f"{build}/switchboard", "node", "--config", f"{ROOT}/sim.ini",
            "--port-file", f"{work}/node.port"]
     for s in sets:
         cmd += ["--set", s]

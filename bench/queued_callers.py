@@ -45,7 +45,7 @@ def one_run(build, args, work):
             f"stt.url=ws://127.0.0.1:{sp}", f"llm.url=http://127.0.0.1:{sp}/v1",
             f"tts.url=http://127.0.0.1:{sp}", "pool.stt.max_active=20",
             "pool.tts.max_active=10"] + args.set
-    cmd = [f"{build}/switchboard", "node", "--config", f"{ROOT}/cluster.ini",
+    cmd = [f"{build}/switchboard", "node", "--config", f"{ROOT}/sim.ini",
            "--port-file", f"{work}/node.port"]
     for s in sets:
         cmd += ["--set", s]

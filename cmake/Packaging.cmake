@@ -14,6 +14,14 @@ if(_sb_at EQUAL -1)
   message(FATAL_ERROR "cluster.ini has no '${_sb_from}': update cmake/Packaging.cmake")
 endif()
 string(REPLACE "${_sb_from}" "${_sb_to}" _sb_ini "${_sb_ini}")
+# The example dialog of the offline agent is installed under /usr/share/switchboard.
+set(_sb_from "dialog = dialogs/order-status.ini")
+string(FIND "${_sb_ini}" "${_sb_from}" _sb_at)
+if(_sb_at EQUAL -1)
+  message(FATAL_ERROR "cluster.ini has no '${_sb_from}': update cmake/Packaging.cmake")
+endif()
+string(REPLACE "${_sb_from}" "dialog = /usr/share/switchboard/dialogs/order-status.ini"
+  _sb_ini "${_sb_ini}")
 string(REPLACE "# switchboard node configuration: the documented defaults."
   "# switchboard node configuration: the documented defaults (installed by the package;\n# the service runs it as user switchboard in /var/lib/switchboard)."
   _sb_ini "${_sb_ini}")
@@ -31,6 +39,7 @@ install(FILES ${SB_PKG_CONFIG} DESTINATION etc/switchboard PERMISSIONS OWNER_REA
 install(FILES deploy/systemd/switchboard.service DESTINATION lib/systemd/system)
 install(FILES deploy/logrotate/switchboard DESTINATION etc/logrotate.d)
 install(FILES README.md DESTINATION usr/share/doc/switchboard)
+install(DIRECTORY dialogs/ DESTINATION usr/share/switchboard/dialogs)
 install(DIRECTORY docs/ DESTINATION usr/share/doc/switchboard/docs)
 
 set(CPACK_GENERATOR DEB)
@@ -46,9 +55,12 @@ set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 # Libraries the binaries link come from dpkg-shlibdeps; the rest is named here:
 # libwebsockets loads its libev event loop as a plugin at run time (net/lws), adduser is
-# for postinst, ca-certificates for providers over TLS.
+# for postinst, ca-certificates for providers over TLS, pocketsphinx-en-us is the offline
+# recogniser's model and espeak-ng-data the synthesiser's voices (the packaged config runs
+# the offline providers).
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "libwebsockets-evlib-ev, adduser, ca-certificates")
+set(CPACK_DEBIAN_PACKAGE_DEPENDS
+    "libwebsockets-evlib-ev, adduser, ca-certificates, pocketsphinx-en-us, espeak-ng-data")
 execute_process(COMMAND dpkg --print-architecture OUTPUT_VARIABLE _sb_arch
                 OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
 if(_sb_arch)

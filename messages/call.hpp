@@ -89,6 +89,8 @@ enum class call_end : uint8_t {
   max_duration = 5,
   shutdown = 6,
   capacity = 7,         // a provider pool had no room and the policy is `end`
+  completed = 8,        // the scripted dialog hung up after its last prompt
+  handoff = 9,          // the scripted dialog handed the call on (the stream ends)
 };
 
 inline const char* to_string(call_end e) {
@@ -100,6 +102,8 @@ inline const char* to_string(call_end e) {
     case call_end::stt_failed: return "stt_failed";
     case call_end::max_duration: return "max_duration";
     case call_end::capacity: return "capacity";
+    case call_end::completed: return "completed";
+    case call_end::handoff: return "handoff";
     default: return "shutdown";
   }
 }

@@ -82,10 +82,15 @@ struct stt_section {
   millis send_interval{100};
   std::string fallback;  // [stt] only: provider of [stt.fallback], "" = no fallback
   std::string ca_file;  // PEM bundle that verifies the provider's TLS certificate; "" = system
+  // provider = sphinx (offline, pocketsphinx): the acoustic model and the pronunciation
+  // dictionary (only the dialog's words are loaded from it).
+  std::string acoustic_model = "/usr/share/pocketsphinx/model/en-us/en-us";
+  std::string dictionary = "/usr/share/pocketsphinx/model/en-us/cmudict-en-us.dict";
 };
 
 struct llm_section {
-  std::string provider = "openai";
+  std::string provider = "openai";  // openai | scripted (the dialog file answers)
+  std::string dialog;  // provider = scripted: the dialog file (docs/offline-agent.md)
   url_parts url{"http", "127.0.0.1", 9300, "/v1"};
   std::string api_key_env = "OPENAI_API_KEY";
   std::string model = "gpt-4o-mini";
@@ -108,6 +113,8 @@ struct tts_section {
   millis keep_alive{30000};    // an idle connection is kept for the next request; 0 = never
   std::string fallback;  // [tts] only: provider of [tts.fallback], "" = no fallback
   std::string transport = "http";  // [tts] only: http (a request per sentence) | websocket
+  std::string espeak_voice = "en-us";  // provider = espeak: the espeak-ng voice
+  uint32_t espeak_rate = 160;          // provider = espeak: words per minute
   std::string ca_file;  // PEM bundle that verifies the provider's TLS certificate; "" = system
 };
 

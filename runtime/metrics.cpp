@@ -75,7 +75,7 @@ node_metrics::node_metrics() : registry_(std::make_shared<prometheus::Registry>(
   started_ = &counter("switchboard_calls_started_total", "Calls accepted (start event).")
                 .Add({});
   ended_ = &counter("switchboard_calls_ended_total", "Calls ended, by outcome.");
-  for (int i = 0; i <= static_cast<int>(call_end::capacity); ++i)
+  for (int i = 0; i <= static_cast<int>(call_end::handoff); ++i)
     ended_->Add({{"outcome", to_string(static_cast<call_end>(i))}});
   duration_ = &histogram("switchboard_call_duration_seconds",
                          "Length of ended calls, start event to end.")

@@ -38,6 +38,7 @@
 #include "runtime/sessions.hpp"
 #include "runtime/store_health.hpp"
 #include "runtime/transcripts.hpp"
+#include "runtime/offline_providers.hpp"
 #include "runtime/pools.hpp"
 
 namespace sb {
@@ -245,6 +246,15 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
   register_types(acfg);
   cluster::configure_system(acfg, cfg.cluster);
   caf::actor_system sys{acfg};
+  // [stt] sphinx, [llm] scripted, [tts] espeak: on this machine, behind the same ports.
+  offline_providers offline;
+  {
+    std::string err;
+    if (!offline.start(sys, cfg, err)) {
+      spdlog::error("{}", err);
+      return 1;
+    }
+  }
 
   // Every call's record and transcript ([store], [batcher]; runtime/transcripts.hpp).
   transcript_service transcripts;
@@ -263,9 +273,13 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
   // the cluster object of /health and /api/v1/stats).
   cluster::cluster_runtime crt;
   auto coordinator = cluster::start_coordinator(sys, cfg, crt.board);
-  auto stt_keys = keys_from_env(cfg.stt.api_key_env);
-  auto llm_keys = keys_from_env(cfg.llm.api_key_env);
-  auto tts_keys = keys_from_env(cfg.tts.api_key_env);
+  // The offline providers need no key (their pools have the one "no-key").
+  auto stt_keys = cfg.stt.provider == "sphinx" ? provider_key_set{}
+                                               : keys_from_env(cfg.stt.api_key_env);
+  auto llm_keys = cfg.llm.provider == "scripted" ? provider_key_set{}
+                                                 : keys_from_env(cfg.llm.api_key_env);
+  auto tts_keys = cfg.tts.provider == "espeak" ? provider_key_set{}
+                                               : keys_from_env(cfg.tts.api_key_env);
   // One front per pool: calls talk to it as to a pool; it takes leases from the pool's
   // home node in the cluster (actors/pool_front.hpp).
   // This process' incarnation: in the membership and in every lease message.
@@ -381,12 +395,16 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
   io.stt_buffer = cfg.call.stt_buffer;
   io.probe = &metrics->net();
   auto settings = make_settings(cfg, pools);
-  io.spawn_call = [&sys, &loop, metrics, settings, live_calls, calls = crt.calls,
+  if (!offline.greeting().empty())
+    settings.greeting = offline.greeting();  // the dialog's start state speaks first
+  std::shared_ptr<telephony_port> call_telephony;
+  std::shared_ptr<provider_port> call_providers;
+  io.spawn_call = [&sys, &call_telephony, &call_providers, metrics, settings, live_calls, calls = crt.calls,
                    batcher = transcripts.batcher, store = sessions.store, node = cfg.node.name,
                    registry = live_registry](const call_spawn_info& info) {
     auto call =
-      spawn_call(sys, call_deps{info, loop->telephony_port_handle(), loop->provider_port_handle(),
-                                metrics, settings, batcher, store, node});
+      spawn_call(sys, call_deps{info, call_telephony, call_providers, metrics, settings,
+                                batcher, store, node});
     caf::anon_send(calls, caf::put_atom_v, info.session, call);  // for the console
     ++*live_calls;
     registry->add(info.session, call);
@@ -438,10 +456,12 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
   for (auto [name, keys, env] : {std::tuple{"stt", &io.keys.stt, &cfg.stt.api_key_env},
                                  {"llm", &io.keys.llm, &cfg.llm.api_key_env},
                                  {"tts", &io.keys.tts, &cfg.tts.api_key_env}})
-    if (keys->empty())
+    if (keys->empty() && !offline.offline(name))
       spdlog::warn("{}: no API key in ${}: calls will fail to use it", name, *env);
 
   loop = std::make_unique<net::io_loop>(std::move(io));
+  call_telephony = offline.telephony(loop->telephony_port_handle());
+  call_providers = offline.providers(loop->provider_port_handle());
   std::string err;
   emf_reporter emf{cfg.metrics, cfg.node.name, [metrics] { return metrics->active_calls(); }};
   if (!emf.start(err)) {

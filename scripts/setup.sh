@@ -12,7 +12,10 @@ PACKAGES=(
   libcurl4-openssl-dev libxml2-dev  # net/aws: IMDSv2 and the AWS APIs
   python3  # tests/support/aws_fake.py: the tests' IMDS, Auto Scaling and EC2
   clang-14 libclang-rt-14-dev  # the fuzz targets (scripts/fuzz.sh): clang and libFuzzer
-  chromium espeak-ng  # the softphone's browser test (tests/browser/run.sh; Node.js as for deploy/aws)
+  chromium  # the softphone's browser test (tests/browser/run.sh; Node.js as for deploy/aws)
+  # The offline providers (net/speech): recogniser, its English model, synthesiser,
+  # resampler; the espeak-ng command makes the end-to-end test's caller audio.
+  libpocketsphinx-dev libsphinxbase-dev pocketsphinx-en-us libespeak-ng-dev espeak-ng libsoxr-dev
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -12,13 +12,39 @@ using namespace std::chrono_literals;
 using namespace sb::test::config;
 using strings = std::vector<std::string>;
 
-TEST_CASE("the repository's cluster.ini parses without errors and equals the defaults") {
-  auto r = load_config(std::string(SB_SOURCE_DIR) + "/cluster.ini", {});
+TEST_CASE("the repository's cluster.ini parses without errors and equals the defaults, "
+          "but for its offline providers") {
+  // Its lines marked "offline:" set the offline providers and their pools; put back, the
+  // file is the documented defaults.
+  // Its dialog path is relative to the working directory: the repository's root.
+  auto cwd = fs::current_path();
+  fs::current_path(SB_SOURCE_DIR);
+  auto offline = load_config("cluster.ini", {});
+  fs::current_path(cwd);
+  CHECK(messages(offline) == strings{});
+  CHECK(offline.config.stt.provider == "sphinx");
+  CHECK(offline.config.llm.provider == "scripted");
+  CHECK(offline.config.llm.dialog == "dialogs/order-status.ini");
+  CHECK(offline.config.tts.provider == "espeak");
+  CHECK(offline.config.pool_stt.max_active == 80);
+  CHECK(offline.config.pool_tts.max_active == 40);
+  auto r = load_config(std::string(SB_SOURCE_DIR) + "/cluster.ini",
+                       {"stt.provider=deepgram", "llm.provider=openai", "llm.dialog=",
+                        "tts.provider=elevenlabs", "pool.stt.max_active=20",
+                        "pool.tts.max_active=10"});
   CHECK(messages(r) == strings{});
   // The rendering shows every key; the secret is compared directly (it renders hidden).
   CHECK(sb::render_config(r.config) == sb::render_config(sb::node_config{}));
   CHECK(r.config.cluster.secret.empty());
   CHECK((r.config.pool_llm.max_active == 50 && r.config.sessions.ttl == 3600000ms));
+}
+
+TEST_CASE("the repository's sim.ini is the defaults: the providers' clients against the "
+          "simulator on 127.0.0.1:9300") {
+  auto r = load_config(std::string(SB_SOURCE_DIR) + "/sim.ini", {});
+  CHECK(messages(r) == strings{});
+  CHECK(sb::render_config(r.config) == sb::render_config(sb::node_config{}));
+  CHECK(sb::cfg::format_url(r.config.stt.url) == "ws://127.0.0.1:9300");
 }
 
 TEST_CASE("an empty path gives the embedded defaults") {

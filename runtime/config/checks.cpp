@@ -241,6 +241,7 @@ void check_cross_keys(load_state& st) {
   if (!st.config.tts.fallback.empty())
     check_tts_model(st, st.config.tts_fallback, "tts.fallback");
   check_known_endpoints(st);
+  check_offline(st);
 }
 
 } // namespace sb::cfg

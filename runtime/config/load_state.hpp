@@ -36,5 +36,7 @@ void parse_file(load_state& st);
 
 // Checks that involve more than one key; run after the file and the overrides.
 void check_cross_keys(load_state& st);
+// The offline providers' pairings and files (checks_offline.cpp).
+void check_offline(load_state& st);
 
 } // namespace sb::cfg

@@ -401,7 +401,7 @@ section_spec breaker(const char* name, sec_ptr<breaker_section> b) {
 std::vector<key_spec> stt_keys(sec_ptr<stt_section> sec, bool primary) {
   using std::chrono::minutes;
   std::vector<key_spec> k{
-      text_key("provider", sec, &stt_section::provider, one_of({"deepgram"})),
+      text_key("provider", sec, &stt_section::provider, one_of({"deepgram", "sphinx"})),
       url_key(sec, "ws,wss", {"/v1/listen"}), api_key_env_key(sec),
       text_key("model", sec, &stt_section::model, non_empty),
       text_key("language", sec, &stt_section::language, non_empty),
@@ -410,9 +410,11 @@ std::vector<key_spec> stt_keys(sec_ptr<stt_section> sec, bool primary) {
       dur_key("send_interval", sec, &stt_section::send_interval, 0ms, 250ms),
       dur_key("utterance_end", sec, &stt_section::utterance_end, 1000ms, 60000ms),
       text_key("ca_file", sec, &stt_section::ca_file, pem_bundle)};
-  if (primary)
+  if (primary) {
     k.push_back(text_key("fallback", sec, &stt_section::fallback, fallback_of({"deepgram"})));
-  else
+    k.push_back(text_key("acoustic_model", sec, &stt_section::acoustic_model, non_empty));
+    k.push_back(text_key("dictionary", sec, &stt_section::dictionary, non_empty));
+  } else
     k.erase(k.begin());  // the provider of a fallback is [stt] fallback
   return k;
 }
@@ -421,7 +423,8 @@ std::vector<key_spec> stt_keys(sec_ptr<stt_section> sec, bool primary) {
 std::vector<key_spec> tts_keys(sec_ptr<tts_section> sec, bool primary) {
   using std::chrono::minutes;
   std::vector<key_spec> k{
-      text_key("provider", sec, &tts_section::provider, one_of({"elevenlabs", "deepgram"})),
+      text_key("provider", sec, &tts_section::provider,
+               one_of({"elevenlabs", "deepgram", "espeak"})),
       url_key(sec, "http,https", {"/v1/speak", "/text-to-speech"}), api_key_env_key(sec),
       text_key("voice", sec, &tts_section::voice, non_empty),
       text_key("model", sec, &tts_section::model, non_empty),
@@ -433,6 +436,8 @@ std::vector<key_spec> tts_keys(sec_ptr<tts_section> sec, bool primary) {
                          fallback_of({"elevenlabs", "deepgram"})));
     k.push_back(text_key("transport", sec, &tts_section::transport,
                          one_of({"http", "websocket"})));
+    k.push_back(text_key("espeak_voice", sec, &tts_section::espeak_voice, non_empty));
+    k.push_back(u32_key("espeak_rate", sec, &tts_section::espeak_rate, 80, 450));
   }
   else
     k.erase(k.begin());  // the provider of a fallback is [tts] fallback
@@ -468,7 +473,8 @@ std::vector<section_spec> build_schema() {
       {"stt", stt_keys(&nc::stt, true)},
       {"stt.fallback", stt_keys(&nc::stt_fallback, false)},
       {"llm",
-       {text_key("provider", &nc::llm, &llm_section::provider, one_of({"openai"})),
+       {text_key("provider", &nc::llm, &llm_section::provider, one_of({"openai", "scripted"})),
+        text_key("dialog", &nc::llm, &llm_section::dialog, any_text),
         url_key(&nc::llm, "http,https", {"/chat/completions"}), api_key_env_key(&nc::llm),
         text_key("model", &nc::llm, &llm_section::model, non_empty),
         text_key("system_prompt", &nc::llm, &llm_section::system_prompt, any_text),

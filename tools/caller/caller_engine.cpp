@@ -36,6 +36,7 @@ struct caller {
   clock::time_point barged_at{};  // started speaking over the reply; cleared on `clear`
   bool cleared = false;  // a clear arrived during this utterance
   int speech_frames_left = 0;
+  size_t utterance_at = 0;  // bytes of the current recorded utterance sent
   uint64_t seq = 0;
   uint64_t chunk = 0;
   std::string stream_sid;
@@ -216,12 +217,36 @@ struct engine::impl {
       case misbehaviour::binary_frame: send(c, std::string(160, '\x7f'), true); break;
       default: break;
     }
+    if (c.sc.listen_first) {  // the greeting is the first reply
+      c.ph = phase::awaiting;
+      c.last_speech = now;
+      c.phase_until = now + c.sc.reply_timeout;
+      return;
+    }
     start_speaking(c, now);
   }
 
   void start_speaking(caller& c, clock::time_point) {
     c.ph = phase::speaking;
     c.speech_frames_left = static_cast<int>(c.sc.speech / frame_period);
+    auto turn = static_cast<size_t>(c.res.turns_spoken);
+    if (turn < c.sc.utterances.size()) {
+      c.utterance_at = 0;
+      c.speech_frames_left = static_cast<int>((c.sc.utterances[turn].size() + 159) / 160);
+    }
+  }
+
+  // The next 20 ms of the recorded utterance (padded with silence), base64.
+  std::string utterance_frame(caller& c) {
+    auto& u = c.sc.utterances[static_cast<size_t>(c.res.turns_spoken)];
+    audio_bytes mu(160, 0xFF);
+    for (size_t i = 0; i < 160 && c.utterance_at < u.size(); ++i)
+      mu[i] = u[c.utterance_at++];
+    if (c.sc.kind == dialect::exotel) {
+      auto pcm = codec::mulaw_to_pcm16le(mu.data(), mu.size());
+      return codec::base64_encode(pcm.data(), pcm.size());
+    }
+    return codec::base64_encode(mu.data(), mu.size());
   }
 
   void media_frame(caller& c, bool speech) {
@@ -233,7 +258,10 @@ struct engine::impl {
     auto seq = std::to_string(++c.seq);
     auto chunk = std::to_string(c.chunk);
     auto ts = std::to_string(c.chunk * 20);
-    const auto& pl = payload(c, speech);
+    std::string recorded;
+    if (speech && static_cast<size_t>(c.res.turns_spoken) < c.sc.utterances.size())
+      recorded = utterance_frame(c);
+    const auto& pl = recorded.empty() ? payload(c, speech) : recorded;
     std::string f;
     f.reserve(200 + pl.size());
     if (c.sc.kind == dialect::twilio)
@@ -325,6 +353,11 @@ struct engine::impl {
       if (c.cleared && c.ph == phase::speaking)
         ++c.res.stale_frames;
       c.res.media_bytes += bytes ? bytes->size() : 0;
+      if (c.sc.keep_reply_audio && bytes) {
+        if (c.ph == phase::awaiting || c.res.replies.empty())
+          c.res.replies.emplace_back();
+        c.res.replies.back().insert(c.res.replies.back().end(), bytes->begin(), bytes->end());
+      }
       auto period = millis{c.sc.kind == dialect::twilio ? 20 : 200};
       if (c.last_media != clock::time_point{} && now - c.last_media > 3 * period)
         ++c.res.gaps;
@@ -333,8 +366,10 @@ struct engine::impl {
         if (++c.res.turns_answered == 1)
           ++stats.answered;
         auto ms = std::chrono::duration<double, std::milli>(now - c.last_speech).count();
-        c.res.latency_ms.push_back(ms);
-        stats.add_latency(ms);
+        if (c.res.turns_spoken > 0) {  // not the greeting (listen_first)
+          c.res.latency_ms.push_back(ms);
+          stats.add_latency(ms);
+        }
         c.ph = phase::replying;
         c.phase_until = now + c.sc.reply_timeout;
         if (c.sc.barge_in && c.res.turns_spoken < c.sc.turns) {
@@ -457,6 +492,8 @@ void engine::add(script s, millis start_after) {
   caller c;
   c.index = impl_->callers.size();
   c.sc = std::move(s);
+  if (!c.sc.utterances.empty())
+    c.sc.turns = static_cast<int>(c.sc.utterances.size());
   c.start_at = clock::time_point{} + start_after;  // made absolute in run()
   impl_->callers.push_back(std::move(c));
 }

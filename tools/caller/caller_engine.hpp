@@ -49,6 +49,11 @@ struct script {
                                  // stream coming back (a reconnect)
   bool stay_after_turns = false; // after the last turn, stay on (silent) until max_duration
   bool send_stop = true;         // hang up with a stop event; false: just close the socket
+  // Recorded speech instead of tone bursts: one utterance a turn, mu-law 8 kHz (turns
+  // becomes its size; Exotel callers send it as 16-bit PCM).
+  std::vector<audio_bytes> utterances;
+  bool listen_first = false;     // wait for the node's greeting (a reply) before turn 1
+  bool keep_reply_audio = false; // result.replies: the audio of each reply
 };
 
 struct result {
@@ -70,6 +75,7 @@ struct result {
   uint64_t gaps = 0;             // reply frames arriving > 3 frame periods after the previous
   uint64_t stale_frames = 0;     // reply audio received after a clear while still speaking
   bool finished = false;         // hung up by script, or closed by the node
+  std::vector<audio_bytes> replies;  // keep_reply_audio: each reply's audio as received
 };
 
 // Live figures, written by the engine's loop and readable from any thread.

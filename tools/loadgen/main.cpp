@@ -1,4 +1,6 @@
 // switchboard-loadgen: simulated callers against a node; prints a JSON summary.
+#include <fstream>
+#include <iterator>
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
@@ -101,7 +103,8 @@ int main(int argc, char** argv) {
   unsigned duration_s = 600;
   unsigned reply_timeout_ms = 15000;
   unsigned concurrency = 0;
-  bool barge_in = false, progress = isatty(STDERR_FILENO) != 0;
+  bool barge_in = false, progress = isatty(STDERR_FILENO) != 0, listen_first = false;
+  std::vector<std::string> say_files;
   app.add_option("--target", target, "Node HOST:PORT")->capture_default_str();
   app.add_option("--dialect", dialect, "twilio | exotel")
     ->check(CLI::IsMember({"twilio", "exotel"}))
@@ -123,6 +126,12 @@ int main(int argc, char** argv) {
                  "A turn with no reply audio within this counts as failed (ms)")
     ->check(CLI::Range(100u, 3600000u))->capture_default_str();
   app.add_flag("--barge-in", barge_in, "Speak again 200 ms into every reply");
+  app.add_option("--say", say_files,
+                 "Speak this recorded utterance (raw mu-law 8 kHz) instead of a tone burst; "
+                 "repeat for each turn (--turns is then their number)")
+    ->check(CLI::ExistingFile);
+  app.add_flag("--listen-first", listen_first,
+               "Wait for the node's greeting before the first turn (it counts as a reply)");
   app.add_flag("--progress,!--no-progress", progress,
                "Live progress line on stderr (default: when stderr is a terminal)");
   try {
@@ -136,6 +145,11 @@ int main(int argc, char** argv) {
     std::cerr << "--target: expected HOST:PORT, got '" << target << "'\n";
     return 2;
   }
+  std::vector<sb::audio_bytes> utterances;
+  for (auto& f : say_files) {
+    std::ifstream in(f, std::ios::binary);
+    utterances.emplace_back(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
   sb::caller::engine e(target.substr(0, colon), static_cast<uint16_t>(port));
   for (unsigned i = 0; i < calls; ++i) {
     sb::caller::script s;
@@ -146,6 +160,8 @@ int main(int argc, char** argv) {
     s.barge_in = barge_in;
     s.reply_timeout = std::chrono::milliseconds{reply_timeout_ms};
     s.max_duration = std::chrono::seconds{duration_s};
+    s.utterances = utterances;
+    s.listen_first = listen_first;
     e.add(s, std::chrono::milliseconds{static_cast<int64_t>(i) * ramp_ms});
   }
   e.set_concurrency(static_cast<int>(concurrency));
