@@ -255,6 +255,7 @@ struct engine::impl {
     // 50 frames a second per caller: assembled as text, not through a JSON tree. The
     // sid is ours (letters and digits) and the payload base64: nothing to escape.
     ++c.chunk;
+    ++c.res.frames_sent;
     auto seq = std::to_string(++c.seq);
     auto chunk = std::to_string(c.chunk);
     auto ts = std::to_string(c.chunk * 20);

@@ -67,6 +67,7 @@ struct result {
   int turns_failed = 0;          // no reply audio within reply_timeout
   std::vector<double> latency_ms;
   uint64_t media_frames = 0;     // reply audio frames received
+  uint64_t frames_sent = 0;      // the caller's own 20 ms media frames sent
   uint64_t media_bytes = 0;      // decoded audio bytes received
   uint64_t clears = 0;
   std::vector<double> barge_in_ms;  // first frame spoken over a reply -> its clear

@@ -46,6 +46,7 @@ json stats_json(const sim_services& s) {
   json j = s.counters.to_json();
   j["faults"] = s.faults.to_json();
   j["http"] = {{"requests", s.http_requests}, {"connections", s.http_connections}};
+  j["stt_audio"] = {{"messages", s.stt_audio_messages}, {"bytes", s.stt_audio_bytes}};
   return j;
 }
 
@@ -66,6 +67,7 @@ route_result route_http(sim_services& s, const http_request& req, int64_t now) {
     if (!post) return plain(method_not_allowed(req));
     s.counters.reset();
     s.http_requests = s.http_connections = 0;
+    s.stt_audio_messages = s.stt_audio_bytes = 0;
     s.llm_requests.clear();
     return plain(json_reply(200, stats_json(s)));
   }

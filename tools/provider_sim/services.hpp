@@ -49,6 +49,9 @@ struct sim_services {
   // they came on: fewer connections than requests means clients kept connections alive.
   uint64_t http_requests = 0;
   uint64_t http_connections = 0;
+  // Binary (audio) messages and their bytes over every STT stream: how the client batches.
+  uint64_t stt_audio_messages = 0;
+  uint64_t stt_audio_bytes = 0;
   // The conversations the LLM was asked to answer (each request's `messages` as JSON
   // text), newest last, at most `llm_requests_kept`: GET /sim/llm/requests.
   std::deque<std::string> llm_requests;

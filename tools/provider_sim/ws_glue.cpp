@@ -247,12 +247,15 @@ int on_tts_receive(lws* wsi, tts_conn& c, const void* in, size_t len) {
   return 0;
 }
 
-int on_receive(lws* wsi, ws_session* ps, const void* in, size_t len) {
+int on_receive(sim_app& app, lws* wsi, ws_session* ps, const void* in, size_t len) {
   if (ps && ps->tts) return on_tts_receive(wsi, *ps->tts, in, len);
   if (!ps || !ps->conn) return -1;
   stt_conn& c = *ps->conn;
   int64_t now = now_us();
   if (lws_frame_is_binary(wsi)) {
+    // How the client sends its audio: messages (counted at their first fragment) and bytes.
+    if (lws_is_first_fragment(wsi)) ++app.services.stt_audio_messages;
+    app.services.stt_audio_bytes += len;
     // Audio is a byte stream: fragments need no reassembly; an empty frame ends it.
     bool whole_frame = lws_is_first_fragment(wsi) && lws_is_final_fragment(wsi);
     if (len > 0 || whole_frame)
@@ -340,7 +343,7 @@ int stt_ws_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in,
   case LWS_CALLBACK_ESTABLISHED:
     return on_established(app_of(wsi), wsi, ps);
   case LWS_CALLBACK_RECEIVE:
-    return on_receive(wsi, ps, in, len);
+    return on_receive(app_of(wsi), wsi, ps, in, len);
   case LWS_CALLBACK_SERVER_WRITEABLE:
     return on_writeable(wsi, ps);
   case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
