@@ -131,7 +131,7 @@ TEST_CASE("bad values are reported as [section] key: what ('value')") {
         strings{"c.ini:2: [log] level: must be one of: trace, debug, info, warn, error "
                 "('verbose')"});
   CHECK(errors_of("[stt]\nprovider = whisper\n") ==
-        strings{"c.ini:2: [stt] provider: must be 'deepgram' ('whisper')"});
+        strings{"c.ini:2: [stt] provider: must be one of: deepgram, sphinx ('whisper')"});
   CHECK(errors_of("[sessions]\nbackend = redis://localhost\n") ==
         strings{
             "c.ini:2: [sessions] backend: expected memory or redis://HOST:PORT: missing "
