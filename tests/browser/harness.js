@@ -27,6 +27,7 @@ function log(msg) { console.log(`[${((Date.now() - t0) / 1000).toFixed(1)} s] ${
 function start(name, argv, env) {
   const out = fs.openSync(path.join(dir, name + ".log"), "w");
   const c = spawn(argv[0], argv.slice(1), { stdio: ["ignore", out, out], env: { ...process.env, ...env } });
+  c.name = name;
   c.exited = new Promise((resolve) => c.on("exit", (code, sig) => resolve(code ?? sig)));
   children.push(c);
   return c;
@@ -147,6 +148,19 @@ function endedRecord(port, callSid, ms = 20000) {
   });
 }
 
+// Sends SIGTERM to the child started as `name` and resolves to its exit code once it has
+// exited; throws if it is still running after `ms`.
+async function stop(name, ms) {
+  const c = children.find((x) => x.name === name);
+  if (c.exitCode === null && c.signalCode === null) c.kill("SIGTERM");
+  let timer;
+  const late = new Promise((resolve) => { timer = setTimeout(() => resolve("late"), ms); });
+  const code = await Promise.race([c.exited, late]);
+  clearTimeout(timer);
+  if (code === "late") throw new Error(`the ${name} still runs ${ms / 1000} s after SIGTERM`);
+  return code;
+}
+
 async function cleanup() {
   if (browser) await browser.close().catch(() => {});
   for (const c of children.reverse()) {
@@ -182,4 +196,4 @@ function run(main) {
 }
 
 module.exports = { BUILD, SOURCE, dir, token, log, start, until, get, espeak, readWav, writeWav,
-  startNode, openPhone, endedRecord, run };
+  startNode, openPhone, endedRecord, stop, run };

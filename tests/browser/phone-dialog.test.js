@@ -4,8 +4,8 @@
 // pause as long as the prompt before it (measured from the dialog file's prompts, spoken
 // by espeak-ng at [tts]'s voice and rate) plus a margin. The page must receive and play
 // every prompt, the record's transcript must hold the answers and prompts word for word
-// (as tests/test_offline_agent.cpp checks over the Twilio dialect), and the node must end
-// the call itself (completed). Every wait is on an event with a generous bound.
+// (as tests/test_offline_agent.cpp checks over the Twilio dialect), the node must end the
+// call itself (completed), then exit on SIGTERM. Every wait is on an event with a bound.
 "use strict";
 const fs = require("fs");
 const path = require("path");
@@ -137,6 +137,10 @@ async function main() {
   if (p.heard.length !== ANSWERS.length) fail(`reply audio after ${p.heard.length} answers: ${p.heard}`);
   if (p.clears !== 0) fail(`${p.clears} clears: an answer barged in on a prompt`);
   if (p.marksReceived < STATES.length) fail(`${p.marksReceived} marks for ${STATES.length} prompts`);
+
+  // The node stops on SIGTERM (a drain with no call left) as it would for systemd.
+  const code = await h.stop("node", 15000);
+  if (code !== 0) fail("the node exited with " + code + " on SIGTERM");
 
   const lat = rec.transcript.filter((e) => e.speaker === "agent").map((e) => e.latency_ms);
   log(`ok in ${tookS.toFixed(1)} s: frames sent ${p.framesSent}, received ${p.framesReceived} ` +
