@@ -354,6 +354,7 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
     caf::anon_send_exit(sessions.store, caf::exit_reason::user_shutdown);
     if (sessions.writer)
       caf::anon_send_exit(sessions.writer, caf::exit_reason::user_shutdown);
+    offline.stop();  // its synthesiser's actor, else await_all_actors_done waits forever
   };
   std::string cluster_err;
   if (!cluster::start_cluster(sys, cfg, std::move(cdeps), crt, cluster_err)) {

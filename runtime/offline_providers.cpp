@@ -172,9 +172,13 @@ private:
 
 } // namespace
 
-offline_providers::~offline_providers() {
-  if (svc_ && svc_->espeak)
+offline_providers::~offline_providers() { stop(); }
+
+void offline_providers::stop() {
+  if (svc_ && svc_->espeak) {
     caf::anon_send_exit(svc_->espeak, caf::exit_reason::user_shutdown);
+    svc_->espeak = nullptr;
+  }
 }
 
 bool offline_providers::offline(const std::string& stage) const {

@@ -19,6 +19,9 @@ struct offline_service;  // runtime/offline_providers.cpp
 class offline_providers {
 public:
   ~offline_providers();
+  // Stops the synthesiser's actor (the node stops its actors before it awaits them all);
+  // the destructor does it too.
+  void stop();
   // Loads the dialog, the recogniser's model and the synthesiser, as configured; false
   // with `error` set (FILE:LINE: message lines for the dialog) if any cannot be used.
   bool start(caf::actor_system& sys, const node_config& cfg, std::string& error);
