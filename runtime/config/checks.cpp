@@ -13,12 +13,6 @@ namespace sb::cfg {
 
 namespace {
 
-location where(const load_state& st, std::initializer_list<const char*> keys) {
-  for (const char* k : keys)
-    if (auto it = st.origin.find(k); it != st.origin.end()) return it->second;
-  return {st.path.empty() ? "<defaults>" : st.path, 0};
-}
-
 bool is_any_address(const std::string& host) {
   return host == "0.0.0.0" || host == "::";
 }

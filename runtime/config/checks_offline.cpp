@@ -10,12 +10,6 @@ namespace sb::cfg {
 
 namespace {
 
-location where(const load_state& st, std::initializer_list<const char*> keys) {
-  for (const char* k : keys)
-    if (auto it = st.origin.find(k); it != st.origin.end()) return it->second;
-  return {st.path.empty() ? "<defaults>" : st.path, 0};
-}
-
 bool is_dir(const std::string& p) {
   struct stat s{};
   return ::stat(p.c_str(), &s) == 0 && S_ISDIR(s.st_mode);

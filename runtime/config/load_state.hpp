@@ -1,6 +1,7 @@
 // Internal to runtime/config: the state one load_config() call builds up.
 #pragma once
 
+#include <initializer_list>
 #include <map>
 #include <string>
 #include <vector>
@@ -25,6 +26,15 @@ struct load_state {
     errors.push_back(config_error{at.file, at.line, std::move(message)});
   }
 };
+
+// Where the first of `keys` ("section.key") that was set got its value; the file itself
+// (line 0) when none was, so an error about a pairing still names the config it is about.
+inline location where(const load_state& st, std::initializer_list<const char*> keys) {
+  for (const char* k : keys)
+    if (auto it = st.origin.find(k); it != st.origin.end())
+      return it->second;
+  return {st.path.empty() ? "<defaults>" : st.path, 0};
+}
 
 // Parses and stores one value; on failure reports "[section] key: what ('value')" at
 // `at`.
