@@ -106,7 +106,7 @@ std::vector<std::string> said_by(const nlohmann::json& rec, const std::string& s
 TEST_CASE("offline agent: a caller walks the order-status dialog to its hang-up") {
   offline_node n;
   sb::caller::script sc;
-  for (auto* words : {"check an order", "what is the weather like today", "nine one two three",
+  for (auto* words : {"check an order", "maybe something about the weather tomorrow morning", "nine one two three",
                       "yes", "no thank you"})
     sc.utterances.push_back(phone_line(n.dir, words));
   sc.listen_first = true;       // the dialog greets first
