@@ -15,6 +15,7 @@
 #include "tests/support/aws_fake.hpp"
 #include "tests/support/pool_cluster.hpp"
 #include "tests/support/processes.hpp"
+#include "tests/support/sqlite_rows.hpp"
 #include "tests/support/wait.hpp"
 #include "tools/caller/caller_engine.hpp"
 
@@ -23,26 +24,7 @@ using sb::test::get_json;
 
 namespace {
 
-using row = std::map<std::string, std::string>;
-
-std::vector<row> query(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
-  sqlite3_stmt* s = nullptr;
-  REQUIRE(sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr) == SQLITE_OK);
-  std::vector<row> out;
-  while (sqlite3_step(s) == SQLITE_ROW) {
-    row r;
-    for (int i = 0; i < sqlite3_column_count(s); ++i) {
-      auto* t = sqlite3_column_text(s, i);
-      r[sqlite3_column_name(s, i)] = t ? reinterpret_cast<const char*>(t) : "";
-    }
-    out.push_back(std::move(r));
-  }
-  sqlite3_finalize(s);
-  sqlite3_close(db);
-  return out;
-}
+using sb::test::query;
 
 const std::string goodbye =
   "I am sorry, this line has to end the call now. Please call again. Goodbye.";
@@ -69,15 +51,7 @@ void check_ended_politely(const std::string& dir, const sb::caller::engine& e, s
     CHECK(c["status"] == "ended");
     CHECK(c["end_reason"] == "shutdown");
   }
-  auto last = query(db, "SELECT e.call_id, e.text, e.interrupted FROM transcript_entries e "
-                        "WHERE e.id = (SELECT max(id) FROM transcript_entries WHERE "
-                        "call_id = e.call_id AND speaker = 'agent')");
-  CHECK(last.size() == n);
-  for (auto& l : last) {
-    INFO("call " << l["call_id"]);
-    CHECK(l["text"] == goodbye);
-    CHECK(l["interrupted"] == "0");
-  }
+  sb::test::check_goodbye_last(db, n, goodbye);
   for (auto& r : e.results())
     CHECK(r.close_code == 1001);
 }

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/support/processes.hpp"
+#include "tests/support/sqlite_rows.hpp"
 #include "tests/support/wait.hpp"
 #include "tools/caller/caller_engine.hpp"
 
@@ -20,30 +21,7 @@ using sb::test::get_json;
 
 namespace {
 
-struct row {
-  std::map<std::string, std::string> col;
-  const std::string& operator[](const std::string& k) const { return col.at(k); }
-};
-
-// Rows of a query, read with SQLite's own API, the way an operator would.
-std::vector<row> query(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
-  sqlite3_stmt* s = nullptr;
-  REQUIRE(sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr) == SQLITE_OK);
-  std::vector<row> out;
-  while (sqlite3_step(s) == SQLITE_ROW) {
-    row r;
-    for (int i = 0; i < sqlite3_column_count(s); ++i) {
-      auto* t = sqlite3_column_text(s, i);
-      r.col[sqlite3_column_name(s, i)] = t ? reinterpret_cast<const char*>(t) : "";
-    }
-    out.push_back(std::move(r));
-  }
-  sqlite3_finalize(s);
-  sqlite3_close(db);
-  return out;
-}
+using sb::test::query;
 
 } // namespace
 
@@ -185,15 +163,7 @@ TEST_CASE("a node stopped with SIGTERM during 50 calls says goodbye and stores e
   // close (what the caller said over it is stored after it).
   const std::string goodbye =
     "I am sorry, this line has to end the call now. Please call again. Goodbye.";
-  auto last = query(db, "SELECT e.call_id, e.text, e.interrupted FROM transcript_entries e "
-                        "WHERE e.id = (SELECT max(id) FROM transcript_entries WHERE "
-                        "call_id = e.call_id AND speaker = 'agent')");
-  CHECK(last.size() == n);
-  for (auto& l : last) {
-    INFO("call " << l["call_id"]);
-    CHECK(l["text"] == goodbye);
-    CHECK(l["interrupted"] == "0");
-  }
+  sb::test::check_goodbye_last(db, n, goodbye);
   for (auto& r : e.results())
     CHECK(r.close_code == 1001);
   auto log = st.node_log();
