@@ -93,10 +93,13 @@ void tell(coord_ptr self, const std::string& pool, claim_state& c) {
   self->send(c.front, std::move(st));
 }
 
-void claim(coord_ptr self, const std::string& pool, claim_state& c) {
+// Claims (or renews) the pool's home lease; `from_epoch` != 0: takes over that claim,
+// which its drained holder handed to this node with its lease table.
+void claim(coord_ptr self, const std::string& pool, claim_state& c, uint64_t from_epoch = 0) {
   auto& s = self->state;
   auto sent = self->clock().now();
-  auto r = s.cfg.store->claim(pool, s.cfg.owner, s.cfg.ttl);
+  auto r = from_epoch != 0 ? s.cfg.store->take_over(pool, s.cfg.owner, from_epoch, s.cfg.ttl)
+                           : s.cfg.store->claim(pool, s.cfg.owner, s.cfg.ttl);
   auto done = self->clock().now();
   auto took = ms_between(sent, done);
   if (r.result != home_claim::outcome::unreachable) {
@@ -106,7 +109,14 @@ void claim(coord_ptr self, const std::string& pool, claim_state& c) {
   }
   switch (r.result) {
     case home_claim::outcome::held: {
-      if (!c.held || r.fresh || r.epoch != c.epoch) {
+      if (r.handed) {
+        // Handed over: every lease granted under the claim we took over is in the table
+        // the front holds, and no claim came between (the store checked the epoch).
+        c.ready_at = done;
+        spdlog::info("coordinator {}: this node took over the home lease of pool {} from "
+                     "the drained home's epoch {} (epoch {}); it grants at once",
+                     s.cfg.store->where(), pool, from_epoch, r.epoch);
+      } else if (!c.held || r.fresh || r.epoch != c.epoch) {
         // A new claim: a former home's leases may still be live for up to its TTL
         // after its own claim ran out (which was before ours began).
         c.ready_at = done + s.cfg.recovery;
@@ -165,6 +175,26 @@ caf::behavior coordinator_impl(coord_ptr self, coordinator_config cfg) {
         c.holder.clear();
         tell(self, pool, c);
       }
+      update_health(self);
+    },
+    [self](coord_takeover_atom, const std::string& pool, uint64_t from_epoch) {
+      auto& s = self->state;
+      auto& c = s.pools[pool];
+      c.front = caf::actor_cast<caf::actor>(self->current_sender());
+      c.want = true;
+      // A claim of our own after that epoch stands (the handed one ran out first).
+      claim(self, pool, c, c.held && c.epoch > from_epoch ? 0 : from_epoch);
+      update_health(self);
+    },
+    [self](coord_handed_atom, const std::string& pool) {
+      // Not released: the successor takes this claim over while it is valid.
+      auto& c = self->state.pools[pool];
+      if (c.held)
+        spdlog::info("coordinator {}: the home lease of pool {} (epoch {}) is handed over",
+                     self->state.cfg.store->where(), pool, c.epoch);
+      c.want = false;
+      c.held = false;
+      c.holder.clear();
       update_health(self);
     },
     [self](coord_tick_atom) {

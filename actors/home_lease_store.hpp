@@ -20,6 +20,7 @@ struct home_claim {
   outcome result = outcome::unreachable;
   uint64_t epoch = 0;    // the fencing counter of the holder's claim (grows per claim)
   bool fresh = false;    // held: taken by this call (not a renewal)
+  bool handed = false;   // held: taken over from the claim named in take_over
   std::string holder;    // taken: who holds it
   std::string reason;    // unreachable: why
 };
@@ -31,6 +32,11 @@ public:
   // `owner` does; otherwise says who does.
   virtual home_claim claim(const std::string& pool, const std::string& owner,
                            std::chrono::milliseconds ttl) = 0;
+  // Takes over the claim of epoch `from_epoch` (whoever holds it: its holder handed it
+  // to `owner`) with a new epoch, if that claim is still the current one (handed = true);
+  // otherwise the same as claim().
+  virtual home_claim take_over(const std::string& pool, const std::string& owner,
+                               uint64_t from_epoch, std::chrono::milliseconds ttl) = 0;
   // Gives it up if `owner` holds it (the next home need not wait for it to expire).
   // False when the store did not answer.
   virtual bool release(const std::string& pool, const std::string& owner) = 0;

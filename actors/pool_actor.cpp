@@ -133,7 +133,8 @@ void finish_lease(self_ptr self, std::map<uint64_t, pool_state::lease_entry>::it
     default:
       s.breaker.on_neutral(l.probe);
   }
-  unwatch(self, l.holder);
+  if (!l.phantom)
+    unwatch(self, l.holder);
   if (opened) {
     // Fail fast: nobody waits out the open period in the queue.
     s.totals.breaker_rejected += s.queue.size();
@@ -200,7 +201,9 @@ pool_engine::behavior_type pool_impl(self_ptr self, pool_config cfg, lease_expir
     for (auto i = s.leases.begin(); i != s.leases.end();) {
       auto next = std::next(i);
       auto& l = i->second;
-      if (l.holder == dm.source && s.expires(l)) {
+      if (l.phantom) {
+        // Not monitored for it: it runs out by its own expiry.
+      } else if (l.holder == dm.source && s.expires(l)) {
         // Another node's link closed: its process is gone (the kernel closed its
         // sockets), or the link was reset under a live process that revokes its leases
         // within half the margin. Counted for lease_margin more (a lock-delay), never
@@ -398,9 +401,12 @@ pool_engine::behavior_type pool_impl(self_ptr self, pool_config cfg, lease_expir
           auto id = s.tickets[{who, h.ticket}].lease;
           out.ids.push_back(id);
           // Reported twice: already installed. Reported again after its holder's link
-          // closed and came back (a reset): counted and monitored again.
-          if (auto l = s.leases.find(id); l != s.leases.end() && l->second.holder_gone) {
+          // closed and came back (a reset), or by its holder after a drained home's
+          // table named it: counted and monitored (again).
+          if (auto l = s.leases.find(id);
+              l != s.leases.end() && (l->second.holder_gone || l->second.phantom)) {
             l->second.holder_gone = false;
+            l->second.phantom = false;
             l->second.renewed_at = now;
             watch(self, who);
           }
@@ -418,6 +424,54 @@ pool_engine::behavior_type pool_impl(self_ptr self, pool_config cfg, lease_expir
       }
       plan_sweep(self);
       return out;
+    },
+    // Planned leave (pool_front_handover.cpp): every lease this engine counts, by holder,
+    // and its totals. It grants nothing more: waiters are sent to the next home.
+    [self](pool_handover_atom) -> pool_table {
+      auto& s = self->state;
+      pool_table t;
+      std::map<caf::actor_addr, size_t> by_holder;
+      for (auto& [id, l] : s.leases) {
+        auto holder = caf::actor_cast<caf::actor>(l.holder);
+        if (!holder)
+          continue;  // gone: nothing of it is live
+        auto [at, added] = by_holder.emplace(l.holder, t.holders.size());
+        if (added)
+          t.holders.push_back(pool_adopt{s.node, holder, {}, 0});
+        t.holders[at->second].leases.push_back(
+          pool_held{l.ticket, s.keys[l.key].label(), l.key, l.est_tokens});
+      }
+      t.totals = s.stats(now_of(self));
+      fail_all_waiters(self, pool_errc::not_home);
+      self->quit();
+      return t;
+    },
+    // A drained home's table, in the successor's new engine: its leases are counted (even
+    // above the limit: they may exist at the provider) until their holder reports them
+    // (matched by holder and ticket) or they expire lease_ttl + lease_margin from now.
+    [self](pool_table& t) {
+      auto& s = self->state;
+      auto now = now_of(self);
+      for (auto& h : t.holders) {
+        auto who = caf::actor_cast<caf::actor_addr>(h.holder);
+        if (!who || who == s.owner)
+          continue;  // this node's own leases: its front reports them exactly
+        for (auto& l : h.leases) {
+          if (s.tickets.count({who, l.ticket}) > 0)
+            continue;  // already reported by its holder
+          uint32_t key = l.key_index < s.keys.size() ? l.key_index : 0;
+          for (uint32_t k = 0; k < s.keys.size(); ++k)
+            if (s.keys[k].label() == l.key_label)
+              key = k;
+          s.keys[key].on_grant(l.est_tokens, now);
+          auto id = s.next_lease++;
+          pool_state::lease_entry e{who, l.ticket, key, l.est_tokens, 0, now, now};
+          e.phantom = true;
+          s.leases.emplace(id, e);
+          s.tickets[{who, l.ticket}] = pool_state::ticket_ref{0, id};
+        }
+      }
+      plan_sweep(self);
     },
   };
 }

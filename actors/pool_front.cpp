@@ -345,6 +345,8 @@ pool_front_actor::behavior_type front_impl(front_ptr self, pool_front_config cfg
     },
     [self](pool_adopt& a) { return front_on_adopt(self, a); },
     [self](pool_report_atom) { front_report_again(self); },
+    [self](pool_handover_atom) { return front_hand_over(self); },
+    [self](pool_handover& h) { front_on_handover(self, h); },
     // -- the home lease (pool_front_authority.cpp) --
     [self](coord_status& st) { front_on_coord_status(self, st); },
     [self](pool_authority_atom) { front_on_authority_check(self); },

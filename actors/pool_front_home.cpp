@@ -93,6 +93,10 @@ void become_home(front_ptr self) {
   for (auto& m : s.members)
     if (m.name != s.cfg.node)
       s.waiting_for.insert(m.name);
+  // A drained home's table: its leases are counted before anything is granted (mailbox
+  // order), until their holders report them or they expire.
+  if (auto* h = front_live_handover(self))
+    self->send(s.engine, h->table);
   // Alone (share mode): a remote home it took leases from may be alive on the other side
   // of a split, counting them until they expire: they count against the local share
   // here and still run out by their deadline (borrowed).
@@ -113,6 +117,8 @@ void become_home(front_ptr self) {
 
 void front_on_view(front_ptr self, pool_view& v) {
   auto& s = self->state;
+  if (s.handed_over)
+    return;  // this node leaves: its successor is the home
   // A process that slept through its deadlines may see the new view first: no lease
   // past its deadline is reported or used, and a home that stalled starts over.
   front_check_fence(self);

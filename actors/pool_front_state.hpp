@@ -150,6 +150,14 @@ struct pool_front_state {
   // the home (its stats are polled every 500 ms).
   pool_stats carried;
   std::optional<pool_stats> last_totals;
+  // Planned leave (pool_front_handover.cpp): this home handed its table to its successor
+  // and grants nothing more.
+  bool handed_over = false;
+  // A drained home's table, installed in every full engine this node starts until
+  // handed_until (lease_ttl + lease_margin after it came: by then its leases expired
+  // unless their holders reported them); with a coordinator, its epoch is taken over.
+  std::optional<pool_handover> handed_in;
+  time_point handed_until{};
 
   // The engine goes with its front, also when the front is killed (no exit handler).
   ~pool_front_state();
@@ -220,6 +228,12 @@ bool front_check_stall(front_ptr self);
 // home took over. (The same home lower than before: the store lost its counter.)
 bool front_claim_ok(front_ptr self, const std::string& home, uint64_t coord);
 void front_pulse(front_ptr self);          // the pool_pulse_atom timer
+
+// pool_front_handover.cpp: planned leave of a home
+caf::result<bool> front_hand_over(front_ptr self);         // as the leaving home
+void front_on_handover(front_ptr self, pool_handover& h);  // as its successor
+// The table of a drained home that may still be live, for a new full engine (or null).
+const pool_handover* front_live_handover(front_ptr self);
 
 // pool_front_authority.cpp: the home lease (coordinator)
 void front_want_home(front_ptr self, bool want);  // tells the coordinator when it changes

@@ -34,6 +34,9 @@ struct pool_state {
     time_point granted_at;
     time_point renewed_at;  // granted, adopted or last renewed (expiry counts from here)
     bool holder_gone = false;  // its holder's link closed: freed after the lock-delay
+    // From a drained home's table (pool_handover): counted until its holder reports it
+    // (then an ordinary lease) or it expires; its holder is not monitored for it.
+    bool phantom = false;
   };
 
   struct waiter {

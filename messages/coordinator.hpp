@@ -7,6 +7,13 @@
 //   coordinator -> front   coord_status after every claim or renewal of that pool
 //   front timer            pool_authority_atom: re-check authority at ready_at or
 //                           valid_until
+//   front -> coordinator   (coord_takeover_atom, pool, epoch): "the drained home of
+//                           that claim handed me its lease table": take that claim over
+//                           (no recovery wait) if it is still the current one; else
+//                           claim as for coord_want_atom
+//   front -> coordinator   (coord_handed_atom, pool): "I handed this pool over": stop
+//                           renewing its lease and do not release it (the successor
+//                           takes it over while it is still valid)
 // Same process only; registered in register.cpp all the same.
 #pragma once
 
@@ -34,6 +41,10 @@ struct coord_status {
 using coord_want_atom = caf::atom_constant<caf::atom("cwant")>;
 using coord_tick_atom = caf::atom_constant<caf::atom("ctick")>;
 using pool_authority_atom = caf::atom_constant<caf::atom("pauth")>;
+using coord_takeover_atom = caf::atom_constant<caf::atom("ctakeover")>;
+using coord_handed_atom = caf::atom_constant<caf::atom("chanded")>;
+constexpr coord_takeover_atom coord_takeover_atom_v{};
+constexpr coord_handed_atom coord_handed_atom_v{};
 constexpr coord_want_atom coord_want_atom_v{};
 constexpr coord_tick_atom coord_tick_atom_v{};
 constexpr pool_authority_atom pool_authority_atom_v{};

@@ -20,6 +20,15 @@
 //   front -> call            (pool_revoke_atom, lease id): the front could not renew in
 //                              time; the call closes that stream at once and degrades
 //   cluster -> cluster       request pool_fronts_atom -> pool_fronts (a member's fronts)
+//   node -> front            request pool_handover_atom -> bool: at shutdown, a drained
+//                              home hands its lease table to its successor (true: done)
+//   home front -> engine     request pool_handover_atom -> pool_table: every lease it
+//                              counts; the engine grants nothing more and quits
+//   home front -> successor  pool_handover{from, coord_epoch, table}: the successor
+//                              counts the table's leases and, with a coordinator, takes
+//                              over the home lease of that epoch without a recovery wait
+//   successor front -> engine pool_table: install these leases (not monitored, expire
+//                              unless their holder reports or renews them)
 // Every type here crosses node boundaries and is registered in register.cpp.
 #pragma once
 
@@ -43,6 +52,8 @@ struct pool_adopt;
 struct pool_adopted;
 struct pool_renew;
 struct pool_renewed;
+struct pool_table;
+struct pool_handover;
 
 using pool_home_atom = caf::atom_constant<caf::atom("phome")>;
 using pool_fronts_atom = caf::atom_constant<caf::atom("pfronts")>;
@@ -53,6 +64,8 @@ using pool_fence_atom = caf::atom_constant<caf::atom("pfence")>;    // front tim
 using pool_sweep_atom = caf::atom_constant<caf::atom("psweep")>;    // engine timer
 using pool_revoke_atom = caf::atom_constant<caf::atom("prevoke")>;  // front -> call
 using pool_pulse_atom = caf::atom_constant<caf::atom("ppulse")>;    // front timer
+using pool_handover_atom = caf::atom_constant<caf::atom("phandover")>;
+constexpr pool_handover_atom pool_handover_atom_v{};
 constexpr pool_renew_atom pool_renew_atom_v{};
 constexpr pool_fence_atom pool_fence_atom_v{};
 constexpr pool_sweep_atom pool_sweep_atom_v{};
@@ -79,6 +92,9 @@ using pool_front_actor = pool_actor::extend<
   caf::reacts_to<pool_home_atom, pool_cancel>,
   caf::replies_to<pool_home_atom, pool_renew>::with<pool_renewed>,
   caf::replies_to<caf::get_atom, pool_home_atom>::with<pool_stats>,
+  // planned leave: this node asks its front to hand over; a leaving home's table arrives
+  caf::replies_to<pool_handover_atom>::with<bool>,
+  caf::reacts_to<pool_handover>,
   // the coordinator: this node's home lease (messages/coordinator.hpp)
   caf::reacts_to<coord_status>,
   caf::reacts_to<pool_authority_atom>,
@@ -156,6 +172,24 @@ struct pool_renewed {
   uint64_t incarnation = 0;  // the home process'
 };
 
+// A home's lease table: every lease its engine counts, grouped by holder (each as the
+// holder would report it: its tickets, so the holder's own report later matches them),
+// and its totals (carried into the successor's statistics).
+struct pool_table {
+  std::vector<pool_adopt> holders;
+  pool_stats totals;
+};
+
+// "I was the home and I am leaving (drained)": the leaving home's table, sent to the
+// successor by the view. `coord_epoch`: the home lease it granted under (0 = none): the
+// successor may take over exactly that claim in the coordinator and grant at once,
+// because every lease granted under it is in `table`.
+struct pool_handover {
+  std::string from;
+  uint64_t coord_epoch = 0;
+  pool_table table;
+};
+
 // A member's pool fronts by pool name (answer to pool_fronts_atom).
 struct pool_fronts {
   std::vector<std::string> names;
@@ -167,7 +201,9 @@ struct pool_fronts {
 // the expiry sweep of leases held by other nodes' fronts (its timer, sent to itself).
 using pool_engine = pool_actor::extend<caf::replies_to<pool_adopt>::with<pool_adopted>,
                                        caf::replies_to<pool_renew>::with<pool_renewed>,
-                                       caf::reacts_to<pool_sweep_atom>>;
+                                       caf::reacts_to<pool_sweep_atom>,
+                                       caf::replies_to<pool_handover_atom>::with<pool_table>,
+                                       caf::reacts_to<pool_table>>;
 
 #define SB_INSPECT(type, ...)                                                    \
   template <class Inspector>                                                     \
@@ -182,6 +218,8 @@ SB_INSPECT(pool_adopt, x.from, x.holder, x.leases, x.incarnation)
 SB_INSPECT(pool_adopted, x.ids, x.incarnation)
 SB_INSPECT(pool_fronts, x.names, x.fronts)
 SB_INSPECT(pool_renew, x.from, x.epoch, x.ids, x.incarnation)
+SB_INSPECT(pool_table, x.holders, x.totals)
+SB_INSPECT(pool_handover, x.from, x.coord_epoch, x.table)
 SB_INSPECT(pool_renewed, x.epoch, x.home, x.unknown, x.ttl_ms, x.coord_epoch, x.incarnation)
 
 #undef SB_INSPECT

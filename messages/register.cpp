@@ -58,6 +58,8 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<pool_adopt>("sb::pool_adopt");
   cfg.add_message_type<pool_adopted>("sb::pool_adopted");
   cfg.add_message_type<pool_renew>("sb::pool_renew");
+  cfg.add_message_type<pool_table>("sb::pool_table");
+  cfg.add_message_type<pool_handover>("sb::pool_handover");
   cfg.add_message_type<pool_renewed>("sb::pool_renewed");
   cfg.add_message_type<pool_fronts>("sb::pool_fronts");
   cfg.add_message_type<coord_status>("sb::coord_status");

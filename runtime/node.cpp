@@ -545,6 +545,9 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
   // written before exit.
   stop_transcripts(sys, transcripts, std::chrono::seconds{10});
   stop_sessions(sys, sessions, std::chrono::seconds{5});
+  // Planned leave: a pool this node is the home of goes to its successor with its lease
+  // table before the node says it leaves (docs/design/cluster-leases.md, H15).
+  cluster::hand_over_pools(sys, fronts.fronts);
   stop_actors();
   sys.await_all_actors_done();
   aws.finish();  // drained, written, left: the lifecycle action completes

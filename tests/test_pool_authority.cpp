@@ -60,6 +60,20 @@ struct memory_store : sb::home_lease_store {
     out.holder = owner;
     return out;
   }
+  sb::home_claim take_over(const std::string& pool, const std::string& owner,
+                           uint64_t from_epoch, std::chrono::milliseconds t) override {
+    auto i = leases.find(pool);
+    if (down || i == leases.end() || i->second.expires <= clock->now()
+        || i->second.epoch != from_epoch || i->second.owner == owner)
+      return claim(pool, owner, t);
+    i->second = entry{owner, ++counters[pool], clock->now() + t};
+    sb::home_claim out;
+    out.result = sb::home_claim::outcome::held;
+    out.fresh = out.handed = true;
+    out.epoch = i->second.epoch;
+    out.holder = owner;
+    return out;
+  }
   bool release(const std::string& pool, const std::string& owner) override {
     if (down)
       return false;
@@ -106,8 +120,9 @@ struct authority_fixture : fixture {
     pools.push_back(f[node]);
   }
 
-  void view(const std::string& node, const std::vector<std::string>& up) {
-    sb::pool_view v{node, {}, true, {}};
+  void view(const std::string& node, const std::vector<std::string>& up,
+            std::vector<std::string> left = {}) {
+    sb::pool_view v{node, {}, true, std::move(left)};
     for (auto& n : up)
       v.members.push_back(sb::pool_member{n, fronts[n]});
     self->send(fronts[node], std::move(v));
@@ -244,4 +259,119 @@ TEST_CASE_METHOD(authority_fixture,
   release(b, f[home], lb.id);
   until([&] { return answered(w); }, 5s);
   lease_of(w, hw);
+}
+
+namespace {
+
+// Three nodes, the home holding its home lease: the names by role.
+struct three {
+  std::string home, next, other;
+  uint64_t epoch = 0;  // the home's home lease
+};
+
+three settle_three(authority_fixture& fx) {
+  for (auto n : {"n1", "n2", "n3"})
+    fx.start(n);
+  std::vector<std::string> all{"n1", "n2", "n3"};
+  three r;
+  r.home = sb::pick_pool_home("test-pool", all);
+  std::vector<std::string> rest;
+  for (auto& n : all)
+    if (n != r.home)
+      rest.push_back(n);
+  r.next = sb::pick_pool_home("test-pool", rest);
+  r.other = rest[0] == r.next ? rest[1] : rest[0];
+  for (auto& n : all)
+    fx.view(n, all);
+  auto settled = [&] {
+    auto a = fx.stats(fx.f[r.home]).authority;
+    return a.rfind("home lease, epoch ", 0) == 0 && a.find("recovering") == std::string::npos;
+  };
+  fx.until(settled, 20s);
+  REQUIRE(settled());
+  r.epoch = fx.store->leases["test-pool"].epoch;
+  return r;
+}
+
+bool hand_over(authority_fixture& fx, const std::string& node) {
+  bool out = false;
+  auto h = fx.self->request(fx.fronts[node], caf::infinite, sb::pool_handover_atom_v);
+  fx.sched.run();
+  h.receive([&](bool b) { out = b; }, [&](caf::error&) {});
+  return out;
+}
+
+} // namespace
+
+TEST_CASE_METHOD(authority_fixture,
+                 "a drained home hands its table and its home lease over: the successor "
+                 "grants at once and counts the leases of a holder it cannot hear from") {
+  auto r = settle_three(*this);
+  // Limit 2: one lease on the node that will be cut off, one on the successor, and a
+  // call on the successor waiting.
+  auto& a = client();
+  auto ha = acquire(a, f[r.other], 1);
+  auto la = lease_of(a, ha);
+  auto& b = client();
+  auto hb = acquire(b, f[r.next], 1);
+  auto lb = lease_of(b, hb);
+  auto& w = client();
+  auto hw = acquire(w, f[r.next], 2);
+  CHECK_FALSE(answered(w));
+  // The home drains and leaves: its table goes to the successor, which from then on is
+  // cut off from the third node (it never hears from it).
+  CHECK(hand_over(*this, r.home));
+  view(r.next, {r.next}, {r.home});
+  view(r.other, {r.other}, {r.home});
+  // It took over the home lease under a new epoch, with no recovery wait.
+  auto next_epoch = "home lease, epoch " + std::to_string(r.epoch + 1);
+  auto took = until([&] { return stats(f[r.next]).authority == next_epoch; }, 10s);
+  CHECK(took <= caf::timespan{200ms});
+  CHECK(store->leases["test-pool"].owner == r.next + "/1");
+  // Its own lease and the third node's (from the table) are counted: the waiting call
+  // gets the slot its own released lease frees, at once...
+  release(b, f[r.next], lb.id);
+  CHECK(until([&] { return answered(w); }, 1s) <= caf::timespan{200ms});
+  lease_of(w, hw);
+  // ...but a further call waits while the third node's lease may still be open there.
+  auto& x = client();
+  auto hx = acquire(x, f[r.next], 3);
+  step(2s);
+  CHECK_FALSE(answered(x));
+  // The third node cannot renew: it revokes that stream by its deadline, before the
+  // successor stops counting it (lease_ttl + lease_margin after the hand-over).
+  until([&] { return !a->mailbox().empty(); }, 2 * ttl);
+  CHECK(revoked(a) == std::vector<uint64_t>{la.id});
+  CHECK_FALSE(answered(x));
+  auto freed = until([&] { return answered(x); }, 10s);
+  CHECK(freed <= caf::timespan{ttl + margin});
+  lease_of(x, hx);
+}
+
+TEST_CASE_METHOD(authority_fixture,
+                 "a successor that comes too late for the handed claim recovers like any "
+                 "fresh claim, and its holders' reports match the table") {
+  auto r = settle_three(*this);
+  auto& a = client();
+  auto ha = acquire(a, f[r.other], 1);
+  lease_of(a, ha);
+  CHECK(hand_over(*this, r.home));
+  // The handed claim runs out in the store (nobody renews it) before the successor's
+  // view changes: its claim is a fresh one, and it waits lease_ttl + lease_margin.
+  step(ttl + 100ms);
+  view(r.next, {r.next, r.other}, {r.home});
+  view(r.other, {r.next, r.other}, {r.home});
+  step(500ms);
+  auto st = stats(f[r.next]);
+  CHECK(st.authority.rfind("home lease, epoch " + std::to_string(r.epoch + 1) + ", recovering",
+                          0) == 0);
+  // The other node's report names the same lease as the table (holder and ticket): it
+  // is counted once, so one of the two slots is free after the recovery.
+  CHECK(st.active == 1);
+  auto& b = client();
+  auto hb = acquire(b, f[r.next], 1);
+  auto waited = until([&] { return answered(b); }, 10s);
+  CHECK(waited >= caf::timespan{ttl});
+  lease_of(b, hb);
+  CHECK(stats(f[r.next]).active == 2);
 }

@@ -138,4 +138,11 @@ void stop_cluster(caf::actor_system& sys, cluster_runtime& rt) {
   sys.registry().erase(caf::atom("calls"));
 }
 
+void hand_over_pools(caf::actor_system& sys, const std::vector<pool_front_actor>& fronts) {
+  caf::scoped_actor self{sys, true};
+  for (auto& f : fronts)
+    self->request(f, std::chrono::seconds{2}, pool_handover_atom_v)
+      .receive([](bool) {}, [](caf::error&) {});
+}
+
 } // namespace sb::cluster

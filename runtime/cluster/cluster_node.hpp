@@ -59,4 +59,9 @@ bool start_cluster(caf::actor_system& sys, const node_config& cfg, cluster_deps 
 // Says goodbye to the members (they mark this node down: "left") and stops the actors.
 void stop_cluster(caf::actor_system& sys, cluster_runtime& rt);
 
+// Planned leave, before stop_cluster: every front that is its pool's home hands its lease
+// table (and, with a coordinator, its home lease) to the next home by the view
+// (docs/design/cluster-leases.md, H15). Waits up to 2 s per pool.
+void hand_over_pools(caf::actor_system& sys, const std::vector<pool_front_actor>& fronts);
+
 } // namespace sb::cluster
