@@ -280,11 +280,13 @@ TEST_CASE("a killed non-home node with a coordinator: its leases return after th
   CHECK(sim["peak"] <= limit);
 }
 
-TEST_CASE("a drained home with a coordinator hands over safely (after a fresh claim's wait)") {
-  // The leaving home releases its home lease in Redis as it exits, so the successor
-  // claims at once; but a fresh claim cannot tell a hand-over from a failure (no lease
-  // table is handed over), so it still recovers lease_ttl + lease_margin (the design
-  // note's "Not covered"). Measured here; the provider's limit holds throughout.
+TEST_CASE("a drained home with a coordinator hands its table and its home lease over: no "
+          "recovery pause") {
+  // Planned leave with a coordinator: the leaving home hands its lease table to its
+  // successor, which takes that exact claim over in Redis (a new epoch, checked against
+  // the handed one) and grants at once, counting the table's leases until their holders
+  // report them. The two others hold the limit and more of their calls wait, so a stream
+  // opened after the SIGTERM was granted by the successor.
   roles r;
   std::string dir = sb::test::temp_dir("sb-redis");
   sb::test::redis_server redis(dir);
@@ -294,20 +296,35 @@ TEST_CASE("a drained home with a coordinator hands over safely (after a fresh cl
     auto a = authority(c, r.home);
     return a.rfind("home lease, epoch", 0) == 0 && a.find("recovering") == std::string::npos;
   }, 30s));
+  sb::test::call_runner on_next(c.nodes[r.next].http_port, 6, 3);
+  sb::test::call_runner on_other(c.nodes[r.other].http_port, 6, 3);
+  REQUIRE(sb::test::wait_until([&] {
+    return c.sim_stt().value("current", 0) == limit && c.stt_pool(r.home).value("queued", 0) > 0;
+  }, 30s));
   auto left_at = clock_type::now();
   CHECK(c.nodes[r.home].proc.stop(SIGTERM) == 0);
-  sb::test::call_runner on_next(c.nodes[r.next].http_port, 4, 2);
-  sb::test::call_runner on_other(c.nodes[r.other].http_port, 4, 2);
-  REQUIRE(sb::test::wait_until([&] { return c.settled({r.next, r.other}, r.next_name); }, 10s));
+  auto stopped_ms = ms_since(left_at);
+  // The successor holds the home lease without a recovery wait.
   REQUIRE(sb::test::wait_until([&] {
     auto a = authority(c, r.next);
     return a.rfind("home lease, epoch", 0) == 0 && a.find("recovering") == std::string::npos;
   }, 30s));
-  WARN("drained home with a coordinator: its successor grants " << ms_since(left_at)
-       << " ms after the SIGTERM");
+  auto ready_ms = ms_since(left_at);
+  auto opened = c.sim_stt().value("total", 0);
+  REQUIRE(sb::test::wait_until([&] { return c.sim_stt().value("total", 0) > opened; }, 30s));
+  WARN("drained home with a coordinator: it exited " << stopped_ms << " ms after the "
+       "SIGTERM, its successor granted from " << ready_ms << " ms (lease_ttl + lease_margin "
+       "= 5000 ms), the next stream opened at " << ms_since(left_at) << " ms");
   int answered = on_next.join() + on_other.join();
   INFO(c.logs());
-  CHECK(answered == 16);
+  CHECK(answered == 36);
+  auto next_log = c.nodes[r.next].log();
+  auto handed = next_log.find("pool stt: " + r.home_name + " handed the home over to this node");
+  REQUIRE(handed != std::string::npos);
+  CHECK(next_log.find("took over the home lease of pool stt", handed) != std::string::npos);
+  // No fresh claim (and its recovery wait) on the successor after the leave.
+  CHECK(next_log.find("this node holds the home lease of pool stt", handed) == std::string::npos);
+  CHECK(c.nodes[r.home].log().find("the home goes to " + r.next_name) != std::string::npos);
   auto sim = c.sim_stt();
   INFO(sim.dump());
   CHECK(sim["refused"] == 0);
