@@ -2,10 +2,9 @@
 
 #include <map>
 
-#include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
-#include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 #include <spdlog/spdlog.h>
 
 namespace sb {
@@ -20,7 +19,7 @@ using std::chrono::milliseconds;
 constexpr int64_t drift_divisor = 100;
 
 struct claim_state {
-  caf::actor front;
+  pool_front_actor front;
   bool want = false;
   bool held = false;
   uint64_t epoch = 0;
@@ -38,7 +37,7 @@ struct coordinator_state {
   std::string slow;  // the last slow call, "" = none
 };
 
-using coord_ptr = caf::stateful_actor<coordinator_state>*;
+using coord_ptr = coordinator_actor::stateful_pointer<coordinator_state>;
 
 int64_t ms_between(time_point a, time_point b) {
   return std::chrono::duration_cast<milliseconds>(b - a).count();
@@ -149,7 +148,7 @@ void claim(coord_ptr self, const std::string& pool, claim_state& c, uint64_t fro
   tell(self, pool, c);
 }
 
-caf::behavior coordinator_impl(coord_ptr self, coordinator_config cfg) {
+coordinator_actor::behavior_type coordinator_impl(coord_ptr self, coordinator_config cfg) {
   self->state.cfg = std::move(cfg);
   self->send(self, coord_tick_atom_v);
   self->set_exit_handler([self](caf::exit_msg& em) {
@@ -160,10 +159,10 @@ caf::behavior coordinator_impl(coord_ptr self, coordinator_config cfg) {
     self->quit(em.reason);
   });
   return {
-    [self](coord_want_atom, const std::string& pool, bool want) {
+    [self](coord_want_atom, const std::string& pool, bool want, pool_front_actor& front) {
       auto& s = self->state;
       auto& c = s.pools[pool];
-      c.front = caf::actor_cast<caf::actor>(self->current_sender());
+      c.front = std::move(front);
       if (want == c.want)
         return;
       c.want = want;
@@ -177,10 +176,11 @@ caf::behavior coordinator_impl(coord_ptr self, coordinator_config cfg) {
       }
       update_health(self);
     },
-    [self](coord_takeover_atom, const std::string& pool, uint64_t from_epoch) {
+    [self](coord_takeover_atom, const std::string& pool, uint64_t from_epoch,
+           pool_front_actor& front) {
       auto& s = self->state;
       auto& c = s.pools[pool];
-      c.front = caf::actor_cast<caf::actor>(self->current_sender());
+      c.front = std::move(front);
       c.want = true;
       // A claim of our own after that epoch stands (the handed one ran out first).
       claim(self, pool, c, c.held && c.epoch > from_epoch ? 0 : from_epoch);
@@ -210,7 +210,8 @@ caf::behavior coordinator_impl(coord_ptr self, coordinator_config cfg) {
 
 } // namespace
 
-caf::actor spawn_coordinator(caf::actor_system& sys, coordinator_config cfg, bool detached) {
+coordinator_actor spawn_coordinator(caf::actor_system& sys, coordinator_config cfg,
+                                    bool detached) {
   if (detached)
     return sys.spawn<caf::detached>(coordinator_impl, std::move(cfg));
   return sys.spawn(coordinator_impl, std::move(cfg));

@@ -18,6 +18,7 @@
 
 #include "actors/home_lease_store.hpp"
 #include "messages/coordinator.hpp"
+#include "messages/pool_cluster.hpp"
 
 namespace sb {
 
@@ -41,7 +42,7 @@ struct coordinator_config {
   std::function<void(const coordinator_health&)> report;
 };
 
-caf::actor spawn_coordinator(caf::actor_system& sys, coordinator_config cfg,
-                             bool detached = true);
+coordinator_actor spawn_coordinator(caf::actor_system& sys, coordinator_config cfg,
+                                    bool detached = true);
 
 } // namespace sb

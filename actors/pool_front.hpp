@@ -40,7 +40,7 @@ struct pool_front_config {
   // One home at a time (actors/coordinator_actor.hpp): when set, this node grants from
   // the full limit only while it holds the pool's home lease; as a home without it, it
   // serves only its own calls, from local_share (0 = nothing).
-  caf::actor coordinator{};
+  coordinator_actor coordinator{};
   // The home's dead-man switch (without a coordinator): a home whose own timer finds it
   // stalled for this long (less 1%) may have been declared down and replaced meanwhile,
   // so it revokes the streams its engine granted to its own calls and rebuilds. The node

@@ -71,14 +71,13 @@ void front_want_home(front_ptr self, bool want) {
   s.want_home = want;
   if (!want)
     s.auth = pool_front_state::authority{};
-  // The coordinator is dynamically typed; it knows the front by the sender.
   // A drained home handed its table over: take over its claim (no recovery wait).
   auto* h = want ? front_live_handover(self) : nullptr;
+  pool_front_actor me{self};
   if (h && h->coord_epoch != 0)
-    caf::unsafe_send_as(self, s.cfg.coordinator, coord_takeover_atom_v, s.cfg.pool.name,
-                        h->coord_epoch);
+    self->send(s.cfg.coordinator, coord_takeover_atom_v, s.cfg.pool.name, h->coord_epoch, me);
   else
-    caf::unsafe_send_as(self, s.cfg.coordinator, coord_want_atom_v, s.cfg.pool.name, want);
+    self->send(s.cfg.coordinator, coord_want_atom_v, s.cfg.pool.name, want, me);
 }
 
 void front_on_coord_status(front_ptr self, coord_status& st) {

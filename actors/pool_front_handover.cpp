@@ -56,7 +56,7 @@ caf::result<bool> front_hand_over(front_ptr self) {
         auto n = lease_count(t);
         self->send(next_front, pool_handover{s.cfg.node, claim, std::move(t)});
         if (s.coordinated() && claim != 0)
-          caf::unsafe_send_as(self, s.cfg.coordinator, coord_handed_atom_v, s.cfg.pool.name);
+          self->send(s.cfg.coordinator, coord_handed_atom_v, s.cfg.pool.name);
         spdlog::info("pool {}: this node leaves: the home goes to {} with its table ({} "
                      "lease(s){})",
                      s.cfg.pool.name, next, n,
@@ -102,8 +102,8 @@ void front_on_handover(front_ptr self, pool_handover& h) {
     self->send(s.engine, s.handed_in->table);  // the engine running now counts it too
   if (s.coordinated() && epoch != 0 && s.is_home()) {
     s.want_home = true;
-    caf::unsafe_send_as(self, s.cfg.coordinator, coord_takeover_atom_v, s.cfg.pool.name,
-                        epoch);
+    self->send(s.cfg.coordinator, coord_takeover_atom_v, s.cfg.pool.name, epoch,
+               pool_front_actor{self});
   }
 }
 

@@ -2,12 +2,13 @@
 // node's pool fronts and its coordinator actor (actors/coordinator_actor.hpp), which
 // holds the pools' home leases in an external store ([cluster] coordinator).
 //
-//   front -> coordinator   (coord_want_atom, pool, bool): "I am (not) this pool's home
+// The coordinator's typed interface is coordinator_actor (messages/pool_cluster.hpp).
+//   front -> coordinator   (coord_want_atom, pool, bool, front): "I am (not) this pool's home
 //                           by the view": claim and renew its lease / give it up
 //   coordinator -> front   coord_status after every claim or renewal of that pool
 //   front timer            pool_authority_atom: re-check authority at ready_at or
 //                           valid_until
-//   front -> coordinator   (coord_takeover_atom, pool, epoch): "the drained home of
+//   front -> coordinator   (coord_takeover_atom, pool, epoch, front): "the drained home of
 //                           that claim handed me its lease table": take that claim over
 //                           (no recovery wait) if it is still the current one; else
 //                           claim as for coord_want_atom

@@ -104,6 +104,15 @@ using pool_front_actor = pool_actor::extend<
   caf::reacts_to<pool_pulse_atom>,
   caf::reacts_to<pool_fence_atom>>;
 
+// The coordinator actor (actors/coordinator_actor.hpp) as the fronts and its own timer
+// drive it; each message from a front names that front, which it answers with
+// coord_status (messages/coordinator.hpp). Same process only.
+using coordinator_actor = caf::typed_actor<
+  caf::reacts_to<coord_want_atom, std::string, bool, pool_front_actor>,
+  caf::reacts_to<coord_takeover_atom, std::string, uint64_t, pool_front_actor>,
+  caf::reacts_to<coord_handed_atom, std::string>,
+  caf::reacts_to<coord_tick_atom>>;
+
 // One up member as a pool front sees it: its name and its front for this pool.
 struct pool_member {
   std::string name;

@@ -87,7 +87,7 @@ struct memory_store : sb::home_lease_store {
 
 struct authority_fixture : fixture {
   std::shared_ptr<memory_store> store = std::make_shared<memory_store>();
-  std::map<std::string, caf::actor> coordinators;
+  std::map<std::string, sb::coordinator_actor> coordinators;
   std::map<std::string, sb::pool_front_actor> fronts;
   std::map<std::string, sb::pool_actor> f;
   std::map<std::string, sb::coordinator_health> health;

@@ -12,7 +12,7 @@
 
 namespace sb::cluster {
 
-caf::actor start_coordinator(caf::actor_system& sys, const node_config& cfg,
+coordinator_actor start_coordinator(caf::actor_system& sys, const node_config& cfg,
                              std::shared_ptr<cluster_board> board) {
   const auto& cl = cfg.cluster;
   if (cl.coordinator.empty())

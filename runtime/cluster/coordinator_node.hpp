@@ -11,13 +11,14 @@
 #include <caf/fwd.hpp>
 
 #include "messages/config.hpp"
+#include "messages/pool_cluster.hpp"
 #include "runtime/cluster/cluster_board.hpp"
 
 namespace sb::cluster {
 
 // The coordinator actor, or an invalid handle when none is configured. Its health goes
 // to `board` (cluster_board::coordinator()).
-caf::actor start_coordinator(caf::actor_system& sys, const node_config& cfg,
+coordinator_actor start_coordinator(caf::actor_system& sys, const node_config& cfg,
                              std::shared_ptr<cluster_board> board);
 
 } // namespace sb::cluster
