@@ -88,12 +88,12 @@ bool trusted(cluster_actor_t* self) {
   return src->node() == self->node() || self->state.trusted.count(src->node()) > 0;
 }
 
-caf::behavior cluster_impl(cluster_actor_t* self, cluster_options opts) {
+cluster_actor::behavior_type cluster_impl(cluster_actor_t* self, cluster_options opts) {
   auto& s = self->state;
   s.o = std::move(opts);
   s.joined = s.o.settings.seeds.empty();
   if (s.o.make_console)
-    s.console = s.o.make_console(caf::actor_cast<caf::actor>(self));
+    s.console = s.o.make_console(cluster_actor{self});
   self->set_down_handler([self](caf::down_msg& dm) {
     for (auto& [name, p] : self->state.peers)
       if (p.handle && p.handle.address() == dm.source)
@@ -159,7 +159,7 @@ caf::behavior cluster_impl(cluster_actor_t* self, cluster_options opts) {
         auto info = j.self;
         info.name = c.hello.name;  // what the proof was made for
         info.incarnation = c.hello.incarnation;
-        admit(self, info, caf::actor_cast<caf::actor>(src));
+        admit(self, info, caf::actor_cast<cluster_actor>(src));
       }
       return cluster_welcome{s.view(self->clock().now())};
     },
@@ -175,7 +175,7 @@ caf::behavior cluster_impl(cluster_actor_t* self, cluster_options opts) {
       if (p == s.peers.end() || p->second.info.incarnation != hb.self.incarnation)
         return;  // a restarted node joins again first
       if (p->second.info.state == member_state::down)
-        admit(self, hb.self, caf::actor_cast<caf::actor>(src));
+        admit(self, hb.self, caf::actor_cast<cluster_actor>(src));
       auto& info = p->second.info;
       info.active_calls = hb.self.active_calls;
       info.capacity = hb.self.capacity;
@@ -256,7 +256,7 @@ caf::behavior cluster_impl(cluster_actor_t* self, cluster_options opts) {
 
 } // namespace
 
-caf::actor spawn_cluster(caf::actor_system& sys, cluster_options opts) {
+cluster_actor spawn_cluster(caf::actor_system& sys, cluster_options opts) {
   return sys.spawn(cluster_impl, std::move(opts));
 }
 

@@ -17,6 +17,7 @@
 #include <caf/io/middleman_actor.hpp>
 
 #include "messages/cluster.hpp"
+#include "messages/cluster_actor.hpp"
 #include "messages/config.hpp"
 #include "messages/console.hpp"
 #include "messages/pool_cluster.hpp"
@@ -40,12 +41,12 @@ struct cluster_options {
   // different timing settings): the node should exit with this message.
   std::function<void(const std::string&)> fatal;
   // Builds the console actor that answers console_request (given this actor's handle).
-  std::function<console_actor(caf::actor cluster)> make_console;
+  std::function<console_actor(cluster_actor cluster)> make_console;
   // This node's pool fronts (actors/pool_front.hpp): told the live members and their
   // fronts on every change, and handed to members that ask (pool_fronts_atom).
   pool_fronts fronts;
 };
 
-caf::actor spawn_cluster(caf::actor_system& sys, cluster_options opts);
+cluster_actor spawn_cluster(caf::actor_system& sys, cluster_options opts);
 
 } // namespace sb::cluster

@@ -42,7 +42,7 @@ void refused(cluster_actor_t* self, const std::string& address, const std::strin
   }
 }
 
-void handshake(cluster_actor_t* self, const std::string& address, caf::actor member) {
+void handshake(cluster_actor_t* self, const std::string& address, cluster_actor member) {
   auto& s = self->state;
   auto timeout = s.o.settings.failure_timeout + milliseconds{1000};
   auto nonce = make_nonce();
@@ -135,19 +135,19 @@ void mark_down(cluster_actor_t* self, peer& p, const std::string& why) {
   p.info.state = member_state::down;
   p.info.down_reason = why;
   if (p.handle)
-    self->demonitor(p.handle);
+    self->demonitor(p.handle.address());
   p.handle = nullptr;
   p.fronts_known = false;
   publish_view(self);
 }
 
-void admit(cluster_actor_t* self, const member_info& info, caf::actor handle) {
+void admit(cluster_actor_t* self, const member_info& info, cluster_actor handle) {
   auto& s = self->state;
   auto& p = s.peers[info.name];
   bool was_up = p.info.state == member_state::up && p.handle;
   bool restarted = p.info.incarnation != 0 && p.info.incarnation != info.incarnation;
   if (p.handle && p.handle != handle)
-    self->demonitor(p.handle);
+    self->demonitor(p.handle.address());
   p.info = info;
   p.info.state = member_state::up;
   p.info.down_reason.clear();
@@ -193,7 +193,7 @@ void join_address(cluster_actor_t* self, const std::string& address) {
             spdlog::warn("cluster: nothing published at {}", address);
           return;
         }
-        handshake(self, address, caf::actor_cast<caf::actor>(ptr));
+        handshake(self, address, caf::actor_cast<cluster_actor>(ptr));
       },
       [=](caf::error& e) {
         self->state.connecting.erase(address);

@@ -10,10 +10,11 @@
 #include <caf/actor.hpp>
 #include <caf/actor_clock.hpp>
 #include <caf/node_id.hpp>
-#include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 
 #include "messages/cluster.hpp"
+#include "messages/cluster_actor.hpp"
 #include "actors/cluster/cluster_actor.hpp"
 
 namespace sb::cluster {
@@ -24,7 +25,7 @@ using steady = caf::actor_clock;
 
 struct peer {
   member_info info;
-  caf::actor handle;  // invalid while down
+  cluster_actor handle;  // invalid while down
   steady::time_point last_heard;
   bool left = false;  // said goodbye: not retried (it rejoins by itself)
   pool_fronts fronts;        // its pool fronts, once it answered pool_fronts_atom
@@ -58,7 +59,7 @@ struct cluster_state {
   std::chrono::milliseconds retry_interval() const;
 };
 
-using cluster_actor_t = caf::stateful_actor<cluster_state>;
+using cluster_actor_t = cluster_actor::stateful_base<cluster_state>;
 
 // Mark a member down (no-op when it already is); `why` goes to the log and the view.
 void mark_down(cluster_actor_t* self, peer& p, const std::string& why);
@@ -66,7 +67,7 @@ void mark_down(cluster_actor_t* self, peer& p, const std::string& why);
 // less than retry_interval ago.
 void join_address(cluster_actor_t* self, const std::string& address);
 // Record a member that proved the secret (joined us, or welcomed us).
-void admit(cluster_actor_t* self, const member_info& info, caf::actor handle);
+void admit(cluster_actor_t* self, const member_info& info, cluster_actor handle);
 void publish_view(cluster_actor_t* self);
 // cluster_pools.cpp: asks a member for its pool fronts; tells the local fronts who is up.
 void fetch_fronts(cluster_actor_t* self, const std::string& name);

@@ -25,7 +25,7 @@ constexpr auto ask_timeout = 5s;
 struct console_state {
   static inline const char* name = "console";
   console_options o;
-  caf::actor cluster;
+  cluster_actor cluster;
 };
 
 using console_actor_t = console_actor::stateful_base<console_state>;
@@ -238,7 +238,7 @@ caf::error usage(const std::string& what) {
 }
 
 console_actor::behavior_type console_impl(console_actor_t* self, console_options o,
-                                          caf::actor cluster) {
+                                          cluster_actor cluster) {
   self->state.o = std::move(o);
   self->state.cluster = std::move(cluster);
   return {
@@ -319,7 +319,7 @@ std::vector<std::string> words(const std::string& line) {
 }
 
 console_actor spawn_console(caf::actor_system& sys, console_options opts,
-                            caf::actor cluster) {
+                            cluster_actor cluster) {
   return sys.spawn(console_impl, std::move(opts), std::move(cluster));
 }
 

@@ -16,6 +16,7 @@
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 
+#include "messages/cluster_actor.hpp"
 #include "messages/console.hpp"
 #include "messages/pool.hpp"
 
@@ -32,7 +33,7 @@ struct console_options {
 };
 
 console_actor spawn_console(caf::actor_system& sys, console_options opts,
-                            caf::actor cluster);
+                            cluster_actor cluster);
 
 // The words of a command line (split on blanks).
 std::vector<std::string> words(const std::string& line);

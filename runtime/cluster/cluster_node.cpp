@@ -83,11 +83,11 @@ bool start_cluster(caf::actor_system& sys, const node_config& cfg, cluster_deps 
   };
   console::console_options co{cfg.node.name, out.calls, deps.pools, deps.drain,
                               deps.transcripts};
-  o.make_console = [&sys, co](caf::actor cluster) {
+  o.make_console = [&sys, co](cluster_actor cluster) {
     return console::spawn_console(sys, co, std::move(cluster));
   };
   out.cluster = spawn_cluster(sys, std::move(o));
-  sys.registry().put(caf::atom("cluster"), out.cluster);
+  sys.registry().put(caf::atom("cluster"), caf::actor_cast<caf::strong_actor_ptr>(out.cluster));
   sys.registry().put(caf::atom("calls"), out.calls);
 
   const auto& l = cfg.node.cluster_listen;

@@ -16,6 +16,7 @@
 #include "messages/config.hpp"
 #include "messages/console.hpp"
 #include "messages/pool.hpp"
+#include "messages/cluster_actor.hpp"
 #include "messages/pool_cluster.hpp"
 #include "runtime/cluster/cluster_board.hpp"
 
@@ -41,7 +42,7 @@ struct cluster_deps {
 uint64_t random_incarnation();
 
 struct cluster_runtime {
-  caf::actor cluster;
+  cluster_actor cluster;
   call_registry_actor calls;  // register each call with (put_atom, session, actor)
   std::shared_ptr<cluster_board> board = std::make_shared<cluster_board>();
   std::string address;  // advertised HOST:PORT ("" when not listening)
