@@ -186,11 +186,20 @@ void join_address(cluster_actor_t* self, const std::string& address) {
   auto timeout = s.o.settings.failure_timeout + milliseconds{1000};
   self->request(s.o.connector, timeout, caf::connect_atom_v, host, port)
     .then(
-      [=](caf::node_id& nid, caf::strong_actor_ptr& ptr, std::set<std::string>&) {
+      [=](caf::node_id& nid, caf::strong_actor_ptr& ptr, std::set<std::string>& ifs) {
         if (!ptr || nid == self->node()) {
           self->state.connecting.erase(address);
           if (!ptr)
             spdlog::warn("cluster: nothing published at {}", address);
+          return;
+        }
+        if (ifs != self->system().message_types<cluster_actor>()) {
+          // Another version of switchboard (or something else): its messages would not
+          // match ours. Tried again after the retry interval, like an unreachable seed.
+          self->state.connecting.erase(address);
+          spdlog::warn("cluster: {} is not a switchboard node of this version (its cluster "
+                       "interface differs): not joined",
+                       address);
           return;
         }
         handshake(self, address, caf::actor_cast<cluster_actor>(ptr));

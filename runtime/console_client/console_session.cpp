@@ -11,6 +11,7 @@
 
 #include "actors/cluster/auth.hpp"
 #include "messages/cluster.hpp"
+#include "messages/cluster_actor.hpp"
 #include "messages/console.hpp"
 #include "messages/register.hpp"
 #include "net/codec/console_json.hpp"
@@ -20,7 +21,7 @@ namespace sb::console_tool {
 struct session::impl {
   caf::actor_system_config cfg;
   std::optional<caf::actor_system> sys;
-  caf::actor node;
+  cluster_actor node;
   std::string name;
   std::chrono::seconds timeout{10};
 };
@@ -75,12 +76,17 @@ bool session::open(const console_args& args, std::string& error) {
   bool ok = false;
   self->request(mm, d.timeout, caf::connect_atom_v, host, static_cast<uint16_t>(port))
     .receive(
-      [&](caf::node_id&, caf::strong_actor_ptr& p, std::set<std::string>&) {
+      [&](caf::node_id&, caf::strong_actor_ptr& p, std::set<std::string>& ifs) {
         if (!p) {
           error = "nothing is published at " + args.connect;
           return;
         }
-        d.node = caf::actor_cast<caf::actor>(p);
+        if (ifs != sys.message_types<cluster_actor>()) {
+          error = args.connect + " is not a switchboard node of this version (its cluster "
+                                 "interface differs)";
+          return;
+        }
+        d.node = caf::actor_cast<cluster_actor>(p);
         ok = true;
       },
       [&](caf::error& e) {
