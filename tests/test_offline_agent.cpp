@@ -2,7 +2,9 @@
 // scripted dialog dialogs/order-status.ini, espeak-ng): a caller on the Twilio dialect
 // speaks with espeak-ng's voice through a phone line (22,050 Hz -> 8 kHz mu-law) at real
 // pacing, hears each prompt and walks the dialog to its hang-up. The words are made by
-// the espeak-ng command, a process apart from the node's synthesiser.
+// the espeak-ng command, a process apart from the node's synthesiser. The node runs in
+// the test's working directory (the build directory), not the repository's root: it
+// finds the dialog next to cluster.ini.
 #include <catch2/catch.hpp>
 
 #include <csignal>
@@ -41,7 +43,6 @@ struct offline_node {
                                   "node.listen=127.0.0.1:0", "--set",
                                   "node.cluster_listen=127.0.0.1:0", "--set",
                                   "store.transcripts=sqlite:" + dir + "/transcripts.db", "--set",
-                                  "llm.dialog=" + src + "/dialogs/order-status.ini", "--set",
                                   "log.level=debug"};
     for (auto& s : sets) {
       argv.push_back("--set");
