@@ -1,5 +1,6 @@
 #include "actors/offline/dialog_calls.hpp"
 
+#include <caf/actor_cast.hpp>
 #include <caf/send.hpp>
 
 #include "messages/offline.hpp"
@@ -26,7 +27,7 @@ void dialog_calls::forget_when_gone(const caf::actor& call) {
 dialog::turn dialog_calls::answer(const caf::actor& call, const std::string& heard) {
   bool fresh = false;
   dialog::turn t;
-  caf::actor recogniser;
+  caf::actor_addr recogniser;
   {
     std::lock_guard<std::mutex> g{m_};
     auto& e = entry_of(call, fresh);
@@ -36,16 +37,16 @@ dialog::turn dialog_calls::answer(const caf::actor& call, const std::string& hea
   }
   if (fresh)
     forget_when_gone(call);
-  if (recogniser)
-    caf::anon_send(recogniser, dialog_answered_atom_v);
+  if (auto r = caf::actor_cast<caf::actor>(recogniser))
+    caf::anon_send(r, dialog_answered_atom_v);
   return t;
 }
 
-void dialog_calls::listen(const caf::actor& call, caf::actor recogniser) {
+void dialog_calls::listen(const caf::actor& call, const caf::actor& recogniser) {
   bool fresh = false;
   {
     std::lock_guard<std::mutex> g{m_};
-    entry_of(call, fresh).recogniser = std::move(recogniser);
+    entry_of(call, fresh).recogniser = recogniser.address();
   }
   if (fresh)
     forget_when_gone(call);

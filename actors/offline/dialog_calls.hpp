@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include <caf/actor.hpp>
+#include <caf/actor_addr.hpp>
 
 #include "actors/dialog/dialog_engine.hpp"
 
@@ -30,7 +31,7 @@ public:
   };
   listening listening_of(caf::actor_id call) const;
   // `recogniser` hears of each answer in `call` from now on (the call's last one does).
-  void listen(const caf::actor& call, caf::actor recogniser);
+  void listen(const caf::actor& call, const caf::actor& recogniser);
   size_t calls() const;
 
 private:
@@ -39,7 +40,7 @@ private:
   struct entry {
     dialog::position at;
     uint64_t answers = 0;
-    caf::actor recogniser;
+    caf::actor_addr recogniser;  // weak: the entry does not keep it alive
   };
   // The call's entry (m_ held); a new one goes when the call actor does.
   entry& entry_of(const caf::actor& call, bool& fresh);
