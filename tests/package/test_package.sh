@@ -124,8 +124,8 @@ check "the service user validates the packaged config (switchboard check-config)
 DIALOG=/etc/switchboard/dialogs/order-status.ini
 check "$DIALOG (the config's dialog = dialogs/order-status.ini) is a conffile" sh -c \
   "dpkg-query -W -f='\${Conffiles}\n' switchboard | grep -q ' $DIALOG '"
-check "the service user can read $DIALOG" \
-  setpriv --reuid=switchboard --regid=switchboard --init-groups cat "$DIALOG" >/dev/null
+check "the service user can read $DIALOG" sh -c \
+  "setpriv --reuid=switchboard --regid=switchboard --init-groups cat $DIALOG >/dev/null"
 
 # --- the unit ---------------------------------------------------------------------------
 UNIT=/lib/systemd/system/switchboard.service
