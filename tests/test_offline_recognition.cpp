@@ -3,8 +3,9 @@
 // The same call audio (espeak-ng's voice through a phone line: the same bytes every time)
 // goes through a fresh recogniser three times: with the dialog answering each turn at
 // once, with it answering only once the recogniser has taken all the audio (a node busy
-// elsewhere), and at once again. Real actors on a real actor system (the recogniser is
-// detached); each wait is a bounded receive.
+// elsewhere), and at once again. And keypad digits that move the dialog without a
+// transcript switch the grammar for the next answer. Real actors on a real actor system
+// (the recogniser is detached); each wait is a bounded receive.
 #include <catch2/catch.hpp>
 
 #include <memory>
@@ -105,6 +106,22 @@ std::vector<std::string> listen(caf::actor_system& sys, const test::offline_mode
   return heard;
 }
 
+// The model with the priming speech, as the node makes it (runtime/offline_providers.cpp):
+// phone speech at 16 kHz.
+speech::sphinx_model primed(const test::offline_model& om, const std::string& dir) {
+  auto model = om.model;
+  auto line = test::phone_line(
+    dir, "Thank you for calling. Please say what you need, one word at a time.");
+  std::vector<int16_t> pcm;
+  for (auto b : line)
+    pcm.push_back(codec::mulaw_to_linear(b));
+  speech::resampler up(8000, 16000, speech::resampler::quality::quick);
+  model.prime = up.process(pcm.data(), pcm.size());
+  auto rest = up.flush();
+  model.prime.insert(model.prime.end(), rest.begin(), rest.end());
+  return model;
+}
+
 } // namespace
 
 TEST_CASE("sphinx actor: the same call is heard the same, however late the dialog answers") {
@@ -112,18 +129,7 @@ TEST_CASE("sphinx actor: the same call is heard the same, however late the dialo
   auto dir = test::temp_dir("sb-recognition");
   // The priming speech, as the node makes it (runtime/offline_providers.cpp): phone
   // speech at 16 kHz.
-  auto model = om.model;
-  {
-    auto line = test::phone_line(
-      dir, "Thank you for calling. Please say what you need, one word at a time.");
-    std::vector<int16_t> pcm;
-    for (auto b : line)
-      pcm.push_back(codec::mulaw_to_linear(b));
-    speech::resampler up(8000, 16000, speech::resampler::quality::quick);
-    model.prime = up.process(pcm.data(), pcm.size());
-    auto rest = up.flush();
-    model.prime.insert(model.prime.end(), rest.begin(), rest.end());
-  }
+  auto model = primed(om, dir);
   call_audio audio(3);
   append(audio[0], line_silence(75));  // 1.5 s: the recogniser's warm-up, then the line
   append(audio[0], frames_of(test::phone_line(dir, "check an order")));
@@ -159,4 +165,53 @@ TEST_CASE("sphinx actor: the same call is heard the same, however late the dialo
   CHECK(dialog::advance(*om.script, at, prompt[0]).understood);
   CHECK_FALSE(dialog::advance(*om.script, at, prompt[1]).understood);
   CHECK(prompt[2] == "nine one two three");
+}
+
+TEST_CASE("sphinx actor: keypad digits that move the dialog switch the grammar for the next "
+          "answer") {
+  test::offline_model om;
+  auto dir = test::temp_dir("sb-recognition");
+  auto model = primed(om, dir);
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+  caf::scoped_actor self{sys};
+  auto calls = std::make_shared<dialog_calls>(om.script);
+  auto stt = spawn_sphinx_stream(sys, {2, caf::actor{self}, audio_encoding::mulaw, model, calls});
+  self->receive([](provider_opened&) {},
+                caf::after(10s) >> [] { FAIL("no provider_opened within 10 s"); });
+  std::vector<std::string> heard;
+  bool closed = false;
+  auto next = [&] {
+    for (auto n = heard.size(); heard.size() == n && !closed;)
+      self->receive([](stt_speech_started&) {},
+                    [&](stt_transcript& t) { heard.push_back(t.text); },
+                    [&](provider_closed&) { closed = true; },
+                    caf::after(20s) >> [] { FAIL("nothing from the recogniser within 20 s"); });
+  };
+  auto send = [&](const std::vector<audio_bytes>& frames) {
+    for (auto& f : frames)
+      self->send(stt, f);
+  };
+  send(line_silence(75));
+  send(frames_of(test::phone_line(dir, "check an order")));
+  send(line_silence(50));
+  next();
+  REQUIRE(heard == std::vector<std::string>{"check an order"});
+  CHECK(calls->answer(caf::actor{self}, heard[0]).understood);  // the order number's state
+  // The recogniser has taken that answer (and listens again) before the keypad's comes: a
+  // request's answer (an error: it takes no such message) comes after the message before it.
+  self->request(stt, 10s, caf::ping_atom_v)
+    .receive([](caf::message&) {},
+             [](caf::error& e) { CHECK(e == caf::sec::unexpected_message); });
+  // The order number on the keypad, as the call actor passes it to the scripted LLM: the
+  // dialog asks for confirmation, and the caller says yes.
+  auto typed = calls->answer(caf::actor{self}, "(The caller pressed 9 1 2 3 on the keypad.)");
+  CHECK(typed.say == "I heard order 9 1 2 3. Is that right?");
+  send(line_silence(100));
+  send(frames_of(test::phone_line(dir, "yes")));
+  send(line_silence(75));
+  self->send(stt, stt_finish_atom_v);
+  while (!closed)
+    next();
+  CHECK(heard == std::vector<std::string>{"check an order", "yes"});
 }
