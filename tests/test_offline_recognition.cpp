@@ -215,3 +215,42 @@ TEST_CASE("sphinx actor: keypad digits that move the dialog switch the grammar f
     next();
   CHECK(heard == std::vector<std::string>{"check an order", "yes"});
 }
+
+TEST_CASE("sphinx actor: a turn the dialog never answers is waited for 30 s of audio, then "
+          "it listens on") {
+  test::offline_model om;
+  auto dir = test::temp_dir("sb-recognition");
+  auto model = primed(om, dir);
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+  caf::scoped_actor self{sys};
+  auto calls = std::make_shared<dialog_calls>(om.script);
+  auto stt = spawn_sphinx_stream(sys, {3, caf::actor{self}, audio_encoding::mulaw, model, calls});
+  self->receive([](provider_opened&) {},
+                caf::after(10s) >> [] { FAIL("no provider_opened within 10 s"); });
+  std::vector<std::string> heard;
+  auto next = [&] {
+    for (auto n = heard.size(); heard.size() == n;)
+      self->receive([](stt_speech_started&) {},
+                    [&](stt_transcript& t) { heard.push_back(t.text); },
+                    caf::after(20s) >> [] { FAIL("no transcript within 20 s"); });
+  };
+  auto send = [&](const std::vector<audio_bytes>& frames) {
+    for (auto& f : frames)
+      self->send(stt, f);
+  };
+  send(line_silence(75));
+  send(frames_of(test::phone_line(dir, "check an order")));
+  send(line_silence(50));
+  next();
+  // No answer (a call saying goodbye does not answer): 31 s of audio later the next
+  // answer is heard all the same, with the grammar of the state the call is still in.
+  send(line_silence(1550));
+  send(frames_of(test::phone_line(dir, "speak to an agent")));
+  send(line_silence(75));
+  next();
+  CHECK(heard == std::vector<std::string>{"check an order", "speak to an agent"});
+  self->send(stt, stream_cancel_atom_v);
+  self->receive([](provider_closed&) {},
+                caf::after(10s) >> [] { FAIL("no provider_closed within 10 s"); });
+}
