@@ -14,14 +14,14 @@ if(_sb_at EQUAL -1)
   message(FATAL_ERROR "cluster.ini has no '${_sb_from}': update cmake/Packaging.cmake")
 endif()
 string(REPLACE "${_sb_from}" "${_sb_to}" _sb_ini "${_sb_ini}")
-# The example dialog of the offline agent is installed under /usr/share/switchboard.
+# The example dialog of the offline agent is installed next to the config, where its
+# relative path (resolved against the config file's directory) finds it:
+# /etc/switchboard/dialogs/order-status.ini, a conffile like the config.
 set(_sb_from "dialog = dialogs/order-status.ini")
 string(FIND "${_sb_ini}" "${_sb_from}" _sb_at)
 if(_sb_at EQUAL -1)
   message(FATAL_ERROR "cluster.ini has no '${_sb_from}': update cmake/Packaging.cmake")
 endif()
-string(REPLACE "${_sb_from}" "dialog = /usr/share/switchboard/dialogs/order-status.ini"
-  _sb_ini "${_sb_ini}")
 string(REPLACE "# switchboard node configuration: the documented defaults."
   "# switchboard node configuration: the documented defaults (installed by the package;\n# the service runs it as user switchboard in /var/lib/switchboard)."
   _sb_ini "${_sb_ini}")
@@ -39,7 +39,7 @@ install(FILES ${SB_PKG_CONFIG} DESTINATION etc/switchboard PERMISSIONS OWNER_REA
 install(FILES deploy/systemd/switchboard.service DESTINATION lib/systemd/system)
 install(FILES deploy/logrotate/switchboard DESTINATION etc/logrotate.d)
 install(FILES README.md DESTINATION usr/share/doc/switchboard)
-install(DIRECTORY dialogs/ DESTINATION usr/share/switchboard/dialogs)
+install(DIRECTORY dialogs/ DESTINATION etc/switchboard/dialogs)
 install(DIRECTORY docs/ DESTINATION usr/share/doc/switchboard/docs)
 
 set(CPACK_GENERATOR DEB)

@@ -16,6 +16,10 @@ namespace sb {
 // To a recogniser: flush (the last words come as a final transcript), then provider_closed.
 using stt_finish_atom = caf::atom_constant<caf::atom("sttfinish")>;
 constexpr stt_finish_atom stt_finish_atom_v{};
+// To a recogniser, from the scripted dialog: it has answered a turn of the call (its
+// state may have changed; dialog_calls::listening_of says where it is).
+using dialog_answered_atom = caf::atom_constant<caf::atom("dlganswer")>;
+constexpr dialog_answered_atom dialog_answered_atom_v{};
 // To a recogniser: close at once (only provider_closed follows).
 using stream_cancel_atom = caf::atom_constant<caf::atom("strcancel")>;
 constexpr stream_cancel_atom stream_cancel_atom_v{};

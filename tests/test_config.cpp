@@ -16,15 +16,22 @@ TEST_CASE("the repository's cluster.ini parses without errors and equals the def
           "but for its offline providers") {
   // Its lines marked "offline:" set the offline providers and their pools; put back, the
   // file is the documented defaults.
-  // Its dialog path is relative to the working directory: the repository's root.
+  // Its dialog path is relative to the file: found from the repository's root
+  // (scripts/run-local.sh) and from anywhere else.
   auto cwd = fs::current_path();
   fs::current_path(SB_SOURCE_DIR);
   auto offline = load_config("cluster.ini", {});
+  temp_dir elsewhere;
+  fs::current_path(elsewhere.path);
+  auto from_elsewhere = load_config(std::string(SB_SOURCE_DIR) + "/cluster.ini", {});
   fs::current_path(cwd);
   CHECK(messages(offline) == strings{});
+  CHECK(messages(from_elsewhere) == strings{});
+  auto dialog = (fs::path(SB_SOURCE_DIR) / "dialogs/order-status.ini").lexically_normal();
+  CHECK(offline.config.llm.dialog == dialog.string());
+  CHECK(from_elsewhere.config.llm.dialog == dialog.string());
   CHECK(offline.config.stt.provider == "sphinx");
   CHECK(offline.config.llm.provider == "scripted");
-  CHECK(offline.config.llm.dialog == "dialogs/order-status.ini");
   CHECK(offline.config.tts.provider == "espeak");
   CHECK(offline.config.pool_stt.max_active == 80);
   CHECK(offline.config.pool_tts.max_active == 40);

@@ -13,7 +13,7 @@
 #include "actors/offline/espeak_actor.hpp"
 #include "actors/offline/sphinx_stt_actor.hpp"
 #include "messages/offline.hpp"
-#include "net/speech/pronunciations.hpp"
+#include "tests/support/offline_model.hpp"
 
 using namespace std::chrono_literals;
 using namespace sb;
@@ -48,24 +48,9 @@ TEST_CASE("espeak actor: a sentence comes back as mu-law audio and tts_done; a c
 }
 
 TEST_CASE("sphinx actor: opens, then ends with provider_closed on finish and on cancel") {
-  std::vector<dialog::parse_error> errors;
-  auto script = dialog::load_script(std::string(SB_SOURCE_DIR) + "/dialogs/order-status.ini",
-                                    errors);
-  REQUIRE(script);
-  auto words = speech::select_words("/usr/share/pocketsphinx/model/en-us/cmudict-en-us.dict",
-                                    script->words());
-  REQUIRE(words.missing.empty());
-  speech::temp_file dict;
-  std::string err;
-  REQUIRE(dict.write(words.text, err));
-  speech::sphinx_model model;
-  model.hmm = "/usr/share/pocketsphinx/model/en-us/en-us";
-  model.dict = dict.path();
-  for (size_t i = 0; i < script->states.size(); ++i)
-    if (script->states[i].act == dialog::action::none)
-      model.grammars.emplace_back(grammar_name(i), dialog::grammar(*script, i));
-  auto calls = std::make_shared<dialog_calls>(
-    std::make_shared<const dialog::script>(std::move(*script)));
+  test::offline_model om;
+  auto model = om.model;
+  auto calls = std::make_shared<dialog_calls>(om.script);
   caf::actor_system_config cfg;
   caf::actor_system sys{cfg};
   caf::scoped_actor self{sys};

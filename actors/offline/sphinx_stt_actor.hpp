@@ -1,5 +1,9 @@
 // One call's offline STT stream: a pocketsphinx decoder with the dialog's grammars,
-// listening with the grammar of the call's current dialog state. Detached (its own
+// listening with the grammar of the call's dialog state. Each utterance is decoded whole
+// with one grammar: a turn ends at the decoder's VAD, and the next utterance starts at
+// that point of the audio with the grammar of the state the dialog answers that turn
+// with (the audio that arrives before the answer is held, then decoded), so what it
+// hears depends on the audio and the dialog, not on thread timing. Detached (its own
 // thread): creating the decoder takes about 20 ms and each 20 ms frame a fraction of a
 // millisecond of blocking work, kept off CAF's shared scheduler and the I/O thread.
 // Speaks provider_events.hpp to its owner like the Deepgram client: provider_opened,

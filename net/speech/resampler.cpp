@@ -7,6 +7,11 @@ namespace sb::speech {
 resampler::resampler(double in_rate, double out_rate, quality q) : ratio_(out_rate / in_rate) {
   soxr_error_t err = nullptr;
   auto io = soxr_io_spec(SOXR_INT16_I, SOXR_INT16_I);
+  // soxr dithers 16-bit output by default (TPDF noise seeded from the clock and an
+  // address): the same audio came out different in every run, and the recogniser heard
+  // a marginal answer one way or the other. Without it the output is a function of the
+  // input.
+  io.flags |= SOXR_NO_DITHER;
   auto qs = soxr_quality_spec(q == quality::high ? SOXR_HQ : SOXR_QQ, 0);
   soxr_ = soxr_create(in_rate, out_rate, 1, &err, &io, &qs, nullptr);
   if (err) {

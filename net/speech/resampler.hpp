@@ -1,6 +1,7 @@
 // Sample-rate conversion of 16-bit mono PCM with soxr (streamed: keeps its filter state
 // between calls). Used by the offline speech engines: 8 -> 16 kHz for the recogniser,
-// 22,050 -> 8,000 Hz for the synthesiser's output.
+// 22,050 -> 8,000 Hz for the synthesiser's output. No dither: the same input gives the same
+// output, every run.
 #pragma once
 
 #include <cstdint>

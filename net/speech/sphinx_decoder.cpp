@@ -36,19 +36,12 @@ bool sphinx_decoder::open(const sphinx_model& m, std::string& error) {
       error = "pocketsphinx refused the grammar of '" + name + "'";
       return false;
     }
-  pending_ = m.grammars.front().first;
-  ps_set_search(ps_, pending_.c_str());
+  ps_set_search(ps_, m.grammars.front().first.c_str());
   if (!m.prime.empty() && ps_start_utt(ps_) == 0) {
     ps_process_raw(ps_, m.prime.data(), m.prime.size(), FALSE, FALSE);
     ps_end_utt(ps_);
   }
-  in_utt_ = ps_start_utt(ps_) == 0;
-  return in_utt_;
-}
-
-bool sphinx_decoder::use(const std::string& grammar) {
-  pending_ = grammar;
-  return true;
+  return start(m.grammars.front().first);
 }
 
 bool sphinx_decoder::process(const int16_t* samples, size_t n) {
@@ -58,20 +51,29 @@ bool sphinx_decoder::process(const int16_t* samples, size_t n) {
   return ps_get_in_speech(ps_) != 0;
 }
 
-std::string sphinx_decoder::restart() {
+std::string sphinx_decoder::end() {
   std::string text;
-  if (!ps_)
+  if (!ps_ || !in_utt_)
     return text;
-  if (in_utt_) {
-    ps_end_utt(ps_);
-    int32 score = 0;
-    if (auto* hyp = ps_get_hyp(ps_, &score))
-      text = hyp;
-  }
-  if (pending_ != ps_get_search(ps_))
-    ps_set_search(ps_, pending_.c_str());
-  in_utt_ = ps_start_utt(ps_) == 0;
+  ps_end_utt(ps_);
+  in_utt_ = false;
+  int32 score = 0;
+  if (auto* hyp = ps_get_hyp(ps_, &score))
+    text = hyp;
   return text;
+}
+
+bool sphinx_decoder::start(const std::string& grammar) {
+  if (!ps_)
+    return false;
+  if (in_utt_)
+    end();
+  const char* now = ps_get_search(ps_);
+  bool found = (now && grammar == now) || ps_set_search(ps_, grammar.c_str()) == 0;
+  if (found)
+    grammar_ = grammar;
+  in_utt_ = ps_start_utt(ps_) == 0;
+  return found && in_utt_;
 }
 
 } // namespace sb::speech

@@ -32,20 +32,25 @@ public:
   sphinx_decoder(const sphinx_decoder&) = delete;
   sphinx_decoder& operator=(const sphinx_decoder&) = delete;
 
-  // Loads the model and the grammars; false with `error` set if it cannot.
+  // Loads the model and the grammars; false with `error` set if it cannot. The first
+  // utterance listens with the first grammar.
   bool open(const sphinx_model& m, std::string& error);
-  // Switches to a grammar; takes effect at the next utterance (see restart()).
-  bool use(const std::string& grammar);
-  // Feeds audio; returns whether the decoder's VAD is inside speech after it.
+  // Feeds audio to the current utterance; returns whether the decoder's VAD is inside
+  // speech after it (false if no utterance is started).
   bool process(const int16_t* samples, size_t n);
-  // Ends the utterance and returns its hypothesis ("" if none), then starts the next
-  // one with the grammar chosen by use().
-  std::string restart();
+  // Ends the current utterance and returns its hypothesis ("" if none): decoded, from
+  // its start to here, with the grammar it was started with.
+  std::string end();
+  // Starts the next utterance with `grammar` (one of the model's names); false if it
+  // cannot (an unknown name: the utterance then keeps the grammar it had).
+  bool start(const std::string& grammar);
+  // The grammar of the current (or last) utterance.
+  const std::string& grammar() const { return grammar_; }
 
 private:
   ps_decoder_s* ps_ = nullptr;
   bool in_utt_ = false;
-  std::string pending_;  // grammar for the next utterance
+  std::string grammar_;
 };
 
 } // namespace sb::speech

@@ -10,6 +10,7 @@
 // split_key_value, which follows inih's rules, and never reach inih in pieces.
 #include <cctype>
 #include <cerrno>
+#include <filesystem>
 #include <cstdio>
 #include <cstring>
 #include <set>
@@ -98,6 +99,16 @@ class ini_file {
   void header(const std::string& text);
   void end_section();
   location here() const { return {st_.path, line_}; }
+  // A relative path written in the file is relative to the file's directory.
+  std::string next_to_config(const std::string& value) const {
+    namespace fs = std::filesystem;
+    fs::path p(value);
+    if (value.empty() || p.is_absolute()) return value;
+    std::error_code ec;
+    auto dir = fs::absolute(fs::path(st_.path), ec).parent_path();
+    if (ec) return value;
+    return (dir / p).lexically_normal().string();
+  }
 
   load_state& st_;
   FILE* f_;
@@ -212,7 +223,7 @@ void ini_file::entry(const std::string& name, const std::string& value) {
                           "] (first set on line " + std::to_string(it->second) + ")");
     return;
   }
-  apply_value(st_, *s, *k, value, here());
+  apply_value(st_, *s, *k, k->file_path ? next_to_config(value) : value, here());
 }
 
 char* read_for_inih(char* buf, int size, void* stream) {

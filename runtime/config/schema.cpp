@@ -55,6 +55,14 @@ key_spec text_key(const char* name, sec_ptr<S> sec, std::string S::*f, text_chec
           [=](const node_config& c) { return (c.*sec).*f; }};
 }
 
+// A file the node reads (key_spec::file_path).
+template <class S>
+key_spec path_key(const char* name, sec_ptr<S> sec, std::string S::*f, text_check check) {
+  auto k = text_key(name, sec, f, std::move(check));
+  k.file_path = true;
+  return k;
+}
+
 template <class S>
 key_spec host_port_key(const char* name, sec_ptr<S> sec, host_port S::*f) {
   return {name,
@@ -409,11 +417,11 @@ std::vector<key_spec> stt_keys(sec_ptr<stt_section> sec, bool primary) {
       u32_key("reconnect_attempts", sec, &stt_section::reconnect_attempts, 0, 20),
       dur_key("send_interval", sec, &stt_section::send_interval, 0ms, 250ms),
       dur_key("utterance_end", sec, &stt_section::utterance_end, 1000ms, 60000ms),
-      text_key("ca_file", sec, &stt_section::ca_file, pem_bundle)};
+      path_key("ca_file", sec, &stt_section::ca_file, pem_bundle)};
   if (primary) {
     k.push_back(text_key("fallback", sec, &stt_section::fallback, fallback_of({"deepgram"})));
-    k.push_back(text_key("acoustic_model", sec, &stt_section::acoustic_model, non_empty));
-    k.push_back(text_key("dictionary", sec, &stt_section::dictionary, non_empty));
+    k.push_back(path_key("acoustic_model", sec, &stt_section::acoustic_model, non_empty));
+    k.push_back(path_key("dictionary", sec, &stt_section::dictionary, non_empty));
   } else
     k.erase(k.begin());  // the provider of a fallback is [stt] fallback
   return k;
@@ -430,7 +438,7 @@ std::vector<key_spec> tts_keys(sec_ptr<tts_section> sec, bool primary) {
       text_key("model", sec, &tts_section::model, non_empty),
       dur_key("timeout", sec, &tts_section::timeout, 100ms, minutes(10)),
       dur_key("keep_alive", sec, &tts_section::keep_alive, 0ms, minutes(10)),
-      text_key("ca_file", sec, &tts_section::ca_file, pem_bundle)};
+      path_key("ca_file", sec, &tts_section::ca_file, pem_bundle)};
   if (primary) {
     k.push_back(text_key("fallback", sec, &tts_section::fallback,
                          fallback_of({"elevenlabs", "deepgram"})));
@@ -467,14 +475,14 @@ std::vector<section_spec> build_schema() {
                 minutes(10)),
         text_key("advertise", &nc::cluster, &cluster_section::advertise, optional_host_port),
         text_key("coordinator", &nc::cluster, &cluster_section::coordinator, coordinator_url),
-        text_key("tls_cert", &nc::cluster, &cluster_section::tls_cert, any_text),
-        text_key("tls_key", &nc::cluster, &cluster_section::tls_key, any_text),
-        text_key("tls_ca", &nc::cluster, &cluster_section::tls_ca, any_text)}},
+        path_key("tls_cert", &nc::cluster, &cluster_section::tls_cert, any_text),
+        path_key("tls_key", &nc::cluster, &cluster_section::tls_key, any_text),
+        path_key("tls_ca", &nc::cluster, &cluster_section::tls_ca, any_text)}},
       {"stt", stt_keys(&nc::stt, true)},
       {"stt.fallback", stt_keys(&nc::stt_fallback, false)},
       {"llm",
        {text_key("provider", &nc::llm, &llm_section::provider, one_of({"openai", "scripted"})),
-        text_key("dialog", &nc::llm, &llm_section::dialog, any_text),
+        path_key("dialog", &nc::llm, &llm_section::dialog, any_text),
         url_key(&nc::llm, "http,https", {"/chat/completions"}), api_key_env_key(&nc::llm),
         text_key("model", &nc::llm, &llm_section::model, non_empty),
         text_key("system_prompt", &nc::llm, &llm_section::system_prompt, any_text),
@@ -482,7 +490,7 @@ std::vector<section_spec> build_schema() {
         u32_key("max_tokens", &nc::llm, &llm_section::max_tokens, 1, 1000000),
         dur_key("timeout", &nc::llm, &llm_section::timeout, 100ms, minutes(10)),
         dur_key("keep_alive", &nc::llm, &llm_section::keep_alive, 0ms, minutes(10)),
-        text_key("ca_file", &nc::llm, &llm_section::ca_file, pem_bundle)}},
+        path_key("ca_file", &nc::llm, &llm_section::ca_file, pem_bundle)}},
       {"tts", tts_keys(&nc::tts, true)},
       {"tts.fallback", tts_keys(&nc::tts_fallback, false)},
       pool("pool.stt", &nc::pool_stt, false),

@@ -20,6 +20,10 @@ struct key_spec {
   bool hide_value = false;
   // The value as errors echo it, when only part of it is secret (a URI's password).
   std::function<std::string(const std::string&)> shown_as = nullptr;
+  // A file or directory the node reads: a relative path written in a config file is
+  // relative to that file's directory (resolved to an absolute path as it is read); one
+  // given with --set is relative to the working directory.
+  bool file_path = false;
 };
 
 struct section_spec {

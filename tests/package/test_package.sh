@@ -89,6 +89,10 @@ for bin in "$WORK"/x/usr/bin/*; do
   done
 done
 check "every linked library's package is in Depends${missing:+ (missing:$missing)}" test -z "$missing"
+# The config's relative paths are resolved against its directory: the extracted tree's
+# config finds the dialog installed next to it (etc/switchboard/dialogs), from anywhere.
+check "the packaged config finds its dialog next to it (check-config on the unpacked tree, from /)" \
+  sh -c "cd / && '$WORK/x/usr/bin/switchboard' check-config --config '$WORK/x/etc/switchboard/cluster.ini' >/dev/null"
 
 # --- install ----------------------------------------------------------------------------
 DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$DEB" \
@@ -117,6 +121,11 @@ check "the packaged config keeps transcripts in the state directory" \
 check "the service user validates the packaged config (switchboard check-config)" sh -c \
   "cd /var/lib/switchboard && setpriv --reuid=switchboard --regid=switchboard --init-groups \
      /usr/bin/switchboard check-config --config $CONF >/dev/null"
+DIALOG=/etc/switchboard/dialogs/order-status.ini
+check "$DIALOG (the config's dialog = dialogs/order-status.ini) is a conffile" sh -c \
+  "dpkg-query -W -f='\${Conffiles}\n' switchboard | grep -q ' $DIALOG '"
+check "the service user can read $DIALOG" sh -c \
+  "setpriv --reuid=switchboard --regid=switchboard --init-groups cat $DIALOG >/dev/null"
 
 # --- the unit ---------------------------------------------------------------------------
 UNIT=/lib/systemd/system/switchboard.service
