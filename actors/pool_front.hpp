@@ -50,6 +50,9 @@ struct pool_front_config {
   // renewals: a home refuses the renewals of a node's earlier incarnation once a later
   // one has reported, and a holder refuses answers of another incarnation of its home.
   uint64_t incarnation = 0;
+  // [cluster] pool_limits = shares: this node never uses a home; it grants only
+  // local_share to its own calls, whatever the view.
+  bool static_share = false;
 };
 
 // Spawns a front; it starts as its own home (alone) until the cluster actor sends a

@@ -41,6 +41,9 @@ void reconsider(front_ptr self) {
 } // namespace
 
 std::string pool_front_state::authority_text(time_point now) const {
+  if (cfg.static_share)
+    return "static share: " + std::to_string(cfg.local_share) + " of "
+           + std::to_string(cfg.pool.max_active) + " per key, no home";
   if (!coordinated()) {
     if (is_home() && now < recover_until)
       return "recovering for " + std::to_string(ms_until(now, recover_until))

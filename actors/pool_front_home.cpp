@@ -119,6 +119,12 @@ void front_on_view(front_ptr self, pool_view& v) {
   auto& s = self->state;
   if (s.handed_over)
     return;  // this node leaves: its successor is the home
+  if (s.cfg.static_share) {
+    // Static shares: alone whatever the view (its own home, its local share).
+    v.members.clear();
+    v.share = true;
+    v.left.clear();
+  }
   // A process that slept through its deadlines may see the new view first: no lease
   // past its deadline is reported or used, and a home that stalled starts over.
   front_check_fence(self);

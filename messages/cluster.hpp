@@ -54,6 +54,7 @@ struct cluster_hello {
   int64_t lease_ttl_ms = 0;   // must match too: a holder and its home act on them
   int64_t lease_margin_ms = 0;
   std::string coordinator;    // [cluster] coordinator: must match (one home at a time)
+  std::string pool_limits;    // [cluster] pool_limits: must match (home or shares)
 };
 
 struct cluster_challenge {
@@ -145,7 +146,7 @@ SB_INSPECT(member_info, x.name, x.address, x.incarnation, x.state, x.down_reason
            x.active_calls, x.capacity, x.draining, x.last_heard_ms)
 SB_INSPECT(cluster_hello, x.role, x.name, x.address, x.incarnation, x.nonce,
            x.heartbeat_ms, x.failure_timeout_ms, x.lease_ttl_ms, x.lease_margin_ms,
-           x.coordinator)
+           x.coordinator, x.pool_limits)
 SB_INSPECT(cluster_challenge, x.nonce, x.proof)
 SB_INSPECT(cluster_join, x.proof, x.self)
 SB_INSPECT(cluster_welcome, x.members)

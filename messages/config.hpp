@@ -52,6 +52,12 @@ struct cluster_section {
   // at a time; docs/design/cluster-leases.md). Without it a cut-off node grants its
   // local_share and a split has a home on each side.
   std::string coordinator;
+  // "home": a pool's home node grants the whole limit to the cluster (one home at a time
+  // needs the coordinator); "shares": every node grants only its [pool.*] local_share to
+  // its own calls, always, with no home: safe in any split without a coordinator when the
+  // shares of all nodes add up to at most the account's limit.
+  std::string pool_limits = "home";
+  bool static_shares() const { return pool_limits == "shares"; }
   std::string tls_cert;            // PEM files; all three set = mutual TLS between nodes
   std::string tls_key;
   std::string tls_ca;

@@ -294,6 +294,7 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
     // counted from its last heartbeat) and replaced.
     fc.stall_limit = cfg.cluster.failure_timeout - cfg.cluster.heartbeat_interval;
     fc.incarnation = incarnation;
+    fc.static_share = cfg.cluster.static_shares();
     return spawn_pool_front(sys, std::move(fc));
   };
   pool_fronts fronts{{"stt", "llm", "tts"},

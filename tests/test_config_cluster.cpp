@@ -98,3 +98,26 @@ TEST_CASE("[pool.*] local_share: a part of max_active, reported where it was set
   REQUIRE(bad.size() == 1);
   CHECK(bad[0].rfind("c.ini:2: [pool.llm] local_share:", 0) == 0);
 }
+
+TEST_CASE("[cluster] pool_limits: home by default; shares needs every share and no "
+          "coordinator") {
+  auto d = load_config("", {});
+  CHECK(d.config.cluster.pool_limits == "home");
+  CHECK_FALSE(d.config.cluster.static_shares());
+  auto r = load_config("", {"cluster.pool_limits=shares", "pool.stt.local_share=5",
+                            "pool.llm.local_share=10", "pool.tts.local_share=3"});
+  CHECK(messages(r) == strings{});
+  CHECK(r.config.cluster.static_shares());
+  CHECK(errors_of("[cluster]\npool_limits = split\n") ==
+        strings{"c.ini:2: [cluster] pool_limits: must be one of: home, shares ('split')"});
+  auto e = errors_of("[cluster]\npool_limits = shares\ncoordinator = redis://127.0.0.1:6379\n"
+                     "[pool.stt]\nlocal_share = 5\n[pool.llm]\nlocal_share = 5\n"
+                     "[pool.tts]\nlocal_share = 2\n");
+  CHECK(e == strings{"c.ini:2: [cluster] pool_limits: shares needs no coordinator (no node "
+                     "is a home); remove coordinator, or use pool_limits = home"});
+  auto z = errors_of("[cluster]\npool_limits = shares\n[pool.stt]\nlocal_share = 5\n"
+                     "[pool.llm]\nlocal_share = 5\n");
+  CHECK(z == strings{"c.ini:2: [pool.tts] local_share: 0 (the whole limit) with [cluster] "
+                     "pool_limits = shares would let every node use the whole limit; give "
+                     "each node its part"});
+}

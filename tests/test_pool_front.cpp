@@ -257,3 +257,42 @@ TEST_CASE_METHOD(front_fixture, "the pool's totals survive a hand-over to anothe
   // The other survivor sees the same totals from the new home.
   CHECK(stats_of(rest[0] == next ? rest[1] : rest[0]).acquired == 4);
 }
+
+TEST_CASE_METHOD(front_fixture,
+                 "with static shares every node grants only its share, whatever the view") {
+  // [cluster] pool_limits = shares: limit 2 split as 1 + 1 (a third node would have 0,
+  // refused by the config); with every member up, each node is still its own home.
+  std::map<std::string, sb::pool_actor> f;
+  for (auto& n : {"n1", "n2"}) {
+    sb::pool_front_config c{base_config(2), 1, n, true};
+    c.static_share = true;
+    fronts[n] = sb::spawn_pool_front(sys, c);
+    sched.run();
+    f[n] = fronts[n];
+    pools.push_back(f[n]);
+  }
+  for (auto& n : {"n1", "n2"})
+    view(n, {"n1", "n2"});
+  for (auto& n : {"n1", "n2"}) {
+    auto st = stats_of(n);
+    CHECK(st.home == n);
+    CHECK(st.capacity == 1);
+    CHECK(st.authority == "static share: 1 of 2 per key, no home");
+  }
+  auto& a = client();
+  auto ha = acquire(a, f["n1"], 1);
+  auto la = lease_of(a, ha);
+  // n1's second call waits for n1's own share, although n2's is free.
+  auto& b = client();
+  auto hb = acquire(b, f["n1"], 2);
+  CHECK_FALSE(answered(b));
+  auto& c = client();
+  auto hc = acquire(c, f["n2"], 1);
+  lease_of(c, hc);
+  // A split, a heal, a node alone: nothing changes the share.
+  view("n1", {"n1"}, true);
+  view("n1", {"n1", "n2"});
+  CHECK_FALSE(answered(b));
+  release(a, f["n1"], la.id);
+  lease_of(b, hb);
+}

@@ -27,6 +27,10 @@ std::string settings_mismatch(const cluster_state& s, const cluster_hello& h) {
     // A node without the coordinator would grant as a home without the home lease.
     return "coordinator '" + h.coordinator + "', this cluster uses '" +
            s.o.settings.coordinator + "'";
+  if (h.pool_limits != s.o.settings.pool_limits)
+    // A home would grant the whole limit beside nodes that keep to their shares.
+    return "pool_limits '" + h.pool_limits + "', this cluster uses '" +
+           s.o.settings.pool_limits + "'";
   if (h.heartbeat_ms == hb && h.failure_timeout_ms == ft && h.lease_ttl_ms == ttl
       && h.lease_margin_ms == margin)
     return "";

@@ -49,7 +49,8 @@ void handshake(cluster_actor_t* self, const std::string& address, cluster_actor 
   cluster_hello hello{"member", s.o.name, s.o.address, s.o.incarnation, nonce,
                       s.o.settings.heartbeat_interval.count(),
                       s.o.settings.failure_timeout.count(), s.o.settings.lease_ttl.count(),
-                      s.o.settings.lease_margin.count(), s.o.settings.coordinator};
+                      s.o.settings.lease_margin.count(), s.o.settings.coordinator,
+                      s.o.settings.pool_limits};
   auto done = [self, address] { self->state.connecting.erase(address); };
   self->request(member, timeout, std::move(hello))
     .then(

@@ -15,8 +15,14 @@ namespace sb::cluster {
 coordinator_actor start_coordinator(caf::actor_system& sys, const node_config& cfg,
                              std::shared_ptr<cluster_board> board) {
   const auto& cl = cfg.cluster;
-  if (cl.coordinator.empty())
+  if (cl.coordinator.empty()) {
+    if (!cl.seeds.empty() && !cl.static_shares())
+      spdlog::warn("cluster: no [cluster] coordinator: in a network split each side with "
+                   "several nodes elects a home that grants the whole provider limit; set "
+                   "coordinator = redis://HOST:PORT, or pool_limits = shares with a "
+                   "local_share per node (docs/design/cluster-leases.md)");
     return {};
+  }
   // redis://HOST:PORT, checked when the config was loaded.
   std::string host;
   uint16_t port = 0;

@@ -181,6 +181,26 @@ void check_local_shares(load_state& st) {
   }
 }
 
+// [cluster] pool_limits = shares: every node grants its local_share and nothing else, so
+// each share must be set (0 would mean the whole limit on every node), and a coordinator
+// would decide nothing.
+void check_static_shares(load_state& st) {
+  const auto& c = st.config;
+  if (!c.cluster.static_shares()) return;
+  if (!c.cluster.coordinator.empty())
+    st.error(where(st, {"cluster.pool_limits", "cluster.coordinator"}),
+             "[cluster] pool_limits: shares needs no coordinator (no node is a home); "
+             "remove coordinator, or use pool_limits = home");
+  for (auto [name, ps] : {std::pair{"stt", &c.pool_stt}, std::pair{"llm", &c.pool_llm},
+                          std::pair{"tts", &c.pool_tts}}) {
+    if (ps->local_share > 0) continue;
+    std::string sec = std::string("pool.") + name;
+    st.error(where(st, {(sec + ".local_share").c_str(), "cluster.pool_limits"}),
+             "[" + sec + "] local_share: 0 (the whole limit) with [cluster] pool_limits = "
+             "shares would let every node use the whole limit; give each node its part");
+  }
+}
+
 // The pauses kept in a waiting call's audio must still end an utterance at the provider,
 // or everything said while waiting would reach it as one long sentence.
 void check_stt_buffer(load_state& st) {
@@ -224,6 +244,7 @@ void check_cross_keys(load_state& st) {
   check_stt_buffer(st);
   check_pending_caps(st);
   check_local_shares(st);
+  check_static_shares(st);
   check_cluster_timing(st);
   check_lease_timing(st);
   check_cluster_tls(st);

@@ -475,6 +475,8 @@ std::vector<section_spec> build_schema() {
                 minutes(10)),
         text_key("advertise", &nc::cluster, &cluster_section::advertise, optional_host_port),
         text_key("coordinator", &nc::cluster, &cluster_section::coordinator, coordinator_url),
+        text_key("pool_limits", &nc::cluster, &cluster_section::pool_limits,
+                 one_of({"home", "shares"})),
         path_key("tls_cert", &nc::cluster, &cluster_section::tls_cert, any_text),
         path_key("tls_key", &nc::cluster, &cluster_section::tls_key, any_text),
         path_key("tls_ca", &nc::cluster, &cluster_section::tls_ca, any_text)}},
