@@ -1,23 +1,35 @@
 #!/usr/bin/env bash
 # Runs the tests matching a CTest regex N times in a row under load, stopping at the first
 # failure: the check a test passes before it is called stable (docs/testing.md).
-#   scripts/stress.sh -R 'garbage|refused upgrades' -n 20          # 2 busy loops beside
+#   scripts/stress.sh -R 'scale-in|SIGTERM' -n 20           # one busy loop per core beside
 #   scripts/stress.sh -R 'frozen home' -n 10 --load 0 -j 1
-# The load is plain busy loops (one per --load), so the tests run on cores that are
-# already taken, as on a shared CI machine. Exit code: CTest's (0 = every repeat passed).
+# Each run is one `ctest -R REGEX -j J`; the load is plain busy loops at normal priority
+# (--load of them, one per core by default), so the tests run on cores that are already
+# taken, as on a shared CI machine. On a failure it prints the run number and that run's
+# whole output (the failing test's, with --output-on-failure) and exits 1; 0 = every run
+# passed. The output of every run is kept in $BUILD_DIR/stress/run-N.log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-regex="" n=20 load=2 jobs=2
+usage() { echo "usage: $0 -R REGEX [-n N] [--load K] [-j J] [-E EXCLUDE]" >&2; exit 2; }
+regex="" exclude="" n=20 load=$(nproc) jobs=2
 while [ $# -gt 0 ]; do
   case "$1" in
     -R) regex="$2"; shift 2 ;;
+    -E) exclude="$2"; shift 2 ;;
     -n) n="$2"; shift 2 ;;
     --load) load="$2"; shift 2 ;;
     -j) jobs="$2"; shift 2 ;;
-    *) echo "usage: $0 -R REGEX [-n N] [--load K] [-j J]" >&2; exit 2 ;;
+    *) usage ;;
   esac
 done
-[ -n "$regex" ] || { echo "usage: $0 -R REGEX [-n N] [--load K] [-j J]" >&2; exit 2; }
+[ -n "$regex" ] || usage
+build="${BUILD_DIR:-build}"
+[ -d "$build" ] || { echo "stress: no build directory $build (scripts/build.sh first)" >&2; exit 2; }
+cd "$build"
+selection=(-R "$regex")
+[ -z "$exclude" ] || selection+=(-E "$exclude")
+count=$(ctest -N "${selection[@]}" | sed -n 's/^Total Tests: //p')
+[ "${count:-0}" -gt 0 ] || { echo "stress: no test matches '$regex'" >&2; exit 2; }
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
@@ -26,11 +38,21 @@ for _ in $(seq 1 "$load"); do
   pids+=($!)
 done
 ulimit -n 65536 2>/dev/null || true
-cd "${BUILD_DIR:-build}"
+mkdir -p stress
+rm -f stress/run-*.log
+echo "stress: $count tests matching '$regex' x$n, -j$jobs, $load busy loops"
 start=$(date +%s)
-set +e
-ctest -R "$regex" --repeat until-fail:"$n" -j "$jobs" --output-on-failure
-code=$?
-set -e
-echo "stress: '$regex' x$n with $load busy loops, -j$jobs: exit $code in $(( $(date +%s) - start )) s"
-exit $code
+for i in $(seq 1 "$n"); do
+  log="stress/run-$i.log"
+  t0=$(date +%s)
+  if ctest "${selection[@]}" -j "$jobs" --output-on-failure >"$log" 2>&1; then
+    echo "stress: run $i/$n passed ($(( $(date +%s) - t0 )) s)"
+  else
+    echo "stress: run $i/$n FAILED ($(( $(date +%s) - t0 )) s); its output ($build/$log):"
+    cat "$log"
+    echo "stress: '$regex' failed on run $i of $n, $load busy loops, -j$jobs"
+    exit 1
+  fi
+done
+echo "stress: '$regex' passed $n runs of $count tests, $load busy loops, -j$jobs," \
+     "in $(( $(date +%s) - start )) s"

@@ -248,9 +248,13 @@ TEST_CASE("an STT refusal (429) ends only that call, with the reason") {
   script first;
   first.turns = 2;
   script second = first;
+  // The second connects once the first has been heard (it holds the only STT connection),
+  // and the first stays on until the second has been refused.
+  second.start_after_answer_of = 0;
+  first.stay_until_done_of = 1;
   sb::caller::engine e("127.0.0.1", st.node_port);
   e.add(first);
-  e.add(second, 300ms);  // connects while the first holds the only STT connection
+  e.add(second);
   REQUIRE(e.run(60s));
   auto& r = e.results();
   INFO(st.node_log());
@@ -286,9 +290,13 @@ TEST_CASE("refused upgrades answer a status and a JSON reason") {
   script hold;
   hold.turns = 2;
   script extra = hold;
+  // The extra call comes while the first is in its call (heard), which stays on until the
+  // extra one has been refused.
+  extra.start_after_answer_of = 0;
+  hold.stay_until_done_of = 1;
   sb::caller::engine e("127.0.0.1", st.node_port);
   e.add(hold);
-  e.add(extra, 300ms);
+  e.add(extra);
   REQUIRE(e.run(60s));
   CHECK(e.results()[0].turns_answered == 2);
   CHECK(e.results()[1].refused_status == 503);

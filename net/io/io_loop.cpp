@@ -46,6 +46,12 @@ int http_cb(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t 
 int telephony_cb(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len) {
   if (reason == LWS_CALLBACK_EVENT_WAIT_CANCELLED)
     return 0;
+  if (reason == LWS_CALLBACK_PROTOCOL_INIT) {
+    // On the listening vhost: from now on an upgrade binds to sb-telephony.
+    if (std::strcmp(lws_get_vhost_name(lws_get_vhost(wsi)), "default") == 0)
+      loop_of(wsi).telephony_bound();
+    return 0;
+  }
   return loop_of(wsi).telephony().callback(wsi, reason, user, in, len);
 }
 
@@ -159,7 +165,27 @@ bool io_loop::start(std::string& error) {
   }
   lws_sul_schedule(ctx_, 0, &tick_->sul, &tick_timer::fire, tick_us);
   thread_ = std::thread([this] { run(); });
+  // lws 4.1 initialises the vhosts' protocols on its loop's first turn, not in
+  // lws_create_context; until then the listening vhost has no default protocol, and an
+  // upgrade accepted that early was bound to protocols[0] (plain HTTP): it got its 101,
+  // and then every frame of the call was dropped unseen. The node reports its port (and
+  // takes calls) only once sb-telephony is the default.
+  std::unique_lock<std::mutex> g{mutex_};
+  if (!bound_cv_.wait_for(g, std::chrono::seconds{10}, [this] { return telephony_bound_; })) {
+    g.unlock();
+    error = "libwebsockets did not initialise the telephony protocol within 10 s";
+    stop(millis{0});
+    return false;
+  }
   return true;
+}
+
+void io_loop::telephony_bound() {
+  {
+    std::lock_guard<std::mutex> g{mutex_};
+    telephony_bound_ = true;
+  }
+  bound_cv_.notify_all();
 }
 
 int io_loop::handshake_secs() const {

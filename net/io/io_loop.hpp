@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -152,6 +153,9 @@ public:
   http_routes& routes() { return *routes_; }
   void run_posted();
   void on_tick();
+  // sb-telephony is initialised on the listening vhost (its PROTOCOL_INIT): start() waits
+  // for it.
+  void telephony_bound();
   bool stopping() const { return stopping_; }
   std::atomic<size_t> active_sessions_{0};
 
@@ -176,6 +180,8 @@ private:
   millis grace_{2000};
 
   std::mutex mutex_;
+  std::condition_variable bound_cv_;
+  bool telephony_bound_ = false;
   bool accepting_posts_ = false;
   std::deque<std::function<void()>> posted_;
 

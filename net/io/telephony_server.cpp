@@ -239,12 +239,19 @@ int telephony_server::writeable(session& s) {
       lws_callback_on_writable(s.wsi);
     return 0;
   }
-  if (s.closing) {
+  if (s.closing && !s.close_started) {
     // Close reasons are limited to 123 bytes by RFC 6455, and must stay valid UTF-8:
     // cut on a character boundary (120 bytes and "...").
     auto r = codec::clean_text(s.close_reason, 120);
     lws_close_reason(s.wsi, static_cast<lws_close_status>(s.close_code),
                      reinterpret_cast<unsigned char*>(r.data()), r.size());
+    // lws sends the close frame and then waits for the caller's close (its timeout:
+    // 5 s), reading what comes before it, and only then closes the socket. It may call
+    // WRITEABLE again while it waits (POLLOUT stays on after the close frame): a second
+    // -1 there would close the socket at once, with the caller's media unread in its
+    // receive buffer, and the kernel would answer with a reset: a caller still sending
+    // then fails its write before it has read the close frame (it sees no close code).
+    s.close_started = true;
     return -1;
   }
   return 0;

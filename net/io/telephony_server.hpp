@@ -80,6 +80,9 @@ private:
     std::deque<out_item> pending;   // audio and marks not yet due
     std::chrono::steady_clock::time_point next_due{};
     bool closing = false;
+    // The close frame is handed to lws (once: lws then sends it and waits for the
+    // caller's reply, reading and dropping what the caller still sends meanwhile).
+    bool close_started = false;
     uint16_t close_code = 1000;
     std::string close_reason;
     bool told_call = false;

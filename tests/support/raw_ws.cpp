@@ -163,6 +163,10 @@ bool raw_ws::send_text(const std::string& payload) {
   return write_all(frame_header(payload.size(), 0x1) + payload);
 }
 
+bool raw_ws::send_binary(const std::string& payload) {
+  return write_all(frame_header(payload.size(), 0x2) + payload);
+}
+
 bool raw_ws::send_twilio_start(const std::string& call_sid) {
   nlohmann::json start{
     {"event", "start"},
@@ -228,6 +232,8 @@ std::optional<raw_ws::close_info> raw_ws::parse_close() {
       in_.erase(0, hdr + len);
       return c;
     }
+    if (keep_texts_ && (b0 & 0x0F) == 0x1)
+      texts_.push_back(in_.substr(hdr, len));
     in_.erase(0, hdr + len);  // other frames are not what these tests look at
   }
   return std::nullopt;
@@ -248,6 +254,102 @@ std::optional<raw_ws::close_info> raw_ws::read_close(std::chrono::milliseconds t
     in_.append(buf, static_cast<size_t>(n));
   }
   return std::nullopt;
+}
+
+bool raw_ws::read_available(std::string& why) {
+  while (true) {
+    char buf[16384];
+    auto n = ::recv(fd_, buf, sizeof buf, MSG_DONTWAIT);
+    if (n > 0) {
+      in_.append(buf, static_cast<size_t>(n));
+      continue;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+      return true;
+    why = n == 0 ? "the node ended the connection" : std::string("read: ") + strerror(errno);
+    return false;
+  }
+}
+
+std::optional<raw_ws::close_info> raw_ws::read_close_talking(const std::string& stream_sid,
+                                                             const std::string& mulaw_b64,
+                                                             std::chrono::milliseconds every,
+                                                             std::chrono::milliseconds timeout) {
+  auto deadline = clock::now() + timeout;
+  auto next_frame = clock::now();
+  keep_texts_ = true;
+  size_t echoed = 0;  // texts_ looked at for marks
+  std::optional<close_info> close;
+  while (fd_ >= 0 && clock::now() < deadline) {
+    if (clock::now() >= next_frame) {
+      if (!send_twilio_media(stream_sid, mulaw_b64))
+        break;  // what was read before the failed write is still parsed below
+      next_frame += every;
+    }
+    auto wait = std::min(remaining_ms(next_frame), remaining_ms(deadline));
+    pollfd p{fd_, POLLIN, 0};
+    if (poll(&p, 1, wait) < 0)
+      break;
+    std::string why;
+    bool open = read_available(why);
+    close = parse_close();
+    for (; echoed < texts_.size(); ++echoed) {
+      auto j = nlohmann::json::parse(texts_[echoed], nullptr, false);
+      if (!close && open && j.is_object() && j.value("event", "") == "mark")
+        send_text(nlohmann::json{{"event", "mark"}, {"streamSid", stream_sid},
+                                 {"mark", j["mark"]}}.dump());
+    }
+    if (close || !open)
+      break;
+  }
+  keep_texts_ = false;
+  if (!close) {
+    std::string why;
+    read_available(why);
+    close = parse_close();
+  }
+  return close;
+}
+
+bool raw_ws::answer_close(const std::string& stream_sid, const std::string& mulaw_b64,
+                          int frames, std::chrono::milliseconds every, std::string& why) {
+  for (int i = 0; i < frames; ++i) {
+    if (!send_twilio_media(stream_sid, mulaw_b64)) {
+      why = "media frame " + std::to_string(i + 1) + " after the close frame: " +
+            strerror(errno);
+      return false;
+    }
+    auto until = clock::now() + every;
+    while (remaining_ms(until) > 0) {
+      pollfd p{fd_, POLLIN, 0};
+      poll(&p, 1, remaining_ms(until));
+      if (!read_available(why)) {
+        why += " before our close reply";
+        return false;
+      }
+    }
+  }
+  const std::string code{'\x03', '\xe8'};  // 1000
+  if (!write_all(frame_header(code.size(), 0x8) + code)) {
+    why = std::string("close reply: ") + strerror(errno);
+    return false;
+  }
+  auto deadline = clock::now() + std::chrono::seconds{10};
+  while (true) {
+    pollfd p{fd_, POLLIN, 0};
+    if (poll(&p, 1, remaining_ms(deadline)) <= 0) {
+      why = "the node kept the connection 10 s after our close reply";
+      return false;
+    }
+    char buf[4096];
+    auto n = ::recv(fd_, buf, sizeof buf, 0);
+    if (n == 0)
+      return true;
+    if (n < 0) {
+      why = std::string("after our close reply: ") + strerror(errno);
+      return false;
+    }
+  }
 }
 
 std::optional<raw_ws::close_info> raw_ws::send_huge_text(size_t bytes,

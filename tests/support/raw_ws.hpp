@@ -35,6 +35,7 @@ public:
                 std::chrono::milliseconds timeout = std::chrono::seconds{10});
 
   bool send_text(const std::string& payload);
+  bool send_binary(const std::string& payload);
   // Bytes as they are (an HTTP request written slowly, a frame in pieces).
   bool send_raw(const std::string& bytes) { return write_all(bytes); }
   // A Twilio media event carrying `mulaw_b64` (one 20 ms frame, base64).
@@ -53,6 +54,21 @@ public:
   std::optional<close_info> read_close(std::chrono::milliseconds timeout);
   // Reads and discards until the node has closed the connection (true) or `timeout`.
   bool wait_ended(std::chrono::milliseconds timeout);
+  // A caller whose audio keeps coming: reads until the node's close frame while sending a
+  // Twilio media frame (`mulaw_b64`) every `every`, and echoes the node's marks. The text
+  // frames read before the close are kept in texts().
+  std::optional<close_info> read_close_talking(const std::string& stream_sid,
+                                               const std::string& mulaw_b64,
+                                               std::chrono::milliseconds every,
+                                               std::chrono::milliseconds timeout);
+  const std::vector<std::string>& texts() const { return texts_; }
+  // The caller's half of the close handshake once the node's close frame has arrived:
+  // `frames` more media frames `every` apart (audio already on its way), then its own
+  // close frame. True when the node took every one of them and then ended the connection
+  // with a FIN, having waited for that reply; false when a write failed or the connection
+  // was reset or ended before the reply (`why` says which).
+  bool answer_close(const std::string& stream_sid, const std::string& mulaw_b64, int frames,
+                    std::chrono::milliseconds every, std::string& why);
   // Closes the socket (no close frame: a caller that vanishes).
   void drop();
 
@@ -60,8 +76,13 @@ private:
   bool write_all(const std::string& data);
   // Parses frames out of in_; returns a close frame if one is complete.
   std::optional<close_info> parse_close();
+  // Reads what has arrived (without waiting): false once the connection has ended or
+  // failed (`why` says how).
+  bool read_available(std::string& why);
   int fd_ = -1;
   std::string in_;
+  bool keep_texts_ = false;
+  std::vector<std::string> texts_;
 };
 
 // Raises this process's open-file limit to its hard limit (the nodes it starts inherit it).

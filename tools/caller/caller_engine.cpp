@@ -43,6 +43,8 @@ struct caller {
   std::deque<std::pair<std::string, bool>> out;  // frame, binary
   std::string rx;                                // reassembly of a fragmented message
   bool close_after_out = false;
+  bool close_started = false;  // our close frame is handed to lws (once)
+  bool write_failed = false;   // the node has closed the socket: nothing more is sent
 };
 
 } // namespace
@@ -109,6 +111,8 @@ struct engine::impl {
   }
 
   void send(caller& c, std::string frame, bool binary = false) {
+    if (c.write_failed)
+      return;
     c.out.emplace_back(std::move(frame), binary);
     if (!c.wsi)
       return;
@@ -116,12 +120,22 @@ struct engine::impl {
     // not a poll round later; otherwise the frame waits for WRITEABLE.
     if (c.out.size() == 1 && !lws_partial_buffered(c.wsi)) {
       if (!write_front(c))
-        lws_set_timeout(c.wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+        write_failed(c);
       else if (c.close_after_out)
         lws_callback_on_writable(c.wsi);
       return;
     }
     lws_callback_on_writable(c.wsi);
+  }
+
+  // A write the socket refused: the node has closed it (a reset answers our media once
+  // it has). What the node sent before, its close frame among it, may still wait unread
+  // in our receive buffer: the connection stays open for lws to read it (then the end of
+  // the stream closes it), bounded by a timeout, instead of being dropped unread.
+  void write_failed(caller& c) {
+    c.write_failed = true;
+    c.out.clear();
+    lws_set_timeout(c.wsi, PENDING_TIMEOUT_USER_OK, 2);
   }
 
   std::string write_buf;  // LWS_PRE + frame, reused for every write (the loop's thread)
@@ -331,9 +345,26 @@ struct engine::impl {
     } else if (c.ph == phase::pausing && now >= c.phase_until) {
       if (c.res.turns_spoken < c.sc.turns)
         start_speaking(c, now);
-      else if (!c.sc.stay_after_turns)
+      else if (!c.sc.stay_after_turns && !waits_for_done(c))
         hang_up(c);
     }
+  }
+
+  // A caller that stays on until another has finished (script::stay_until_done_of).
+  bool waits_for_done(const caller& c) const {
+    auto other = c.sc.stay_until_done_of;
+    return other >= 0 && static_cast<size_t>(other) < callers.size() &&
+           callers[static_cast<size_t>(other)].ph != phase::done;
+  }
+
+  // A caller due to connect only once another has heard a reply (start_after_answer_of);
+  // it does not wait for one that finished without.
+  bool waits_for_answer(const caller& c) const {
+    auto other = c.sc.start_after_answer_of;
+    if (other < 0 || static_cast<size_t>(other) >= callers.size())
+      return false;
+    auto& o = callers[static_cast<size_t>(other)];
+    return o.res.turns_answered == 0 && o.ph != phase::done;
   }
 
   void next_turn(caller& c, clock::time_point now) {
@@ -424,15 +455,22 @@ int engine::impl::callback(lws* wsi, lws_callback_reasons reason, void* user, vo
       }
       return 0;
     case LWS_CALLBACK_CLIENT_WRITEABLE: {
+      if (c->write_failed)
+        return 0;
       if (c->out.empty()) {
-        if (c->close_after_out) {
+        // Once: lws then sends the close frame and waits for the node's reply; a second
+        // -1 while it waits would drop the connection at once.
+        if (c->close_after_out && !c->close_started) {
+          c->close_started = true;
           lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, nullptr, 0);
           return -1;
         }
         return 0;
       }
-      if (!self->write_front(*c))
-        return -1;
+      if (!self->write_front(*c)) {
+        self->write_failed(*c);
+        return 0;
+      }
       if (!c->out.empty() || c->close_after_out)
         lws_callback_on_writable(wsi);
       return 0;
@@ -464,7 +502,7 @@ void engine::impl::tick_cb(lws_sorted_usec_list_t* s) {
     self->stats.max_tick_lag_us = lag.count();
   self->stats.add_lag(static_cast<double>(lag.count()) / 1000.0);
   for (auto& c : self->callers) {
-    if (c.ph == phase::waiting && now >= c.start_at &&
+    if (c.ph == phase::waiting && now >= c.start_at && !self->waits_for_answer(c) &&
         (self->max_in_flight == 0 || self->in_flight < self->max_in_flight))
       self->connect(c);
     else if (c.ph != phase::waiting && c.ph != phase::connecting && c.ph != phase::done)

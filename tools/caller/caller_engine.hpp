@@ -54,6 +54,11 @@ struct script {
   std::vector<audio_bytes> utterances;
   bool listen_first = false;     // wait for the node's greeting (a reply) before turn 1
   bool keep_reply_audio = false; // result.replies: the audio of each reply
+  // Ordering callers by events, not by time (indexes as added to the engine; -1 = none):
+  // connect only once that caller has heard its first reply (it is in its call, holding
+  // what a call holds), and after the last turn stay on until that caller has finished.
+  int start_after_answer_of = -1;
+  int stay_until_done_of = -1;
 };
 
 struct result {

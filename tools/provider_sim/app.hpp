@@ -34,6 +34,9 @@ struct sim_app {
   std::unordered_set<lws*> api_connections;
   pending_upgrade upgrade;
   bool draining = false; // stopping: refuse new streams, close open ones
+  // The STT protocol is initialised on the listening vhost: upgrades bind to it (lws 4.1
+  // does this on its loop's first turn; an upgrade before it was bound to plain HTTP).
+  bool ws_bound = false;
 };
 
 inline sim_app& app_of(lws* wsi) {

@@ -92,6 +92,14 @@ bool sim_server::start(std::string& error) {
   tick_->ctx = ctx;
   tick_->app = app_.get();
   lws_sul_schedule(ctx, 0, &tick_->sul, &tick_timer::fire, tick_us);
+  // The port is reported (port file) only once WebSocket upgrades bind to the STT
+  // protocol: lws 4.1 initialises protocols on its loop's first turn.
+  const int64_t bound_by = now_us() + 10'000'000;
+  while (!app_->ws_bound && now_us() < bound_by) loop_.run_once();
+  if (!app_->ws_bound) {
+    error = "libwebsockets did not initialise the WebSocket protocol within 10 s";
+    return false;
+  }
   return true;
 }
 

@@ -336,6 +336,9 @@ int stt_ws_callback(lws* wsi, lws_callback_reasons reason, void* user, void* in,
                     size_t len) {
   auto* ps = static_cast<ws_session*>(user);
   switch (reason) {
+  case LWS_CALLBACK_PROTOCOL_INIT:
+    app_of(wsi).ws_bound = true;
+    return 0;
   case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
     return on_confirm_upgrade(app_of(wsi), wsi);
   case LWS_CALLBACK_ADD_HEADERS:
