@@ -54,8 +54,52 @@ void append(std::vector<audio_bytes>& to, const std::vector<audio_bytes>& more) 
   to.insert(to.end(), more.begin(), more.end());
 }
 
+// One recogniser (stream `id`) talking to this test as its call: the transcripts it
+// sent, and a bounded wait for the next.
+struct recogniser {
+  caf::scoped_actor self;
+  std::shared_ptr<dialog_calls> calls;
+  caf::actor stt;
+  std::vector<std::string> heard;
+  bool closed = false;
+
+  recogniser(caf::actor_system& sys, const test::offline_model& om,
+             const speech::sphinx_model& model, uint64_t id)
+    : self(sys), calls(std::make_shared<dialog_calls>(om.script)) {
+    stt = spawn_sphinx_stream(sys, {id, caf::actor{self}, audio_encoding::mulaw, model, calls});
+    self->receive([](provider_opened&) {},
+                  caf::after(10s) >> [] { FAIL("no provider_opened within 10 s"); });
+  }
+  void send(const std::vector<audio_bytes>& frames) {
+    for (auto& f : frames)
+      self->send(stt, f);
+  }
+  // Until one more transcript (or the end of the stream).
+  void next() {
+    for (auto n = heard.size(); heard.size() == n && !closed;)
+      self->receive([](stt_speech_started&) {},
+                    [&](stt_transcript& t) { heard.push_back(t.text); },
+                    [&](provider_closed&) { closed = true; },
+                    caf::after(20s) >> [] { FAIL("nothing from the recogniser within 20 s"); });
+  }
+  // A request behind the audio: its answer (an error: the recogniser takes no such
+  // message) comes once the recogniser has taken every frame before it.
+  void taken() {
+    self->request(stt, 10s, caf::ping_atom_v)
+      .receive([](caf::message&) {},
+               [](caf::error& e) { CHECK(e == caf::sec::unexpected_message); });
+  }
+  dialog::turn answer(const std::string& text) {
+    return calls->answer(caf::actor{self}, text);
+  }
+};
+
 // A call's audio in turns: each part ends past the end of its answer's turn.
 using call_audio = std::vector<std::vector<audio_bytes>>;
+
+void send_part(recogniser& r, const call_audio& audio, size_t i) {
+  r.send(audio[i]);
+}
 
 // One recogniser on the call, its transcripts answered by the dialog as the scripted LLM
 // does. `late`: the dialog answers each turn only once every frame of the call has
@@ -64,46 +108,24 @@ using call_audio = std::vector<std::vector<audio_bytes>>;
 std::vector<std::string> listen(caf::actor_system& sys, const test::offline_model& om,
                                 const speech::sphinx_model& model, const call_audio& audio,
                                 bool late) {
-  caf::scoped_actor self{sys};
-  auto calls = std::make_shared<dialog_calls>(om.script);
-  auto stt = spawn_sphinx_stream(sys, {1, caf::actor{self}, audio_encoding::mulaw, model, calls});
-  self->receive([](provider_opened&) {},
-                caf::after(10s) >> [] { FAIL("no provider_opened within 10 s"); });
-  auto send_part = [&](size_t i) {
-    for (auto& f : audio[i])
-      self->send(stt, f);
-  };
-  std::vector<std::string> heard;
-  bool closed = false;
-  auto next = [&] {
-    for (auto n = heard.size(); heard.size() == n && !closed;)
-      self->receive([](stt_speech_started&) {},
-                    [&](stt_transcript& t) { heard.push_back(t.text); },
-                    [&](provider_closed&) { closed = true; },
-                    caf::after(20s) >> [] { FAIL("nothing from the recogniser within 20 s"); });
-  };
-  send_part(0);
+  recogniser r(sys, om, model, 1);
+  send_part(r, audio, 0);
   if (late)
     for (size_t i = 1; i < audio.size(); ++i)
-      send_part(i);
+      send_part(r, audio, i);
   for (size_t turn = 0; turn < audio.size(); ++turn) {
-    next();
-    REQUIRE(heard.size() == turn + 1);
-    if (late) {
-      // A request behind the audio: its answer (an error: the recogniser takes no such
-      // message) comes once the recogniser has taken every frame before it.
-      self->request(stt, 10s, caf::ping_atom_v)
-        .receive([](caf::message&) {},
-                 [](caf::error& e) { CHECK(e == caf::sec::unexpected_message); });
-    }
-    calls->answer(caf::actor{self}, heard.back());
+    r.next();
+    REQUIRE(r.heard.size() == turn + 1);
+    if (late)
+      r.taken();
+    r.answer(r.heard.back());
     if (!late && turn + 1 < audio.size())
-      send_part(turn + 1);
+      send_part(r, audio, turn + 1);
   }
-  self->send(stt, stt_finish_atom_v);
-  while (!closed)
-    next();
-  return heard;
+  r.self->send(r.stt, stt_finish_atom_v);
+  while (!r.closed)
+    r.next();
+  return r.heard;
 }
 
 // The model with the priming speech, as the node makes it (runtime/offline_providers.cpp):
@@ -174,46 +196,26 @@ TEST_CASE("sphinx actor: keypad digits that move the dialog switch the grammar f
   auto model = primed(om, dir);
   caf::actor_system_config cfg;
   caf::actor_system sys{cfg};
-  caf::scoped_actor self{sys};
-  auto calls = std::make_shared<dialog_calls>(om.script);
-  auto stt = spawn_sphinx_stream(sys, {2, caf::actor{self}, audio_encoding::mulaw, model, calls});
-  self->receive([](provider_opened&) {},
-                caf::after(10s) >> [] { FAIL("no provider_opened within 10 s"); });
-  std::vector<std::string> heard;
-  bool closed = false;
-  auto next = [&] {
-    for (auto n = heard.size(); heard.size() == n && !closed;)
-      self->receive([](stt_speech_started&) {},
-                    [&](stt_transcript& t) { heard.push_back(t.text); },
-                    [&](provider_closed&) { closed = true; },
-                    caf::after(20s) >> [] { FAIL("nothing from the recogniser within 20 s"); });
-  };
-  auto send = [&](const std::vector<audio_bytes>& frames) {
-    for (auto& f : frames)
-      self->send(stt, f);
-  };
-  send(line_silence(75));
-  send(frames_of(test::phone_line(dir, "check an order")));
-  send(line_silence(50));
-  next();
-  REQUIRE(heard == std::vector<std::string>{"check an order"});
-  CHECK(calls->answer(caf::actor{self}, heard[0]).understood);  // the order number's state
-  // The recogniser has taken that answer (and listens again) before the keypad's comes: a
-  // request's answer (an error: it takes no such message) comes after the message before it.
-  self->request(stt, 10s, caf::ping_atom_v)
-    .receive([](caf::message&) {},
-             [](caf::error& e) { CHECK(e == caf::sec::unexpected_message); });
+  recogniser r(sys, om, model, 2);
+  r.send(line_silence(75));
+  r.send(frames_of(test::phone_line(dir, "check an order")));
+  r.send(line_silence(50));
+  r.next();
+  REQUIRE(r.heard == std::vector<std::string>{"check an order"});
+  CHECK(r.answer(r.heard[0]).understood);  // the order number's state
+  // The recogniser has taken that answer (and listens again) before the keypad's comes.
+  r.taken();
   // The order number on the keypad, as the call actor passes it to the scripted LLM: the
   // dialog asks for confirmation, and the caller says yes.
-  auto typed = calls->answer(caf::actor{self}, "(The caller pressed 9 1 2 3 on the keypad.)");
+  auto typed = r.answer("(The caller pressed 9 1 2 3 on the keypad.)");
   CHECK(typed.say == "I heard order 9 1 2 3. Is that right?");
-  send(line_silence(100));
-  send(frames_of(test::phone_line(dir, "yes")));
-  send(line_silence(75));
-  self->send(stt, stt_finish_atom_v);
-  while (!closed)
-    next();
-  CHECK(heard == std::vector<std::string>{"check an order", "yes"});
+  r.send(line_silence(100));
+  r.send(frames_of(test::phone_line(dir, "yes")));
+  r.send(line_silence(75));
+  r.self->send(r.stt, stt_finish_atom_v);
+  while (!r.closed)
+    r.next();
+  CHECK(r.heard == std::vector<std::string>{"check an order", "yes"});
 }
 
 TEST_CASE("sphinx actor: a turn the dialog never answers is waited for 30 s of audio, then "
@@ -223,34 +225,20 @@ TEST_CASE("sphinx actor: a turn the dialog never answers is waited for 30 s of a
   auto model = primed(om, dir);
   caf::actor_system_config cfg;
   caf::actor_system sys{cfg};
-  caf::scoped_actor self{sys};
-  auto calls = std::make_shared<dialog_calls>(om.script);
-  auto stt = spawn_sphinx_stream(sys, {3, caf::actor{self}, audio_encoding::mulaw, model, calls});
-  self->receive([](provider_opened&) {},
-                caf::after(10s) >> [] { FAIL("no provider_opened within 10 s"); });
-  std::vector<std::string> heard;
-  auto next = [&] {
-    for (auto n = heard.size(); heard.size() == n;)
-      self->receive([](stt_speech_started&) {},
-                    [&](stt_transcript& t) { heard.push_back(t.text); },
-                    caf::after(20s) >> [] { FAIL("no transcript within 20 s"); });
-  };
-  auto send = [&](const std::vector<audio_bytes>& frames) {
-    for (auto& f : frames)
-      self->send(stt, f);
-  };
-  send(line_silence(75));
-  send(frames_of(test::phone_line(dir, "check an order")));
-  send(line_silence(50));
-  next();
+  recogniser r(sys, om, model, 3);
+  r.send(line_silence(75));
+  r.send(frames_of(test::phone_line(dir, "check an order")));
+  r.send(line_silence(50));
+  r.next();
   // No answer (a call saying goodbye does not answer): 31 s of audio later the next
   // answer is heard all the same, with the grammar of the state the call is still in.
-  send(line_silence(1550));
-  send(frames_of(test::phone_line(dir, "speak to an agent")));
-  send(line_silence(75));
-  next();
-  CHECK(heard == std::vector<std::string>{"check an order", "speak to an agent"});
-  self->send(stt, stream_cancel_atom_v);
-  self->receive([](provider_closed&) {},
-                caf::after(10s) >> [] { FAIL("no provider_closed within 10 s"); });
+  r.send(line_silence(1550));
+  r.send(frames_of(test::phone_line(dir, "speak to an agent")));
+  r.send(line_silence(75));
+  r.next();
+  CHECK(r.heard == std::vector<std::string>{"check an order", "speak to an agent"});
+  REQUIRE_FALSE(r.closed);
+  r.self->send(r.stt, stream_cancel_atom_v);
+  r.self->receive([](provider_closed&) {},
+                  caf::after(10s) >> [] { FAIL("no provider_closed within 10 s"); });
 }
