@@ -250,11 +250,15 @@ void io_loop::run() {
       break;
     uv_->run_once();
   }
+  std::deque<std::function<void()>> dropped;
   {
+    // From here on no other thread touches the context (post() and stop() read
+    // `accepting_posts_` under this mutex first).
     std::lock_guard<std::mutex> g{mutex_};
     accepting_posts_ = false;
-    posted_.clear();
+    dropped.swap(posted_);
   }
+  dropped.clear();  // outside the mutex: a closure's destructor may call post()
   lws_sul_cancel(&tick_->sul);
   uv_->destroy(ctx_);
   ctx_ = nullptr;
@@ -266,8 +270,11 @@ void io_loop::stop(millis grace) {
   grace_ = grace;
   stopping_ = true;
   {
+    // The I/O thread may have seen `stopping_` already (a post or its tick woke it) and
+    // be leaving its loop: it clears `accepting_posts_` under this mutex before it
+    // destroys the context, so the context is alive while that flag is set.
     std::lock_guard<std::mutex> g{mutex_};
-    if (ctx_)
+    if (accepting_posts_)
       lws_cancel_service(ctx_);
   }
   thread_.join();
