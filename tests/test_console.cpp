@@ -2,6 +2,7 @@
 // against a real two-node cluster with a live call.
 #include <catch2/catch.hpp>
 
+#include <sstream>
 #include <thread>
 
 #include "tests/support/cluster.hpp"
@@ -49,6 +50,22 @@ std::vector<std::string> names_of(const json& list, const char* field = "name") 
   return out;
 }
 
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string l; std::getline(in, l);)
+    out.push_back(l);
+  return out;
+}
+
+// The first line that starts with `prefix`, or nullptr.
+const std::string* find_line(const std::vector<std::string>& lines, const std::string& prefix) {
+  for (auto& l : lines)
+    if (l.rfind(prefix, 0) == 0)
+      return &l;
+  return nullptr;
+}
+
 bool has(const std::vector<std::string>& v, const std::string& x) {
   return std::find(v.begin(), v.end(), x) != v.end();
 }
@@ -81,6 +98,32 @@ TEST_CASE("console: nodes, pools and actors as JSON") {
   CHECK(pool["holders"].is_array());
   CHECK(pool["waiters"].is_array());
   CHECK(pool["breaker"]["state"] == "closed");
+
+  // What an operator reads without --json: the same answers as aligned tables.
+  auto t = sb::test::run_console_text(c.b.cluster_address, "nodes; pools; pool stt; help", secret);
+  INFO(t.out << t.err);
+  REQUIRE(t.exit_code == 0);
+  auto lines = lines_of(t.out);
+  auto header = find_line(lines, "name");
+  REQUIRE(header);
+  CHECK(header->find("address") != std::string::npos);
+  CHECK(header->find("state") != std::string::npos);
+  for (auto n : {"alpha ", "bravo "}) {
+    auto row = find_line(lines, n);
+    REQUIRE(row);
+    CHECK(row->find(" up ") != std::string::npos);
+    // Columns line up: each row's state starts where the header's does.
+    CHECK(row->find(" up ") + 1 == header->find("state"));
+  }
+  for (auto p : {"stt ", "llm ", "tts "})
+    CHECK(find_line(lines, p));
+  auto pool_line = find_line(lines, "pool stt on bravo: ");
+  REQUIRE(pool_line);
+  CHECK(pool_line->find("waiting, breaker") != std::string::npos);
+  CHECK(find_line(lines, "holders:"));
+  CHECK(find_line(lines, "waiters:"));
+  CHECK(t.out.find("  drain NODE") != std::string::npos);
+  CHECK(t.out.find("{\"command\"") == std::string::npos);  // no JSON in the text view
 }
 
 TEST_CASE("console: calls across the cluster and one call in detail") {
@@ -143,6 +186,12 @@ TEST_CASE("console: calls across the cluster and one call in detail") {
   CHECK(stored["call"]["transcript"][0]["speaker"] == "caller");
   CHECK(stored["call"]["transcript"][0]["text"] == "caller utterance 1");
   CHECK(stored["call"]["transcript"][1]["speaker"] == "agent");
+  auto with_secret = sb::test::run_console_text(c.b.cluster_address, "call CAsim0", secret);
+  INFO(with_secret.out << with_secret.err);
+  REQUIRE(with_secret.exit_code == 0);
+  CHECK(with_secret.out.find("call CAsim0 (stored on alpha): ended, caller_stop, 4 turns") !=
+        std::string::npos);
+  CHECK(with_secret.out.find("    1 caller: caller utterance 1\n") != std::string::npos);
   auto none = sb::test::run_console(c.b.cluster_address, "call CAnever", secret);
   CHECK(none.exit_code != 0);
   CHECK(none.err.find("no call 'CAnever' on any node") != std::string::npos);

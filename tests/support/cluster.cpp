@@ -68,12 +68,16 @@ std::map<std::string, std::string> member_states(uint16_t http_port) {
   return out;
 }
 
-console_result run_console(const std::string& address, const std::string& commands,
+namespace {
+
+console_result console_run(const std::string& address, const std::string& commands,
                            const std::vector<std::string>& extra,
-                           const std::vector<std::string>& env) {
+                           const std::vector<std::string>& env, bool as_json) {
   auto dir = temp_dir("sb-console");
-  std::vector<std::string> argv{SB_NODE_BIN, "console", "--connect", address, "--json",
-                                "--exec", commands};
+  std::vector<std::string> argv{SB_NODE_BIN, "console", "--connect", address};
+  if (as_json)
+    argv.push_back("--json");
+  argv.insert(argv.end(), {"--exec", commands});
   argv.insert(argv.end(), extra.begin(), extra.end());
   console_result r;
   pid_t pid = fork();
@@ -104,6 +108,19 @@ console_result run_console(const std::string& address, const std::string& comman
       r.docs.push_back(std::move(j));
   }
   return r;
+}
+
+} // namespace
+
+console_result run_console(const std::string& address, const std::string& commands,
+                           const std::vector<std::string>& extra,
+                           const std::vector<std::string>& env) {
+  return console_run(address, commands, extra, env, true);
+}
+
+console_result run_console_text(const std::string& address, const std::string& commands,
+                                const std::vector<std::string>& extra) {
+  return console_run(address, commands, extra, {}, false);
 }
 
 } // namespace sb::test

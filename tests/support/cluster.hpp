@@ -43,5 +43,8 @@ struct console_result {
 console_result run_console(const std::string& address, const std::string& commands,
                            const std::vector<std::string>& extra = {},
                            const std::vector<std::string>& env = {});
+// The same without --json: what an operator reads (`out` holds the text tables).
+console_result run_console_text(const std::string& address, const std::string& commands,
+                                const std::vector<std::string>& extra = {});
 
 } // namespace sb::test
