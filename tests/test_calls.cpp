@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/support/processes.hpp"
+#include "tests/support/raw_ws.hpp"
 #include "tests/support/wait.hpp"
 #include "tools/caller/caller_engine.hpp"
 
@@ -287,6 +288,18 @@ TEST_CASE("refused upgrades answer a status and a JSON reason") {
   auto r = sb::test::http_request(st.node_port, "GET", "/ws/unknown");
   CHECK(r.status == 404);
   CHECK(json::parse(r.body)["error"] == "not_found");
+  {
+    // The same path as a WebSocket upgrade: refused before any call budget is spent.
+    sb::test::raw_ws ws("127.0.0.1", st.node_port);
+    REQUIRE(ws.ok());
+    auto u = ws.upgrade("/ws/unknown");
+    CHECK(u.status == 404);
+    auto body = json::parse(u.body, nullptr, false);
+    INFO(u.body);
+    REQUIRE(body.is_object());
+    CHECK(body["error"] == "not_found");
+    CHECK(body.value("reason", "").find("/ws/twilio and /ws/exotel") != std::string::npos);
+  }
   script hold;
   hold.turns = 2;
   script extra = hold;
