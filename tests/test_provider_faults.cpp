@@ -130,3 +130,26 @@ TEST_CASE("a TTS answering 429 or never answering: counted by kind, the call goe
     CHECK(sb::test::wait_until([&] { return sim_idle(st.sim_port); }));
   }
 }
+
+TEST_CASE("a provider whose key variable is not set: the caller is told, nothing is held") {
+  SECTION("STT") {
+    sb::test::stack st(fast_sim, {"stt.api_key_env=SB_TEST_UNSET_STT_KEY"});
+    auto r = sb::test::place_calls(st.node_port, 1, 1).at(0);
+    INFO(st.node_log());
+    CHECK(r.close_code == 1011);
+    CHECK(r.close_reason.find("no API key: set $SB_TEST_UNSET_STT_KEY") != std::string::npos);
+    CHECK(failures(st.node_port, "stt", "rejected") >= 1);
+    CHECK(st.node_log().find("$SB_TEST_UNSET_STT_KEY is not set") != std::string::npos);
+    CHECK(sb::test::wait_until([&] { return pools_idle(st.node_port); }));
+  }
+  SECTION("LLM") {
+    sb::test::stack st(fast_sim, {"llm.api_key_env=SB_TEST_UNSET_LLM_KEY"});
+    auto r = sb::test::place_calls(st.node_port, 1, 1).at(0);
+    INFO(st.node_log());
+    CHECK(r.close_code == 0);
+    CHECK(r.turns_answered == 1);  // the apology
+    CHECK(failures(st.node_port, "llm", "rejected") == 1);
+    CHECK(st.node_log().find("no API key: set $SB_TEST_UNSET_LLM_KEY") != std::string::npos);
+    CHECK(sb::test::wait_until([&] { return pools_idle(st.node_port); }));
+  }
+}
