@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/support/idle.hpp"
 #include "tests/support/processes.hpp"
 #include "tests/support/raw_ws.hpp"
 #include "tests/support/wait.hpp"
@@ -19,22 +20,10 @@ using json = nlohmann::json;
 namespace {
 
 using sb::test::get_json;
+using sb::test::sim_idle;
 
 // Short replies: 5 ms of audio per character, no provider latency.
 const std::vector<std::string> fast_sim{"--tts-ms-per-char", "5"};
-
-// Every provider stream of the simulator is closed again.
-bool sim_idle(uint16_t sim_port) {
-  auto s = get_json(sim_port, "/sim/stats");
-  for (auto& [provider, keys] : s.items()) {
-    if (provider == "faults" || provider == "http" || !keys.is_object())
-      continue;
-    for (auto& [key, c] : keys.items())
-      if (c.is_object() && c.value("current", 0) != 0)
-        return false;
-  }
-  return true;
-}
 
 // Chat completions the simulator has accepted so far.
 int llm_requests(uint16_t sim_port) {

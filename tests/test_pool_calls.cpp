@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/support/idle.hpp"
 #include "tests/support/processes.hpp"
 #include "tests/support/prometheus.hpp"
 #include "tests/support/wait.hpp"
@@ -15,17 +16,7 @@ using json = nlohmann::json;
 namespace {
 
 using sb::test::get_json;
-
-// Every pool back to 0 active and 0 queued (the board is refreshed every 500 ms).
-bool pools_idle(uint16_t node_port) {
-  auto p = get_json(node_port, "/api/v1/stats/pool")["pools"];
-  if (!p.is_object() || p.size() != 3)
-    return false;
-  for (auto& [name, s] : p.items())
-    if (s.value("active", 1) != 0 || s.value("queued", 1) != 0)
-      return false;
-  return true;
-}
+using sb::test::pools_idle;
 
 const json& sim_key(const json& stats, const char* provider) {
   return stats[provider]["test-" + std::string(provider == std::string("stt") ? "dg"
