@@ -22,11 +22,13 @@ namespace {
 const std::vector<std::string> fast_sim{"--tts-ms-per-char", "5"};
 
 // The call ended because the caller hung up (its `stop`): either the caller closed first
-// (0) or the node answered the stop with its own close (1000) before it did; the node
-// ended nothing itself.
+// (0), or the node answered the stop with its own close, 1000 "stream stopped"
+// (actors/call_ending.cpp), before it did; the node ended nothing itself.
 bool ended_by_caller(const sb::caller::result& r) {
+  UNSCOPED_INFO("caller: finished " << r.finished << ", close " << r.close_code << " '"
+                << r.close_reason << "'");
   return r.finished &&
-         (r.close_code == 0 || (r.close_code == 1000 && r.close_reason.rfind("stop", 0) == 0));
+         (r.close_code == 0 || (r.close_code == 1000 && r.close_reason == "stream stopped"));
 }
 
 // One caller, two turns, with `fault` set for the LLM before it calls.
