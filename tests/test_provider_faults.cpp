@@ -31,6 +31,12 @@ bool ended_by_caller(const sb::caller::result& r) {
          (r.close_code == 0 || (r.close_code == 1000 && r.close_reason == "stream stopped"));
 }
 
+// No pool slot held or queued on the node, no stream open on the simulator.
+void check_nothing_held(const sb::test::stack& st) {
+  CHECK(sb::test::wait_until([&] { return pools_idle(st.node_port); }));
+  CHECK(sb::test::wait_until([&] { return sim_idle(st.sim_port); }));
+}
+
 // One caller, two turns, with `fault` set for the LLM before it calls.
 sb::caller::result call_with_llm_fault(const sb::test::stack& st, const std::string& fault) {
   auto f = sb::test::http_request(st.sim_port, "POST", "/sim/faults",
@@ -52,8 +58,7 @@ TEST_CASE("an LLM answering 429 degrades each turn to the apology; no slot is ke
   CHECK(r.turns_answered == 2);
   CHECK(r.turns_failed == 0);
   CHECK(sb::test::provider_failures(st.node_port, "llm", "rate_limited") >= 1);
-  CHECK(sb::test::wait_until([&] { return pools_idle(st.node_port); }));
-  CHECK(sb::test::wait_until([&] { return sim_idle(st.sim_port); }));
+  check_nothing_held(st);
 }
 
 TEST_CASE("an LLM reply cut off mid-stream is answered, and counted as malformed with why") {
@@ -66,8 +71,7 @@ TEST_CASE("an LLM reply cut off mid-stream is answered, and counted as malformed
   CHECK(sb::test::provider_failures(st.node_port, "llm", "malformed") == 2);
   CHECK(st.node_log().find("LLM failed (malformed: stream ended without [DONE]), apologising") !=
         std::string::npos);
-  CHECK(sb::test::wait_until([&] { return pools_idle(st.node_port); }));
-  CHECK(sb::test::wait_until([&] { return sim_idle(st.sim_port); }));
+  check_nothing_held(st);
 }
 
 TEST_CASE("an LLM that never answers times out after llm.timeout and the caller hears the "
@@ -78,8 +82,7 @@ TEST_CASE("an LLM that never answers times out after llm.timeout and the caller 
   CHECK(r.turns_answered == 2);
   CHECK(r.turns_failed == 0);
   CHECK(sb::test::provider_failures(st.node_port, "llm", "timeout") == 2);
-  CHECK(sb::test::wait_until([&] { return pools_idle(st.node_port); }));
-  CHECK(sb::test::wait_until([&] { return sim_idle(st.sim_port); }));
+  check_nothing_held(st);
 }
 
 // A sentence TTS cannot say is skipped (actors/call_failover.cpp): with every sentence
@@ -107,8 +110,7 @@ TEST_CASE("a TTS answering 429 or never answering: counted by kind, the call goe
     CHECK(ended_by_caller(r));
     CHECK(r.turns_spoken == 2);
     CHECK(sb::test::provider_failures(st.node_port, "tts", kind) >= 2);  // at least one sentence per turn
-    CHECK(sb::test::wait_until([&] { return pools_idle(st.node_port); }));
-    CHECK(sb::test::wait_until([&] { return sim_idle(st.sim_port); }));
+    check_nothing_held(st);
   }
 }
 
@@ -121,7 +123,7 @@ TEST_CASE("a provider whose key variable is not set: the caller is told, nothing
     CHECK(r.close_reason.find("no API key: set $SB_TEST_UNSET_STT_KEY") != std::string::npos);
     CHECK(sb::test::provider_failures(st.node_port, "stt", "rejected") >= 1);
     CHECK(st.node_log().find("$SB_TEST_UNSET_STT_KEY is not set") != std::string::npos);
-    CHECK(sb::test::wait_until([&] { return pools_idle(st.node_port); }));
+    check_nothing_held(st);
   }
   SECTION("LLM") {
     sb::test::stack st(fast_sim, {"llm.api_key_env=SB_TEST_UNSET_LLM_KEY"});
@@ -131,6 +133,6 @@ TEST_CASE("a provider whose key variable is not set: the caller is told, nothing
     CHECK(r.turns_answered == 1);  // the apology
     CHECK(sb::test::provider_failures(st.node_port, "llm", "rejected") == 1);
     CHECK(st.node_log().find("no API key: set $SB_TEST_UNSET_LLM_KEY") != std::string::npos);
-    CHECK(sb::test::wait_until([&] { return pools_idle(st.node_port); }));
+    check_nothing_held(st);
   }
 }
