@@ -266,9 +266,7 @@ TEST_CASE("an LLM error degrades the call to an apology, and it goes on") {
   auto r = run_calls(st.node_port, {s}).at(0);
   INFO(st.node_log());
   CHECK(r.turns_answered == 2);  // the apology is spoken
-  auto metrics = sb::test::http_request(st.node_port, "GET", "/metrics").body;
-  CHECK(metrics.find(R"(switchboard_provider_failures_total{kind="http_status",provider="llm"} 2)") !=
-        std::string::npos);
+  CHECK(sb::test::provider_failures(st.node_port, "llm", "http_status") == 2);
   CHECK(sb::test::wait_until([&] { return sim_idle(st.sim_port); }));
 }
 

@@ -6,23 +6,13 @@
 #include <catch2/catch.hpp>
 
 #include "tests/support/calls.hpp"
+#include "tests/support/idle.hpp"
 #include "tests/support/processes.hpp"
 #include "tools/caller/caller_engine.hpp"
 
 using namespace std::chrono_literals;
 
-namespace {
-
-// The value of one sample in the node's /metrics text, or -1.
-double metric(uint16_t port, const std::string& sample) {
-  auto text = sb::test::http_request(port, "GET", "/metrics").body;
-  auto at = text.find("\n" + sample + " ");
-  if (at == std::string::npos)
-    return -1;
-  return std::stod(text.substr(at + sample.size() + 2));
-}
-
-} // namespace
+using sb::test::metric;
 
 TEST_CASE("TTS failover: every sentence is spoken by the fallback when the first provider "
           "is down, and its breaker sends them there at once") {

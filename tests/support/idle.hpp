@@ -35,15 +35,23 @@ inline bool sim_idle(uint16_t sim_port) {
   return true;
 }
 
-// switchboard_provider_failures_total{kind=KIND,provider=PROVIDER} from /metrics; 0 when
-// the node has counted none.
+// The value of one sample (name and labels as the node writes them) in the node's
+// /metrics text, or -1 when it has none.
+inline double metric(uint16_t node_port, const std::string& sample) {
+  auto text = http_request(node_port, "GET", "/metrics").body;
+  auto at = text.find("\n" + sample + " ");
+  if (at == std::string::npos)
+    return -1;
+  return std::stod(text.substr(at + sample.size() + 2));
+}
+
+// switchboard_provider_failures_total{kind=KIND,provider=PROVIDER}; 0 when the node has
+// counted none.
 inline long provider_failures(uint16_t node_port, const std::string& provider,
                               const std::string& kind) {
-  auto text = http_request(node_port, "GET", "/metrics").body;
-  auto key = "switchboard_provider_failures_total{kind=\"" + kind + "\",provider=\"" +
-             provider + "\"} ";
-  auto at = text.find(key);
-  return at == std::string::npos ? 0 : std::stol(text.substr(at + key.size()));
+  auto v = metric(node_port, "switchboard_provider_failures_total{kind=\"" + kind +
+                               "\",provider=\"" + provider + "\"}");
+  return v < 0 ? 0 : static_cast<long>(v);
 }
 
 } // namespace sb::test
