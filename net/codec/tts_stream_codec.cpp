@@ -74,8 +74,10 @@ tts_stream_event parse_elevenlabs_output(std::string_view message) {
                                                               : dump_json(*v);
       };
       ev.message = text(e);
-      if (m != nullptr)
+      if (m != nullptr && !text(m).empty())
         ev.message += (ev.message.empty() ? "" : ": ") + text(m);
+      if (ev.message.empty())  // {"message":""} or {"error":""}: still an error, say so
+        ev.message = "the TTS stream reported an error without a reason";
       return ev;
     }
   } catch (const std::exception&) {

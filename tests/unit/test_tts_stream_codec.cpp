@@ -39,6 +39,12 @@ TEST_CASE("stream-input: server messages") {
   CHECK_FALSE(bad.message.empty());
   CHECK(parse_elevenlabs_output(R"({"audio":"!!!"})").kind == tts_stream_event::error);
   CHECK(parse_elevenlabs_output("[1,2]").kind == tts_stream_event::error);
+  // Found by the fuzzer: an error whose message and error are empty still says why.
+  for (const char* empty : {R"({"message":""})", R"({"error":""})", R"({"error":"","message":""})"}) {
+    auto none = parse_elevenlabs_output(empty);
+    CHECK(none.kind == tts_stream_event::error);
+    CHECK_FALSE(none.message.empty());
+  }
 }
 
 TEST_CASE("Deepgram speak over WebSocket: path, messages, events") {
