@@ -350,6 +350,10 @@ void call_actor::barge_in() {
     if (d_.deps.probe)
       d_.deps.probe->barge_in();
     d_.deps.telephony->clear(d_.deps.info.session);
+    // The caller's buffer is emptied and the marks in it come back at once (the reply
+    // is sent ahead of its playback): none of them means heard, the turn's last one
+    // must not end the turn again.
+    d_.mark_sent = false;
     if (d_.llm)
       remember("assistant", d_.reply);  // what was said before the interruption
     record_cut();

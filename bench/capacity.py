@@ -52,6 +52,30 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime + stime
 
 
+def cpu_split(pid):
+    """(user, kernel) CPU seconds of a process, all its threads."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) / CLK_TCK, int(fields[12]) / CLK_TCK
+
+
+def context_switches(pid):
+    """Voluntary and involuntary context switches of every thread of a process so far:
+    each voluntary one is a thread that slept and was woken."""
+    vol = invol = 0
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/status") as f:
+                for line in f:
+                    if line.startswith("voluntary_ctxt_switches:"):
+                        vol += int(line.split()[1])
+                    elif line.startswith("nonvoluntary_ctxt_switches:"):
+                        invol += int(line.split()[1])
+        except (FileNotFoundError, ProcessLookupError):
+            pass  # a thread that has just ended
+    return vol, invol
+
+
 def rss_bytes(pid):
     with open(f"/proc/{pid}/statm") as f:
         return int(f.read().split()[1]) * PAGE
@@ -144,15 +168,18 @@ def run_step(args, calls, profile, logdir):
              "--target", f"127.0.0.1:{node_port}", "--dialect", args.dialect,
              "--calls", str(calls), "--ramp-ms", str(args.ramp_ms), "--turns", "1000",
              "--speech-ms", str(args.speech_ms), "--pause-ms", str(args.pause_ms),
-             "--max-duration-s", str(duration), "--no-progress"],
+             "--max-duration-s", str(duration), "--no-progress"] +
+            (["--barge-in"] if args.barge_in else []),
             stdout=open(lg_out, "w"), stderr=open(os.path.join(logdir, f"loadgen-{calls}.err"), "w"))
-        samples = []  # (t, active, node_cpu, node_rss, sim_cpu, lg_cpu)
+        samples = []  # (t, active, node_cpu, node_rss, sim_cpu, lg_cpu, node (user, kernel),
+        #               node (voluntary, involuntary) context switches)
         while lg.poll() is None:
             time.sleep(1.0)
             try:
                 active = get_json(f"http://127.0.0.1:{node_port}/api/v1/stats")["active_calls"]
                 samples.append((time.monotonic(), active, cpu_seconds(node.pid),
-                                rss_bytes(node.pid), cpu_seconds(sim.pid), cpu_seconds(lg.pid)))
+                                rss_bytes(node.pid), cpu_seconds(sim.pid), cpu_seconds(lg.pid),
+                                cpu_split(node.pid), context_switches(node.pid)))
             except (OSError, ValueError, KeyError, FileNotFoundError, ProcessLookupError):
                 pass
             if args.progress and samples:
@@ -177,6 +204,8 @@ def run_step(args, calls, profile, logdir):
     a, b = full[0], full[-1]
     secs = b[0] - a[0]
     node_core = (b[2] - a[2]) / secs
+    user_s, kernel_s = b[6][0] - a[6][0], b[6][1] - a[6][1]
+    call_s = secs * calls
     floor = latency_floor(profile)
     latency = summary["latency_ms"]
     dropped = int(metric(prom, "switchboard_stt_audio_dropped_bytes_total") +
@@ -187,6 +216,10 @@ def run_step(args, calls, profile, logdir):
         "node_core_fraction": round(node_core, 4),
         "node_cpu_pct_per_call": round(100.0 * node_core / calls, 4),
         "node_cpu_s_per_call_minute": round(60.0 * node_core / calls, 4),
+        "node_cpu_ms_per_call_second": round(1000.0 * node_core / calls, 4),
+        "node_kernel_share": round(kernel_s / max(user_s + kernel_s, 1e-9), 3),
+        "node_wakeups_per_call_second": round((b[7][0] - a[7][0]) / call_s, 2),
+        "node_preemptions_per_call_second": round((b[7][1] - a[7][1]) / call_s, 2),
         "sim_core_fraction": round((b[4] - a[4]) / secs, 3),
         "loadgen_core_fraction": round((b[5] - a[5]) / secs, 3),
         "node_rss_idle_mb": round(idle_rss / 2**20, 1),
@@ -204,6 +237,13 @@ def run_step(args, calls, profile, logdir):
         "node_turn_p99_ms": stats.get("turn_latency_ms", {}).get("p99"),
         "reply_frames": summary["reply_frames"],
         "gaps": summary["gaps"],
+        "max_reply_buffered_ms": summary.get("max_reply_buffered_ms"),
+        "marks_out_of_order": summary.get("marks_out_of_order"),
+        "barge_ins": summary["barge_in_ms"]["count"],
+        "barge_in_p50_ms": round(summary["barge_in_ms"]["p50"], 1),
+        "barge_in_p90_ms": round(summary["barge_in_ms"]["p90"], 1),
+        "barge_in_max_ms": round(summary["barge_in_ms"]["max"], 1),
+        "stale_frames_after_clear": summary["stale_frames_after_clear"],
         "stt_audio_dropped_bytes": dropped,
         "refused": summary["refused"],
         "closed_by_node": summary["closed_by_node"],
@@ -213,13 +253,18 @@ def run_step(args, calls, profile, logdir):
 
 
 def table(rows):
-    head = ("| calls | node CPU % core per call | CPU s per call-min | RSS per call | "
-            "overhead p50 / p99 | node turn p50 / p99 | turns answered (failed) | gaps | dropped | "
-            "loadgen lag p99 / max |")
+    head = ("| calls | node CPU ms per call-second | kernel share | wake-ups per call-second | "
+            "RSS per call | overhead p50 / p99 | node turn p50 / p99 | turns answered (failed) | "
+            "gaps | dropped | loadgen lag p99 / max |")
     out = [head, "|" + "|".join(["---"] * (head.count("|") - 1)) + "|"]
     for r in rows:
+        ms = r.get("node_cpu_ms_per_call_second", 10.0 * r["node_cpu_pct_per_call"])
+        kernel = r.get("node_kernel_share")
+        wake = r.get("node_wakeups_per_call_second")
         out.append(
-            f"| {r['calls']} | {r['node_cpu_pct_per_call']:.3f} % | {r['node_cpu_s_per_call_minute']:.3f} s "
+            f"| {r['calls']} | {ms:.3f} ms "
+            f"| {'-' if kernel is None else f'{100 * kernel:.0f} %'} "
+            f"| {'-' if wake is None else f'{wake:.1f}'} "
             f"| {r['rss_per_call_kb']:.0f} KB | {r['overhead_p50_ms']:.1f} / {r['overhead_p99_ms']:.1f} ms "
             f"| {r['node_turn_p50_ms'] or 0:.1f} / {r['node_turn_p99_ms'] or 0:.1f} ms "
             f"| {r['turns_answered']} ({r['turns_failed']}) | {r['gaps']} | {r['stt_audio_dropped_bytes']} B "
@@ -274,6 +319,8 @@ def main():
     p.add_argument("--out", default=os.path.join(HERE, "results"))
     p.add_argument("--node-set", action="append", default=[], metavar="KEY=VALUE",
                    help="one more node setting (repeatable), e.g. stt.send_interval=0ms")
+    p.add_argument("--barge-in", action="store_true",
+                   help="every caller speaks again 200 ms into every reply (barge-in latency)")
     p.add_argument("--no-progress", dest="progress", action="store_false")
     p.add_argument("--report-only", action="store_true",
                    help="rebuild the table and plot from OUT/capacity-PROFILE.jsonl")

@@ -201,6 +201,7 @@ struct call_section {
   millis stt_buffer{60000};          // caller audio kept while waiting for STT
   millis stt_buffer_silence{1500};   // longest silence kept in it
   millis start_timeout{2000};        // connection -> start event
+  millis send_ahead{400};            // reply audio sent up to this far ahead of playback
 };
 
 struct log_section {

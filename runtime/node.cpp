@@ -387,6 +387,7 @@ int run_node(const node_config& cfg, const node_run_options& opts) {
   const bool phone = admission::phone_served(cfg.http.phone, cfg.node.listen.host);
   io.auth.phone = phone;
   io.start_timeout = cfg.call.start_timeout;
+  io.send_ahead = cfg.call.send_ahead;
   io.stt = cfg.stt;
   io.llm = cfg.llm;
   io.tts = cfg.tts;

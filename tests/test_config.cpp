@@ -501,6 +501,16 @@ TEST_CASE("[llm] and [tts] keep_alive: default, 0 and range") {
   CHECK(errors_of("[tts]\nkeep_alive = 11m\n").size() == 1);
 }
 
+TEST_CASE("[call] send_ahead: default 400 ms, 0 for real time, at most 2 s") {
+  CHECK(sb::node_config{}.call.send_ahead == 400ms);
+  auto r = load_config("", {"call.send_ahead=0ms"});
+  CHECK(messages(r) == strings{});
+  CHECK(r.config.call.send_ahead == 0ms);
+  CHECK(load_config("", {"call.send_ahead=2s"}).config.call.send_ahead == 2000ms);
+  CHECK(errors_of("[call]\nsend_ahead = 3s\n") ==
+        strings{"c.ini:2: [call] send_ahead: must be from 0s to 2s ('3s')"});
+}
+
 TEST_CASE("[tts] fallback and [stt] fallback: the second provider's own section") {
   sb::node_config d;
   CHECK(d.tts.fallback.empty());

@@ -55,7 +55,7 @@ public:
 
   // Outbound frames for the current stream sid ("" before `start`). Audio comes in as
   // mu-law 8 kHz; Exotel sends it as base64 PCM16LE (twice the bytes). The caller chunks
-  // audio into out_frame_mulaw_bytes() pieces and paces them every out_frame_ms().
+  // audio into messages of whole out_frame_mulaw_bytes() frames (out_frame_ms() each).
   virtual std::string encode_media(const uint8_t* mulaw, size_t n) = 0;
   virtual std::string encode_mark(std::string_view name) = 0;
   virtual std::string encode_clear() = 0;

@@ -67,6 +67,7 @@ struct io_options {
   // The operator HTTP routes on their own address; host "" = on `listen` with the rest.
   host_port http_listen{"", 0};
   millis start_timeout{2000};                // upgrade -> start event, else closed 1008
+  millis send_ahead{400};                    // [call] send_ahead: reply audio's lead
   stt_section stt;
   llm_section llm;
   tts_section tts;

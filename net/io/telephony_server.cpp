@@ -10,6 +10,7 @@
 #include "net/io/http_routes.hpp"
 #include "net/io/io_loop.hpp"
 #include "net/io/provider_hub.hpp"
+#include "net/io/send_ahead.hpp"
 #include "net/io/telephony_path.hpp"
 
 namespace sb::net {
@@ -327,32 +328,41 @@ void telephony_server::want_write(session& s) { lws_callback_on_writable(s.wsi);
 void telephony_server::pump(session& s, clock::time_point now) {
   const auto frame_bytes = s.codec->out_frame_mulaw_bytes();
   const auto period = std::chrono::milliseconds{s.codec->out_frame_ms()};
+  const auto plan = send_plan::of(loop_.options().send_ahead, period);
+  const size_t chunk_bytes = plan.chunk_frames * frame_bytes;
+  // s.next_due: when what has been sent ends playing. Behind now by more than a frame,
+  // the caller has played everything (a pause between sentences): start again from now.
+  if (s.next_due + period < now)
+    s.next_due = now;
   bool wrote = false;
-  audio_bytes frame;
+  audio_bytes chunk;
   while (!s.pending.empty()) {
-    if (s.pending.front().audio.empty()) {  // a mark: due once the audio before it is sent
+    if (s.pending.front().audio.empty()) {  // a mark: goes right behind the audio before it
       enqueue(s, s.codec->encode_mark(s.pending.front().mark));
       s.pending.pop_front();
       wrote = true;
       continue;
     }
-    if (now < s.next_due)
-      break;
-    frame.clear();
-    while (frame.size() < frame_bytes && !s.pending.empty() &&
+    if (s.next_due > now + plan.refill)
+      break;  // the caller still holds enough
+    chunk.clear();
+    chunk.reserve(chunk_bytes);
+    while (chunk.size() < chunk_bytes && !s.pending.empty() &&
            !s.pending.front().audio.empty()) {
       auto& head = s.pending.front();
-      auto take = std::min(frame_bytes - frame.size(), head.audio.size() - head.offset);
-      frame.insert(frame.end(), head.audio.begin() + head.offset,
+      auto take = std::min(chunk_bytes - chunk.size(), head.audio.size() - head.offset);
+      chunk.insert(chunk.end(), head.audio.begin() + head.offset,
                    head.audio.begin() + head.offset + take);
       head.offset += take;
       if (head.offset == head.audio.size())
         s.pending.pop_front();
     }
-    if (s.codec->kind() == dialect::exotel)
-      frame.resize(frame_bytes, 0xFF);  // Exotel wants whole chunks: pad with silence
-    enqueue(s, s.codec->encode_media(frame.data(), frame.size()));
-    s.next_due += period;
+    if (s.codec->kind() == dialect::exotel)  // whole chunks only: pad with silence
+      chunk.resize((chunk.size() + frame_bytes - 1) / frame_bytes * frame_bytes, 0xFF);
+    enqueue(s, s.codec->encode_media(chunk.data(), chunk.size()));
+    s.next_due += std::chrono::duration_cast<clock::duration>(
+      std::chrono::microseconds{period} * static_cast<int64_t>(chunk.size()) /
+      static_cast<int64_t>(frame_bytes));
     wrote = true;
   }
   if (wrote)
@@ -382,9 +392,7 @@ void telephony_server::play(session_id sid, audio_bytes mulaw) {
   if (!s || s->closing || mulaw.empty())
     return;
   auto now = clock::now();
-  if (playing_.insert(sid).second || s->next_due + std::chrono::milliseconds{
-                                                       s->codec->out_frame_ms()} < now)
-    s->next_due = now;  // starting (again) after a pause: first frame goes out at once
+  playing_.insert(sid);  // pump() starts from now if what was sent before has played
   s->pending.push_back(out_item{std::move(mulaw), 0, {}});
   pump(*s, now);
 }
@@ -405,6 +413,7 @@ void telephony_server::clear(session_id sid) {
   s->pending.clear();
   drop_ready(*s);
   playing_.erase(sid);
+  s->next_due = clock::now();  // the caller empties its buffer: nothing sent is left to play
   enqueue(*s, s->codec->encode_clear());
   want_write(*s);
 }

@@ -1,6 +1,7 @@
 // Telephony WebSocket sessions (/ws/twilio, /ws/exotel) on the I/O thread: decodes each
 // text frame with the dialect codec into typed events for the session's call actor, and
-// plays the call's audio back in the dialect's framing, paced in real time.
+// plays the call's audio back in the dialect's framing, sent ahead of its playback by at
+// most [call] send_ahead (net/io/send_ahead.hpp), each mark right behind its audio.
 // A connection is admitted by admission_gate and is "pending" until it sends a valid
 // start: no call actor and no call slot before that, closed after call.start_timeout.
 // Messages over admission.max_message_bytes close it with 1009, more frames than
@@ -78,7 +79,7 @@ private:
     std::deque<std::string> ready;  // encoded frames waiting for WRITEABLE
     size_t ready_bytes = 0;         // their size: at most admission.max_send_buffer_bytes
     std::deque<out_item> pending;   // audio and marks not yet due
-    std::chrono::steady_clock::time_point next_due{};
+    std::chrono::steady_clock::time_point next_due{};  // when what was sent ends playing
     bool closing = false;
     // The close frame is handed to lws (once: lws then sends it and waits for the
     // caller's reply, reading and dropping what the caller still sends meanwhile).
@@ -109,7 +110,7 @@ private:
   void close_slow_reader(session& s);
   void closed(lws* wsi, void* user);
   void protocol_error(session& s, uint16_t code, const std::string& reason);
-  // Moves due frames (and marks in front of them) from pending to ready.
+  // Moves due audio (in messages of the send plan) and the marks behind it to ready.
   void pump(session& s, std::chrono::steady_clock::time_point now);
   void want_write(session& s);
   void route_media(session& s, audio_bytes audio);

@@ -1,6 +1,7 @@
 #include "tools/caller/caller_engine.hpp"
 
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <deque>
 
@@ -18,6 +19,18 @@ using clock = std::chrono::steady_clock;
 using json = nlohmann::json;
 constexpr auto frame_period = millis{20};
 
+// Where a mark's name puts it in a call: "turn-N.K" (after sentence K of reply N) before
+// "turn-N" (after the whole reply) before "turn-(N+1).1"; other names are {0, 0}.
+std::pair<unsigned long, unsigned long> mark_order(const std::string& name) {
+  unsigned long n = 0, k = 0;
+  char tail = 0;
+  if (std::sscanf(name.c_str(), "turn-%lu.%lu%c", &n, &k, &tail) == 2)
+    return {n, k};
+  if (std::sscanf(name.c_str(), "turn-%lu%c", &n, &tail) == 1)
+    return {n, ~0ul};
+  return {0, 0};
+}
+
 enum class phase { waiting, connecting, speaking, awaiting, replying, pausing, hanging_up, done };
 
 struct caller {
@@ -31,7 +44,12 @@ struct caller {
   clock::time_point next_frame{};
   clock::time_point phase_until{};  // end of pause / reply deadline / barge-in time
   clock::time_point last_speech{};
-  clock::time_point last_media{};
+  // Playback, as a phone plays what it is sent: the reply audio received so far ends
+  // playing at play_until ({} = nothing of this reply yet), and each mark is echoed when
+  // playback reaches it (marks_due, in order); a clear empties it and echoes them all.
+  clock::time_point play_until{};
+  std::deque<std::pair<clock::time_point, std::string>> marks_due;
+  std::pair<unsigned long, unsigned long> last_mark{0, 0};  // mark_order of the latest mark
   bool barge_pending = false;
   clock::time_point barged_at{};  // started speaking over the reply; cleared on `clear`
   bool cleared = false;  // a clear arrived during this utterance
@@ -327,9 +345,10 @@ struct engine::impl {
         ++c.res.turns_spoken;
         c.ph = phase::awaiting;
         c.phase_until = now + c.sc.reply_timeout;
-        c.last_media = {};
+        c.play_until = {};
       }
     }
+    echo_due_marks(c, now);
     if (c.ph == phase::awaiting && now >= c.phase_until) {
       ++c.res.turns_failed;
       next_turn(c, now);
@@ -390,10 +409,17 @@ struct engine::impl {
           c.res.replies.emplace_back();
         c.res.replies.back().insert(c.res.replies.back().end(), bytes->begin(), bytes->end());
       }
+      // A gap: playback ran dry for more than two frame periods inside a reply.
       auto period = millis{c.sc.kind == dialect::twilio ? 20 : 200};
-      if (c.last_media != clock::time_point{} && now - c.last_media > 3 * period)
+      if (c.play_until != clock::time_point{} && now - c.play_until > 2 * period)
         ++c.res.gaps;
-      c.last_media = now;
+      // Twilio sends mu-law (8 bytes a millisecond), Exotel 16-bit PCM (16).
+      auto bytes_per_ms = c.sc.kind == dialect::twilio ? 8 : 16;
+      auto size = bytes ? bytes->size() : 0;
+      c.play_until = std::max(now, c.play_until) +
+                     std::chrono::microseconds{size * 1000 / bytes_per_ms};
+      c.res.max_buffered_ms = std::max(
+        c.res.max_buffered_ms, std::chrono::duration<double, std::milli>(c.play_until - now).count());
       if (c.ph == phase::awaiting) {
         if (++c.res.turns_answered == 1)
           ++stats.answered;
@@ -410,19 +436,14 @@ struct engine::impl {
         }
       }
     } else if (ev == "mark") {
-      // Every mark is echoed (as Twilio does when playback reaches it); the node's mark
-      // after a whole reply ("turn-N") ends the turn, its marks after each sentence
-      // ("turn-N.K") do not.
+      // Echoed when playback reaches it, as Twilio does.
       auto name = j["mark"].value("name", "");
-      bool sentence = name.find('.') != std::string::npos;
-      ++(sentence ? c.res.sentence_marks : c.res.marks);
-      auto echo = base(c, "mark");
-      echo["mark"] = {{"name", name}};
-      send(c, echo.dump());
-      if (!sentence && c.ph == phase::replying && !c.barge_pending) {
-        c.last_media = {};
-        next_turn(c, now);
-      }
+      auto order = mark_order(name);
+      if (order < c.last_mark)
+        ++c.res.marks_out_of_order;
+      c.last_mark = std::max(c.last_mark, order);
+      c.marks_due.emplace_back(std::max(now, c.play_until), std::move(name));
+      echo_due_marks(c, now);
     } else if (ev == "clear") {
       ++c.res.clears;
       if (c.barged_at != clock::time_point{}) {
@@ -431,7 +452,32 @@ struct engine::impl {
         c.barged_at = {};
       }
       c.cleared = true;
-      c.last_media = {};
+      if (c.play_until > now)
+        c.res.cleared_ms += std::chrono::duration<double, std::milli>(c.play_until - now).count();
+      // The buffer is emptied: the marks in it come back at once.
+      for (auto& m : c.marks_due)
+        m.first = now;
+      echo_due_marks(c, now);
+      c.play_until = {};
+    }
+  }
+
+  // The node's mark after a whole reply ("turn-N") ends the turn once heard, its marks
+  // after each sentence ("turn-N.K") do not.
+  void echo_due_marks(caller& c, clock::time_point now) {
+    while (!c.marks_due.empty() && c.marks_due.front().first <= now &&
+           c.ph != phase::hanging_up && c.ph != phase::done) {
+      auto name = std::move(c.marks_due.front().second);
+      c.marks_due.pop_front();
+      bool sentence = name.find('.') != std::string::npos;
+      ++(sentence ? c.res.sentence_marks : c.res.marks);
+      auto echo = base(c, "mark");
+      echo["mark"] = {{"name", name}};
+      send(c, echo.dump());
+      if (!sentence && c.ph == phase::replying && !c.barge_pending) {
+        c.play_until = {};
+        next_turn(c, now);
+      }
     }
   }
 };

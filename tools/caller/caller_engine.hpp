@@ -1,7 +1,9 @@
 // Simulated phone callers over real WebSockets, Twilio or Exotel dialect. One lws context
 // and one 20 ms timer drive every caller: each streams audio in real time (tone bursts
-// for speech, low noise for silence), echoes marks, and measures each turn's response
-// latency (last speech frame sent -> first reply audio frame received).
+// for speech, low noise for silence), plays the reply audio out as a phone does (what
+// arrives ahead of time is buffered; each mark is echoed when playback reaches it, and a
+// clear empties the buffer and echoes its marks at once), and measures each turn's
+// response latency (last speech frame sent -> first reply audio frame received).
 // Used by the integration tests and by switchboard-loadgen.
 #pragma once
 
@@ -78,8 +80,11 @@ struct result {
   std::vector<double> barge_in_ms;  // first frame spoken over a reply -> its clear
   uint64_t marks = 0;            // marks after a whole reply, echoed
   uint64_t sentence_marks = 0;   // marks after one sentence of a reply, echoed
-  uint64_t gaps = 0;             // reply frames arriving > 3 frame periods after the previous
+  uint64_t gaps = 0;             // playback of a reply ran dry > 2 frame periods mid-reply
   uint64_t stale_frames = 0;     // reply audio received after a clear while still speaking
+  double max_buffered_ms = 0;    // most reply audio held, not yet played, as a message came
+  double cleared_ms = 0;         // reply audio held and not played when a clear emptied it
+  uint64_t marks_out_of_order = 0;  // a mark named before one already received (turn-N.K)
   bool finished = false;         // hung up by script, or closed by the node
   std::vector<audio_bytes> replies;  // keep_reply_audio: each reply's audio as received
 };

@@ -35,7 +35,8 @@ double percentile(std::vector<double> v, double q) {
 nlohmann::json summarize(const sb::caller::engine& e, double seconds) {
   std::vector<double> lat, barge;
   int connected = 0, finished = 0, answered = 0, failed_turns = 0, spoken = 0;
-  uint64_t frames = 0, gaps = 0, clears = 0, stale = 0;
+  uint64_t frames = 0, gaps = 0, clears = 0, stale = 0, marks_out_of_order = 0;
+  double max_buffered_ms = 0;
   std::map<std::string, int> refused, closed, failures;
   for (auto& r : e.results()) {
     connected += r.connected;
@@ -47,6 +48,8 @@ nlohmann::json summarize(const sb::caller::engine& e, double seconds) {
     gaps += r.gaps;
     clears += r.clears;
     stale += r.stale_frames;
+    marks_out_of_order += r.marks_out_of_order;
+    max_buffered_ms = std::max(max_buffered_ms, r.max_buffered_ms);
     lat.insert(lat.end(), r.latency_ms.begin(), r.latency_ms.end());
     barge.insert(barge.end(), r.barge_in_ms.begin(), r.barge_in_ms.end());
     if (!r.connected)
@@ -83,6 +86,8 @@ nlohmann::json summarize(const sb::caller::engine& e, double seconds) {
             {"p90", percentile(barge, 0.9)},
             {"max", barge.empty() ? 0.0 : *std::max_element(barge.begin(), barge.end())}}},
           {"stale_frames_after_clear", stale},
+          {"marks_out_of_order", marks_out_of_order},
+          {"max_reply_buffered_ms", max_buffered_ms},
           {"failed_calls", e.stats().failed.load()},
           {"failures", failures},
           {"max_tick_lag_ms", static_cast<double>(e.stats().max_tick_lag_us) / 1000.0},
