@@ -4,6 +4,8 @@
 // - a rejected frame leaves the codec's state (started, stream sid) unchanged, and its
 //   reason is one short line (it is logged and sent in the close frame);
 // - an accepted start sets the stream sid; nothing else changes it;
+// - the fast path for media frames (flat_json) gives what the full parser gives: a second
+//   codec with it off reads the same frames, and every answer is the same;
 // - what the node sends back decodes to what it meant: media we encode from decoded audio
 //   comes back as the same audio, a mark echoes its name, clear is an unknown event.
 #pragma once
@@ -39,8 +41,28 @@ inline void check_media_echo(codec::telephony_codec& c, audio_encoding enc,
   check(media->audio == expected, "media round trip changed the audio");
 }
 
+inline void check_same(const std::variant<codec::inbound_event, codec::decode_error>& fast,
+                       const std::variant<codec::inbound_event, codec::decode_error>& full) {
+  check(fast.index() == full.index(), "the fast path and the full parser disagree");
+  if (auto* e = std::get_if<codec::decode_error>(&full)) {
+    check(std::get<codec::decode_error>(fast).reason == e->reason,
+          "the fast path gives another error");
+    return;
+  }
+  const auto& a = std::get<codec::inbound_event>(fast);
+  const auto& b = std::get<codec::inbound_event>(full);
+  check(a.index() == b.index(), "the fast path gives another event");
+  if (auto* m = std::get_if<tel_media>(&b)) {
+    const auto& f = std::get<tel_media>(a);
+    check(f.chunk == m->chunk && f.timestamp_ms == m->timestamp_ms && f.audio == m->audio,
+          "the fast path reads a media frame otherwise");
+  }
+}
+
 inline void run_stream(dialect d, const uint8_t* data, size_t size) {
   auto c = codec::make_telephony_codec(d);
+  auto full = codec::make_telephony_codec(d);
+  full->set_media_fast_path(false);
   check(c->kind() == d, "wrong dialect");
   audio_encoding enc = d == dialect::twilio ? audio_encoding::mulaw : audio_encoding::pcm16le;
   std::string_view in(reinterpret_cast<const char*>(data), size);
@@ -52,6 +74,7 @@ inline void run_stream(dialect d, const uint8_t* data, size_t size) {
     bool was_started = c->started();
     std::string sid = c->stream_sid();
     auto r = c->decode(frame);
+    check_same(r, full->decode(frame));
     auto* ev = std::get_if<codec::inbound_event>(&r);
     if (ev == nullptr) {
       // The reason goes into the log and the close frame: short, one line.

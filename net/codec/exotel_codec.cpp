@@ -96,6 +96,18 @@ protected:
     return std::nullopt;
   }
 
+  bool read_media_flat(const flat_json& doc, int media, tel_media& out) override {
+    auto chunk = flat_json::counter(doc.find(media, "chunk"));
+    auto ts = flat_json::counter(doc.find(media, "timestamp"));
+    if (!chunk || !ts || !payload_flat(doc, media, out.audio))
+      return false;
+    if (encoding_ == audio_encoding::pcm16le && out.audio.size() % 2 != 0)
+      return false;  // read_media's error
+    out.chunk = *chunk;
+    out.timestamp_ms = *ts;
+    return true;
+  }
+
   std::optional<decode_error> read_stop(const json* stop, tel_stop& out) override {
     if (stop == nullptr)
       return std::nullopt;

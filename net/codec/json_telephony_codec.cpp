@@ -86,8 +86,56 @@ std::optional<decode_error> json_telephony_codec::read_payload(const json& media
   return std::nullopt;
 }
 
+bool json_telephony_codec::payload_flat(const flat_json& doc, int media, audio_bytes& out) {
+  const auto* p = doc.find(media, "payload");
+  if (p == nullptr || p->type != flat_json::kind::string)
+    return false;
+  auto bytes = base64_decode(p->value);
+  if (!bytes)
+    return false;
+  out = std::move(*bytes);
+  return true;
+}
+
+bool json_telephony_codec::text_flat(const flat_json& doc, int media, std::string_view key,
+                                     std::string_view& out) {
+  const auto* m = doc.find(media, key);
+  if (m == nullptr) {
+    out = {};
+    return true;
+  }
+  if (m->type != flat_json::kind::string)
+    return false;
+  out = m->value;
+  return true;
+}
+
+std::optional<tel_media> json_telephony_codec::decode_media_flat(std::string_view text) {
+  flat_json doc;
+  if (!doc.scan(text))
+    return std::nullopt;
+  const auto* ev = doc.find(-1, "event");
+  if (ev == nullptr || ev->type != flat_json::kind::string || ev->value != "media")
+    return std::nullopt;
+  // The stream's own sid, or the full parser says what is wrong with it.
+  const auto* sid = doc.find(-1, sid_key());
+  if (sid == nullptr || sid->type != flat_json::kind::string || sid->value != stream_sid_)
+    return std::nullopt;
+  const auto* media = doc.find(-1, "media");
+  if (media == nullptr || media->type != flat_json::kind::object)
+    return std::nullopt;
+  tel_media out;
+  if (!read_media_flat(doc, doc.index_of(media), out))
+    return std::nullopt;
+  return out;
+}
+
 std::variant<inbound_event, decode_error>
 json_telephony_codec::decode(std::string_view text) {
+  if (fast_media_ && started_) {
+    if (auto m = decode_media_flat(text))
+      return inbound_event{std::move(*m)};
+  }
   try {
     json j;
     if (auto err = parse_json(text, j))

@@ -59,6 +59,10 @@ public:
   virtual std::string encode_media(const uint8_t* mulaw, size_t n) = 0;
   virtual std::string encode_mark(std::string_view name) = 0;
   virtual std::string encode_clear() = 0;
+  // Media frames of a started stream are read without a JSON tree when their shape is
+  // plain (flat_json); off = every frame through the full parser. The same result either
+  // way (the fuzz targets compare the two); on by default.
+  virtual void set_media_fast_path(bool) {}
 
   // Twilio: 160 bytes / 20 ms. Exotel: 1600 bytes / 200 ms = 3200 PCM bytes. Exotel asks
   // for multiples of 320 bytes and "min 3.2 KB (100 ms)", which only agree at 16 kHz: at

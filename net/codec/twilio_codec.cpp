@@ -73,6 +73,19 @@ protected:
     return read_payload(media, out.audio);
   }
 
+  bool read_media_flat(const flat_json& doc, int media, tel_media& out) override {
+    auto chunk = flat_json::counter(doc.find(media, "chunk"));
+    auto ts = flat_json::counter(doc.find(media, "timestamp"));
+    std::string_view track;
+    if (!chunk || !ts || !text_flat(doc, media, "track", track))
+      return false;
+    out.chunk = *chunk;
+    out.timestamp_ms = *ts;
+    if (!track.empty() && track != "inbound" && track != "inbound_track")
+      return true;  // another track: empty audio, as read_media gives it
+    return payload_flat(doc, media, out.audio);
+  }
+
   std::optional<decode_error> read_stop(const json*, tel_stop&) override {
     return std::nullopt;
   }
