@@ -142,13 +142,11 @@ const flat_json::member* flat_json::find(int parent, std::string_view key) const
   return nullptr;
 }
 
-std::optional<uint64_t> flat_json::counter(const member* m) {
-  if (m == nullptr)
-    return 0;
-  if (m->type == kind::object || m->value.empty() || m->value.size() > 20)
+std::optional<uint64_t> decimal_u64(std::string_view s) {
+  if (s.empty() || s.size() > 20)
     return std::nullopt;
   uint64_t r = 0;
-  for (char c : m->value) {
+  for (char c : s) {
     if (!digit(c))
       return std::nullopt;
     auto d = static_cast<uint64_t>(c - '0');
@@ -156,9 +154,17 @@ std::optional<uint64_t> flat_json::counter(const member* m) {
       return std::nullopt;
     r = r * 10 + d;
   }
+  return r;
+}
+
+std::optional<uint64_t> flat_json::counter(const member* m) {
+  if (m == nullptr)
+    return 0;
+  if (m->type == kind::object)
+    return std::nullopt;
   // A JSON number with a leading zero is not JSON ("01"); the grammar above already
   // refused it, and a string "007" is 7, as the full parser reads it.
-  return r;
+  return decimal_u64(m->value);
 }
 
 } // namespace sb::codec

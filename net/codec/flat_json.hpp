@@ -13,6 +13,9 @@
 
 namespace sb::codec {
 
+// Decimal digits only, at most 20 of them, within uint64_t: the value; else nullopt.
+std::optional<uint64_t> decimal_u64(std::string_view s);
+
 class flat_json {
 public:
   enum class kind : uint8_t { string, number, object };

@@ -1,5 +1,7 @@
 #include "net/codec/json_fields.hpp"
 
+#include "net/codec/flat_json.hpp"
+
 #include <cmath>
 #include <limits>
 
@@ -84,19 +86,7 @@ std::optional<uint64_t> as_u64(const json& v) {
   }
   if (!v.is_string())
     return std::nullopt;
-  const auto& s = v.get_ref<const std::string&>();
-  if (s.empty() || s.size() > 20)
-    return std::nullopt;
-  uint64_t r = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9')
-      return std::nullopt;
-    auto d = static_cast<uint64_t>(c - '0');
-    if (r > (std::numeric_limits<uint64_t>::max() - d) / 10)
-      return std::nullopt;
-    r = r * 10 + d;
-  }
-  return r;
+  return decimal_u64(v.get_ref<const std::string&>());
 }
 
 decode_error missing_field(std::string_view path) {
