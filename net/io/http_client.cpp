@@ -284,13 +284,22 @@ void provider_hub::http_data(http_stream& h, const char* data, size_t len) {
   }
   std::vector<std::string> events;
   h.sse.feed(std::string_view(data, len), events);
+  // The tokens of one read go to the call as one message (a server often sends several
+  // at once): one hand-over between threads instead of one per token, the same text.
+  std::string tokens;
+  auto send_tokens = [&] {
+    if (!tokens.empty() && h.owner)
+      caf::anon_send(h.owner, llm_token{h.id, std::move(tokens)});
+    tokens.clear();
+  };
   for (auto& ev : events) {
     if (h.done)
       break;
     auto parsed = codec::parse_openai_chunk(ev);
+    if (!std::holds_alternative<codec::llm_delta>(parsed))
+      send_tokens();  // what came before the end or the error goes first
     if (auto* d = std::get_if<codec::llm_delta>(&parsed)) {
-      if (!d->text.empty() && h.owner)
-        caf::anon_send(h.owner, llm_token{h.id, std::move(d->text)});
+      tokens += d->text;
       if (!d->finish_reason.empty())
         h.finish_reason = d->finish_reason;
     } else if (auto* u = std::get_if<codec::llm_usage>(&parsed)) {
@@ -313,6 +322,7 @@ void provider_hub::http_data(http_stream& h, const char* data, size_t len) {
       fail(h.owner, h.id, h.kind, failure_kind::malformed, h.status, -1, bad->reason);
     }
   }
+  send_tokens();
   if (!h.done && h.sse.overflowed()) {
     h.done = true;
     fail(h.owner, h.id, h.kind, failure_kind::malformed, h.status, -1,
