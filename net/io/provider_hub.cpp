@@ -198,6 +198,10 @@ void provider_hub::open_stt(stream_id id, caf::actor owner, audio_encoding enc,
   s->owner = std::move(owner);
   s->encoding = enc;
   s->route = route;
+  s->replay = replay_buffer(
+    static_cast<size_t>(std::chrono::duration_cast<std::chrono::milliseconds>(replay_window)
+                          .count()) * bytes_per_ms(enc),
+    enc == audio_encoding::pcm16le ? 2 : 1);
   const auto& keys = loop_.options().keys_of(provider_kind::stt, route);
   s->key = key < keys.size() ? keys[key] : std::string{};
   s->deadline = steady::now() + stt_connect_timeout;

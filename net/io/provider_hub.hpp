@@ -19,6 +19,7 @@
 #include "messages/config.hpp"
 #include "messages/ports.hpp"
 #include "net/codec/sse_parser.hpp"
+#include "net/io/replay_buffer.hpp"
 
 namespace sb::net {
 
@@ -51,11 +52,7 @@ struct stt_stream {
   // A stream lost mid-call is reopened under the same id and lease. The audio sent and
   // not yet covered by a final result is sent again (at most replay_window of it), then
   // what queued up while reconnecting.
-  struct sent_audio {
-    audio_bytes bytes;
-    uint64_t end_bytes = 0;  // stream offset of its end, in bytes of this connection
-  };
-  std::deque<sent_audio> replay;
+  replay_buffer replay{0, 1};  // set up for the stream's encoding when it opens
   // When each write of audio went out, until a final result covers it: the provider's
   // latency (net_probe::stt_latency). At most max_sent_marks, the oldest dropped.
   struct sent_mark {
@@ -64,8 +61,6 @@ struct stt_stream {
     steady::time_point at{};
   };
   std::deque<sent_mark> sent_marks;
-  size_t replay_bytes = 0;
-  uint64_t sent_bytes = 0;        // audio bytes sent on this connection
   uint32_t reconnects = 0;        // since the last result on a connection
   bool reconnecting = false;      // waiting for reconnect_at
   bool tls_failed = false;        // the certificate was refused: no retry

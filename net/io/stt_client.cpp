@@ -150,10 +150,7 @@ void provider_hub::stt_result_seen(stt_stream& s, double end_s) {
   // Audio up to end_s has its final result: it need not be sent again after a loss.
   auto covered = static_cast<uint64_t>(end_s * 1000.0 * bytes_per_ms(s.encoding));
   stt_latency_seen(s, covered);
-  while (!s.replay.empty() && s.replay.front().end_bytes <= covered) {
-    s.replay_bytes -= s.replay.front().bytes.size();
-    s.replay.pop_front();
-  }
+  s.replay.covered(covered);
 }
 
 // The provider's latency: from sending the audio a final result ends with to the result.
@@ -194,13 +191,11 @@ bool provider_hub::stt_reconnect(stt_stream& s, int status, int close_code,
   spdlog::warn("stt stream {}: lost ({}), reopening in {} ms (try {} of {}), resending "
                "{} ms of audio not yet transcribed",
                s.id, why, backoff.count(), s.reconnects, o.stt_of(s.route).reconnect_attempts,
-               s.replay_bytes / bytes_per_ms(s.encoding));
+               s.replay.size() / bytes_per_ms(s.encoding));
   // What the lost connection had not transcribed goes first, then what queued since.
-  for (auto i = s.replay.rbegin(); i != s.replay.rend(); ++i)
-    s.out.push_front({std::move(i->bytes), true});
-  s.replay.clear();
-  s.replay_bytes = 0;
-  s.sent_bytes = 0;
+  auto again = s.replay.take(max_stt_message_bytes);  // the next connection starts at 0
+  for (auto i = again.rbegin(); i != again.rend(); ++i)
+    s.out.push_front({std::move(*i), true});
   s.sent_marks.clear();  // offsets of the lost connection
   s.buffered_audio = 0;
   auto per_ms = s.encoding == audio_encoding::pcm16le ? 2 : 1;
@@ -259,27 +254,16 @@ bool provider_hub::stt_write_front(stt_stream& s) {
   bool binary = first.binary;
   if (binary)
     s.batch_bytes = 0;  // the held-back audio goes with this write
-  auto begin = s.sent_bytes;
+  auto begin = s.replay.end();
   for (size_t k = 0; k < frames; ++k) {
     auto& f = s.out.front();
     std::memcpy(p, f.bytes.data(), f.bytes.size());
     p += f.bytes.size();
-    if (binary) {  // kept until a final result covers it, to resend after a loss
-      s.sent_bytes += f.bytes.size();
-      s.replay_bytes += f.bytes.size();
-      s.replay.push_back({std::move(f.bytes), s.sent_bytes});
-    }
     s.out.pop_front();
   }
-  auto window = static_cast<size_t>(
-    std::chrono::duration_cast<std::chrono::milliseconds>(replay_window).count() *
-    bytes_per_ms(s.encoding));
-  while (s.replay_bytes > window && !s.replay.empty()) {
-    s.replay_bytes -= s.replay.front().bytes.size();
-    s.replay.pop_front();
-  }
-  if (binary) {
-    s.sent_marks.push_back({begin, s.sent_bytes, steady::now()});
+  if (binary) {  // kept until a final result covers it, to resend after a loss
+    s.replay.sent(reinterpret_cast<const uint8_t*>(write_buf_.data() + LWS_PRE), bytes);
+    s.sent_marks.push_back({begin, s.replay.end(), steady::now()});
     if (s.sent_marks.size() > max_sent_marks)
       s.sent_marks.pop_front();
   }
