@@ -49,8 +49,8 @@ void call_actor::exhausted(provider_kind kind, exhausted_action action,
   }
   switch (kind) {
     case provider_kind::stt:
-      if (action == exhausted_action::hold)
-        d_.deps.telephony->play(d_.deps.info.session, d_.deps.settings.hold_audio);
+      if (action == exhausted_action::hold && d_.deps.settings.hold_audio)
+        d_.deps.telephony->play(d_.deps.info.session, *d_.deps.settings.hold_audio);
       acquire_stt();  // keep waiting; the caller's latest audio stays buffered
       break;
     case provider_kind::llm:

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -65,7 +66,8 @@ struct call_settings {
   // longer than stt_buffer_silence shortened to that (speech is never trimmed).
   std::chrono::milliseconds stt_buffer{60000};
   std::chrono::milliseconds stt_buffer_silence{1500};
-  audio_bytes hold_audio;  // mu-law, played each time a `hold` call asks STT again
+  // mu-law, played each time a `hold` call asks STT again; one copy shared by every call
+  std::shared_ptr<const audio_bytes> hold_audio;
   call_pool stt;
   call_pool llm;
   call_pool tts;

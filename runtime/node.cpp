@@ -83,7 +83,7 @@ call_settings make_settings(const node_config& cfg, const node_pools& pools) {
   s.max_tokens = cfg.llm.max_tokens;
   s.stt_buffer = cfg.call.stt_buffer;
   s.stt_buffer_silence = cfg.call.stt_buffer_silence;
-  s.hold_audio = hold_tone();
+  s.hold_audio = std::make_shared<const audio_bytes>(hold_tone());
   s.stt = {pools.stt, cfg.pool_stt.queue_timeout, action_of(cfg.pool_stt.on_exhausted)};
   s.llm = {pools.llm, cfg.pool_llm.queue_timeout, action_of(cfg.pool_llm.on_exhausted)};
   s.tts = {pools.tts, cfg.pool_tts.queue_timeout, action_of(cfg.pool_tts.on_exhausted)};
