@@ -219,13 +219,18 @@ TEST_CASE("a drained home hands over without a recovery pause") {
   REQUIRE(sb::test::wait_until([&] {
     return c.sim_stt().value("current", 0) == limit && c.stt_pool(r.home).value("queued", 0) > 0;
   }, 30s));
+  // The streams opened before the leave. Counted here, not once the successor is named:
+  // under load naming it can take long enough for the holders' calls to end and every
+  // waiter to be granted by then (seen in a whole-suite run with two busy loops).
+  auto opened = c.sim_stt().value("total", 0);
   auto left_at = clock_type::now();
   CHECK(c.nodes[r.home].proc.stop(SIGTERM) == 0);
   REQUIRE(sb::test::wait_until([&] { return c.settled({r.next, r.other}, r.next_name); }, 10s));
   auto moved_ms = ms_since(left_at);
-  // The waiting calls are served by the successor (a stream opened after the leave).
-  auto opened = c.sim_stt().value("total", 0);
-  REQUIRE(sb::test::wait_until([&] { return c.sim_stt().value("total", 0) > opened; }, 30s));
+  // The waiting calls are served after the leave, by the successor (the leaving home has
+  // no calls of its own and goes within milliseconds of its SIGTERM).
+  if (!sb::test::wait_until([&] { return c.sim_stt().value("total", 0) > opened; }, 30s))
+    FAIL("no STT stream opened after the home left\n" << c.logs());
   auto granted_ms = ms_since(left_at);
   WARN("drained home: a new home named after " << moved_ms << " ms, a stream granted by it "
        << granted_ms << " ms after the SIGTERM");
