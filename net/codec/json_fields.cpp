@@ -1,9 +1,8 @@
 #include "net/codec/json_fields.hpp"
 
-#include "net/codec/flat_json.hpp"
-
 #include <cmath>
-#include <limits>
+
+#include "net/codec/flat_json.hpp"
 
 namespace sb::codec {
 

@@ -95,8 +95,8 @@ int tts_ws_client_cb(lws* wsi, lws_callback_reasons reason, void* user, void* in
 // rx_buffer_size is each connection's own receive buffer (lws allocates it per WebSocket,
 // for the connection's life) and the most one RECEIVE callback hands over: a longer message
 // comes in pieces, which the handlers join. A Twilio media frame is about 330 bytes and a
-// Deepgram result under 2 KB, so 1 and 2 KB keep two calls' worth of connections 5 KB
-// smaller than lws's 4 KB each, at the cost of a copy for the rare longer message.
+// Deepgram result under 2 KB, so 1 and 2 KB make a call's two WebSockets 5 KB smaller
+// than with lws's 4 KB each, at the cost of a copy for the rare longer message.
 const lws_protocols protocols[] = {
   {"http", http_cb, sizeof(void*), 0, 0, nullptr, 0},
   {"sb-telephony", telephony_cb, sizeof(void*), 1024, 0, nullptr, 0},
