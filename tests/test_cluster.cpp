@@ -4,6 +4,9 @@
 
 #include <signal.h>
 
+#include <algorithm>
+#include <thread>
+
 #include "tests/support/cluster.hpp"
 #include "tests/support/wait.hpp"
 
@@ -101,21 +104,40 @@ TEST_CASE("a killed node is marked down on the others, and rejoins when restarte
   }
 }
 
+// The longest silence a "no heartbeat for N ms" line of the log reports.
+long longest_silence(const std::string& log) {
+  const std::string key = "no heartbeat for ";
+  long most = 0;
+  for (auto at = log.find(key); at != std::string::npos; at = log.find(key, at + 1))
+    most = std::max(most, std::stol(log.substr(at + key.size())));
+  return most;
+}
+
 TEST_CASE("a hung node is declared down after the failure timeout and comes back") {
   three_nodes c;
   for (auto& n : c.nodes)
     REQUIRE(sb::test::wait_until([&] { return all_up(n.http_port, c.names()); }, 20s));
+  auto stopped_at = clock_type::now();
   kill(c.nodes[1].proc.pid(), SIGSTOP);
   for (size_t i : {0, 2}) {
     INFO(c.nodes[i].name << ": " << states_text(c.nodes[i].http_port));
     CHECK(sb::test::wait_until(
       [&] { return member_states(c.nodes[i].http_port)["bravo"] == "down"; }, 20s));
   }
+  // Frozen for 4 s in all (the scenario's length, not a wait): four failure timeouts.
+  std::this_thread::sleep_until(stopped_at + 4s);
   kill(c.nodes[1].proc.pid(), SIGCONT);
   for (auto& n : c.nodes) {
     INFO(n.name << ": " << states_text(n.http_port) << "\n" << n.log());
     CHECK(sb::test::wait_until([&] { return all_up(n.http_port, c.names()); }, 20s));
   }
+  // The woken node saw that it was the one stalled: the others' heartbeats of those 4 s
+  // were unread, not missing. It did not declare them down for it (a member it did
+  // declare down was silent for about the failure timeout while bravo ran, not 4 s).
+  auto log = c.nodes[1].log();
+  INFO(log);
+  CHECK(log.find("this node was stalled for") != std::string::npos);
+  CHECK(longest_silence(log) < 3000);
 }
 
 TEST_CASE("a node with the wrong secret is refused, says why and exits") {

@@ -1,5 +1,7 @@
 #include "actors/cluster/cluster_actor.hpp"
 
+#include <algorithm>
+
 #include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/stateful_actor.hpp>
@@ -45,9 +47,34 @@ std::string settings_mismatch(const cluster_state& s, const cluster_hello& h) {
          std::to_string(hb) + "/" + std::to_string(ft) + " ms";
 }
 
+// A member is declared down for silence this node saw while it was running. A tick that
+// comes late by more than a heartbeat interval means this node itself was stalled (frozen,
+// starved of CPU): the members' heartbeats of that time are still unread in its sockets
+// and mailbox, so the stall does not count as their silence. Without this, a node that
+// wakes would declare every other member down at once and, alone, grant its pools' local
+// shares beside the streams the others still hold (docs/design/cluster-leases.md, H16).
+void discount_own_stall(cluster_actor_t* self, caf::actor_clock::time_point now) {
+  auto& s = self->state;
+  auto last = s.last_tick;
+  s.last_tick = now;
+  if (!last)
+    return;
+  auto hb = s.o.settings.heartbeat_interval;
+  auto late = now - *last - caf::timespan{hb};
+  if (late <= caf::timespan{hb})
+    return;
+  for (auto& [name, p] : s.peers)
+    if (p.info.state == member_state::up)
+      p.last_heard = std::min(now, p.last_heard + late);
+  spdlog::warn("cluster: this node was stalled for {} ms (its heartbeat timer ran late): "
+               "that time does not count as the members' silence",
+               std::chrono::duration_cast<milliseconds>(late).count());
+}
+
 void on_tick(cluster_actor_t* self) {
   auto& s = self->state;
   auto now = self->clock().now();
+  discount_own_stall(self, now);
   cluster_heartbeat hb{s.self_info(), {}};
   for (auto& [name, p] : s.peers)
     if (p.info.state == member_state::up)

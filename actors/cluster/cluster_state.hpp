@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -52,6 +53,7 @@ struct cluster_state {
   bool fatal_sent = false;
   console_actor console;
   std::map<std::string, std::string> pool_views;  // last view sent to each front (digest)
+  std::optional<steady::time_point> last_tick;     // the heartbeat timer's last run
 
   member_info self_info() const;
   // This node first, then the peers by name, with last_heard_ms filled in.
