@@ -118,7 +118,7 @@ TEST_CASE("a hung node is declared down after the failure timeout and comes back
   for (auto& n : c.nodes)
     REQUIRE(sb::test::wait_until([&] { return all_up(n.http_port, c.names()); }, 20s));
   auto stopped_at = clock_type::now();
-  kill(c.nodes[1].proc.pid(), SIGSTOP);
+  REQUIRE(c.nodes[1].proc.freeze());
   for (size_t i : {0, 2}) {
     INFO(c.nodes[i].name << ": " << states_text(c.nodes[i].http_port));
     CHECK(sb::test::wait_until(
@@ -126,7 +126,7 @@ TEST_CASE("a hung node is declared down after the failure timeout and comes back
   }
   // Frozen for 4 s in all (the scenario's length, not a wait): four failure timeouts.
   std::this_thread::sleep_until(stopped_at + 4s);
-  kill(c.nodes[1].proc.pid(), SIGCONT);
+  REQUIRE(c.nodes[1].proc.thaw());
   for (auto& n : c.nodes) {
     INFO(n.name << ": " << states_text(n.http_port) << "\n" << n.log());
     CHECK(sb::test::wait_until([&] { return all_up(n.http_port, c.names()); }, 20s));

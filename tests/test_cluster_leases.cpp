@@ -9,8 +9,6 @@
 // frozen node wakes it finds its deadlines passed and closes what is left of its streams.
 #include <catch2/catch.hpp>
 
-#include <signal.h>
-
 #include <thread>
 
 #include "actors/pool_front.hpp"
@@ -67,7 +65,7 @@ TEST_CASE("a frozen non-home node's leases stay counted until they expire and th
     return c.stt_pool(frozen).value("node_active", 0) == 2 && c.sim_stt().value("current", 0) == 2;
   }, 30s));
   auto stopped_at = clock_type::now();
-  REQUIRE(kill(c.nodes[frozen].proc.pid(), SIGSTOP) == 0);
+  REQUIRE(c.nodes[frozen].proc.freeze());
   // The healthy nodes' calls want far more than the four streams left: some still wait
   // when the frozen node's leases expire.
   sb::test::call_runner on_home(c.nodes[home].http_port, 8, 3);
@@ -109,7 +107,7 @@ TEST_CASE("a frozen non-home node's leases stay counted until they expire and th
 
   // Frozen for 15 s in all, then it wakes up.
   std::this_thread::sleep_until(stopped_at + 15s);  // the scenario's length, not a wait
-  REQUIRE(kill(c.nodes[frozen].proc.pid(), SIGCONT) == 0);
+  REQUIRE(c.nodes[frozen].proc.thaw());
 
   int answered = on_home.join() + on_other.join();
   on_frozen.join();

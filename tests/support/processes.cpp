@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <cctype>
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -64,6 +65,25 @@ bool child::running() {
   int status = 0;
   return waitpid(pid_, &status, WNOHANG) == 0;
 }
+
+bool child::freeze(std::chrono::milliseconds timeout) {
+  if (pid_ <= 0 || kill(pid_, SIGSTOP) != 0)
+    return false;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    int status = 0;
+    auto r = waitpid(pid_, &status, WNOHANG | WUNTRACED);
+    if (r == pid_ && WIFSTOPPED(status))
+      return true;
+    if (r == pid_)
+      pid_ = -1;  // it exited: reaped here
+    if (r != 0 || std::chrono::steady_clock::now() > deadline)
+      return false;  // exited (or an error), or still running
+    usleep(1000);
+  }
+}
+
+bool child::thaw() { return pid_ > 0 && kill(pid_, SIGCONT) == 0; }
 
 int child::stop(int sig, std::chrono::milliseconds timeout) {
   if (pid_ <= 0)

@@ -26,6 +26,12 @@ public:
   // Sends `sig` and waits up to `timeout` for the exit; returns the exit code, or -1.
   int stop(int sig, std::chrono::milliseconds timeout = std::chrono::seconds{20});
   bool running();
+  // SIGSTOP, then waits up to `timeout` until every thread of the process has stopped
+  // (waitpid reports the group stop): until then its threads that are running or queued
+  // for a CPU go on working, for tens of ms on a loaded machine. False if it did not stop.
+  bool freeze(std::chrono::milliseconds timeout = std::chrono::seconds{10});
+  // SIGCONT: the frozen process runs on.
+  bool thaw();
   // Waits up to `timeout` for the process to exit by itself; returns its exit code (as
   // stop() does), or -1 when it is still running (it is left running).
   int wait_exit(std::chrono::milliseconds timeout);
