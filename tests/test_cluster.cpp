@@ -128,7 +128,8 @@ TEST_CASE("a hung node is declared down after the failure timeout and comes back
   std::this_thread::sleep_until(stopped_at + 4s);
   REQUIRE(c.nodes[1].proc.thaw());
   for (auto& n : c.nodes) {
-    INFO(n.name << ": " << states_text(n.http_port) << "\n" << n.log());
+    INFO(n.name << " (process state " << n.proc.proc_state() << "): "
+         << states_text(n.http_port) << "\n" << n.log());
     CHECK(sb::test::wait_until([&] { return all_up(n.http_port, c.names()); }, 20s));
   }
   // The woken node saw that it was the one stalled: the others' heartbeats of those 4 s

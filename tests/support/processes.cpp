@@ -85,6 +85,15 @@ bool child::freeze(std::chrono::milliseconds timeout) {
 
 bool child::thaw() { return pid_ > 0 && kill(pid_, SIGCONT) == 0; }
 
+std::string child::proc_state() const {
+  std::ifstream f("/proc/" + std::to_string(pid_) + "/stat");
+  std::string line;
+  if (pid_ <= 0 || !std::getline(f, line))
+    return "gone";
+  auto close = line.rfind(')');  // the command name may hold spaces and parentheses
+  return close == std::string::npos || close + 2 >= line.size() ? "?" : line.substr(close + 2, 1);
+}
+
 int child::stop(int sig, std::chrono::milliseconds timeout) {
   if (pid_ <= 0)
     return -1;

@@ -32,6 +32,9 @@ public:
   bool freeze(std::chrono::milliseconds timeout = std::chrono::seconds{10});
   // SIGCONT: the frozen process runs on.
   bool thaw();
+  // The process' state as /proc shows it ("R", "S", "T" stopped, "Z" exited, not reaped),
+  // or "gone": for a test's message when a process does not answer.
+  std::string proc_state() const;
   // Waits up to `timeout` for the process to exit by itself; returns its exit code (as
   // stop() does), or -1 when it is still running (it is left running).
   int wait_exit(std::chrono::milliseconds timeout);
