@@ -208,9 +208,6 @@ pool_front_actor::behavior_type front_impl(front_ptr self, pool_front_config cfg
     auto& s = self->state;
     while (!s.pendings.empty())
       fail_pending(self, s.pendings.begin(), make_error(pool_errc::shutting_down));
-    for (auto& a : s.adopts)
-      a.rp.deliver(make_error(pool_errc::not_home));
-    s.adopts.clear();
     if (s.engine)
       self->send_exit(s.engine, msg.reason);
     self->quit(msg.reason);

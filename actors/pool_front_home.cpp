@@ -61,7 +61,7 @@ void become_home(front_ptr self) {
   s.ph = phase::rebuilding;
   s.reported.clear();  // a new engine: it knows no member's leases yet
   s.report_asked.clear();
-  s.installs_at_once = s.coordinated() || self->clock().now() < s.recover_until;
+  s.rebuild_installed = 0;
   if (s.local_only()) {
     // Coordinated, without the home lease: whoever holds it counts the other nodes'
     // leases, and ours from it until they run out (borrowed: counted here against the
@@ -185,9 +185,6 @@ void front_on_view(front_ptr self, pool_view& v) {
     self->send_exit(s.engine, caf::exit_reason::user_shutdown);
     s.engine = nullptr;
   }
-  for (auto& a : s.adopts)
-    a.rp.deliver(make_error(pool_errc::not_home));
-  s.adopts.clear();
   s.waiting_for.clear();
   for (auto& [t, p] : s.pendings)
     p.sent_epoch = 0;
@@ -295,16 +292,9 @@ void front_finish_rebuild(front_ptr self) {
     return;  // a fresh home lease: no grant before a former home's leases ran out
   if (!s.coordinated() && self->clock().now() < s.recover_until)
     return;  // a takeover: no grant before the former home's own streams are closed
-  auto adopts = std::move(s.adopts);
-  s.adopts.clear();
-  size_t n = 0;
-  for (auto& a : adopts) {
-    n += a.msg.leases.size();
-    install(self, std::move(a.msg), a.rp);
-  }
   s.ph = phase::ready;
   spdlog::info("pool {}: home {} ready ({} lease(s) adopted from other nodes)",
-               s.cfg.pool.name, s.cfg.node, n);
+               s.cfg.pool.name, s.cfg.node, s.rebuild_installed);
   front_flush(self);
 }
 
@@ -317,17 +307,14 @@ caf::result<pool_adopted> front_on_adopt(front_ptr self, pool_adopt& a) {
   if (!a.holder)
     return caf::make_error(caf::sec::invalid_argument, "anonymous pool_adopt");
   auto rp = self->make_response_promise<pool_adopted>();
-  if (s.ph == phase::rebuilding && s.installs_at_once) {
-    // Installed at once: the reporter's leases are renewed from now on, which a
-    // recovery wait longer than their TTL needs; nothing is granted before the end.
-    s.waiting_for.erase(a.from);
-    install(self, std::move(a), rp);
-    front_finish_rebuild(self);
-    return rp;
-  }
   if (s.ph == phase::rebuilding) {
+    // Installed at once, also while the rebuild waits for other members or a recovery:
+    // the reporter's leases are counted and renewed from now on, so a slow rebuild
+    // (longer than their TTL) does not revoke them. Nothing is granted before the end:
+    // acquires are refused (not_home) until the phase is ready.
     s.waiting_for.erase(a.from);
-    s.adopts.push_back(pool_front_state::stored_adopt{std::move(a), rp});
+    s.rebuild_installed += a.leases.size();
+    install(self, std::move(a), rp);
     front_finish_rebuild(self);
     return rp;
   }

@@ -224,10 +224,8 @@ bool front_home_down(front_ptr self, const caf::down_msg& dm) {
 caf::result<pool_renewed> front_on_renew(front_ptr self, pool_renew& r) {
   front_check_authority(self);
   auto& s = self->state;
-  // A coordinated home also renews while it recovers (it installs reports as they come).
-  // So does a home that recovers from a takeover (H13).
-  bool open = s.ph == pool_front_state::phase::ready || s.installs_at_once;
-  if (!s.is_home() || !s.engine || !open || s.local_only())
+  // A home renews also while it rebuilds: it installs reports as they come.
+  if (!s.is_home() || !s.engine || s.local_only())
     return pool_errc::not_home;  // views differ for a moment: the deadline decides
   // A member of the view whose report this engine has not installed: its leases are not
   // in this engine yet (its report is on the way, or went to an engine this node ran

@@ -78,11 +78,6 @@ struct pool_front_state {
     bool borrowed = false;
   };
 
-  struct stored_adopt {
-    pool_adopt msg;
-    caf::typed_response_promise<pool_adopted> rp;
-  };
-
   pool_front_config cfg;
   // The view and the home.
   std::vector<pool_member> members;
@@ -102,7 +97,7 @@ struct pool_front_state {
   // Members asked to report again for this engine, and when (asked again after a renewal
   // interval if the report still has not come: the ask may have been lost).
   std::map<std::string, time_point> report_asked;
-  std::vector<stored_adopt> adopts;   // rebuilding: reports to install at the end
+  size_t rebuild_installed = 0;       // rebuilding: other nodes' leases installed so far
   // Calls on this node.
   std::map<uint64_t, pending> pendings;   // by our ticket
   std::map<uint64_t, lease> leases;       // by the id the call sees
@@ -138,9 +133,8 @@ struct pool_front_state {
   std::optional<time_point> auth_check_at;
   // Takeover without a coordinator (H13): when the former home left the view without
   // handing over, its own calls' streams are counted nowhere else: no grant before this
-  // (lease_ttl + lease_margin after the takeover). Reports are installed as they come.
+  // (lease_ttl + lease_margin after the takeover).
   time_point recover_until{};
-  bool installs_at_once = false;  // this rebuild installs reports (and renews) at once
   // The home's dead-man switch (cfg.stall_limit): when the pulse timer last ran, and
   // that a stall was found and the engine must start over.
   std::optional<time_point> last_pulse;

@@ -724,3 +724,47 @@ TEST_CASE_METHOD(lease_fixture,
   CHECK(t <= caf::timespan{renew_every} + caf::timespan{100ms});
   CHECK(revoked(a) == std::vector<uint64_t>{la.id});
 }
+
+TEST_CASE_METHOD(lease_fixture,
+                 "a home that waits for a member's report renews the reports it has") {
+  start(all);
+  // Two nodes first: `former` is their home. Then `joiner` comes into the view and wins
+  // the hash: it rebuilds and waits for both reports (no recovery: the former home is
+  // still a member), but the former home's report cannot reach it (a blocked link).
+  auto joiner = sb::pick_pool_home("test-pool", all);
+  auto rest = others(all, joiner);
+  auto former = sb::pick_pool_home("test-pool", rest);
+  auto holder = others(rest, former)[0];
+  view(former, rest);
+  view(holder, rest);
+  auto& a = client();
+  auto ha = acquire(a, f[holder], 1);
+  auto la = lease_of(a, ha);
+  step(1000ms);
+  auto link = make_link(joiner);
+  self->send(link, block_atom::value);
+  sched.run();
+  view(joiner, all);
+  view(holder, all);
+  view(former, all, {{joiner, link}});
+  auto& w = client();
+  acquire(w, f[holder], 2);
+  // Three TTLs later the holder's lease is still renewed by the waiting home, and that
+  // home granted nothing while a member's leases were unknown to it.
+  step(3 * ttl);
+  CHECK(revoked(a).empty());
+  CHECK(stats_of(holder).fenced == 0);
+  CHECK_FALSE(answered(w));
+  // The link passes again: the former home's report arrives when its adopt request is
+  // sent again (after its 30 s timeout), and the home grants.
+  self->send(link, pass_atom::value);
+  sched.run();
+  step(35s);
+  auto& b = client();
+  auto hb = acquire(b, f[holder], 3);
+  auto lb = lease_of(b, hb);
+  CHECK(revoked(a).empty());
+  CHECK(stats_of(holder).fenced == 0);
+  release(a, f[holder], la.id);
+  release(b, f[holder], lb.id);
+}
