@@ -12,7 +12,7 @@
 //   lease ran out in Redis, recovers, and serves the survivors' waiting calls. (Without
 //   a coordinator: tests/test_cluster_pools.cpp. Streams the survivors held from the
 //   dead home are revoked half a margin after its link closed: nobody may renew them
-//   before the new home holds the lease; design note, "A slow takeover revokes".)
+//   before the new home holds the lease; design note, H4.)
 // Time-outs are generous bounds, not expected durations; the only sleep is the freeze.
 #include <catch2/catch.hpp>
 
