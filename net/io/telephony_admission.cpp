@@ -21,6 +21,8 @@ using clock = std::chrono::steady_clock;
 // read, memory no limit of ours would see. A call carries about 16 KiB a second, so this
 // covers a round trip of seconds. (The kernel doubles the value for its bookkeeping.)
 constexpr int caller_socket_send_buffer = 64 * 1024;
+// Inbound frames: up to this many seconds' worth of the limit at once.
+constexpr double frame_burst_seconds = 10;
 } // namespace
 
 int telephony_server::confirm_upgrade(lws* wsi) {
@@ -83,7 +85,10 @@ void telephony_server::established(lws* wsi, void* user) {
                sizeof caller_socket_send_buffer);
   const auto fps = loop_.options().admission.max_frames_per_second;
   auto now = clock::now();
-  s->frames = admission::token_bucket(fps, fps, now);
+  // A burst of ten seconds at the limit: a caller whose network stalled (or this node,
+  // starved of CPU, reading late) delivers its backlog of real-time audio at once, which
+  // is not a flood; a flood is a sustained rate above the limit.
+  s->frames = admission::token_bucket(fps * frame_burst_seconds, fps, now);
   *static_cast<session**>(user) = s.get();
   auto& ref = *s;
   sessions_.emplace(s->sid, std::move(s));
