@@ -66,21 +66,17 @@ bool child::running() {
   return waitpid(pid_, &status, WNOHANG) == 0;
 }
 
-bool child::freeze(std::chrono::milliseconds timeout) {
+bool child::freeze() {
   if (pid_ <= 0 || kill(pid_, SIGSTOP) != 0)
     return false;
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    int status = 0;
-    auto r = waitpid(pid_, &status, WNOHANG | WUNTRACED);
-    if (r == pid_ && WIFSTOPPED(status))
-      return true;
-    if (r == pid_)
-      pid_ = -1;  // it exited: reaped here
-    if (r != 0 || std::chrono::steady_clock::now() > deadline)
-      return false;  // exited (or an error), or still running
-    usleep(1000);
-  }
+  // SIGSTOP cannot be caught or ignored: the process stops or, if it was exiting, exits.
+  int status = 0;
+  auto r = waitpid(pid_, &status, WUNTRACED);
+  if (r == pid_ && WIFSTOPPED(status))
+    return true;
+  if (r == pid_)
+    pid_ = -1;  // it exited: reaped here
+  return false;
 }
 
 bool child::thaw() { return pid_ > 0 && kill(pid_, SIGCONT) == 0; }

@@ -26,10 +26,10 @@ public:
   // Sends `sig` and waits up to `timeout` for the exit; returns the exit code, or -1.
   int stop(int sig, std::chrono::milliseconds timeout = std::chrono::seconds{20});
   bool running();
-  // SIGSTOP, then waits up to `timeout` until every thread of the process has stopped
-  // (waitpid reports the group stop): until then its threads that are running or queued
-  // for a CPU go on working, for tens of ms on a loaded machine. False if it did not stop.
-  bool freeze(std::chrono::milliseconds timeout = std::chrono::seconds{10});
+  // SIGSTOP, then waits until every thread of the process has stopped (waitpid reports
+  // the group stop): until then its threads that are running or queued for a CPU go on
+  // working, for tens of ms on a loaded machine. False if it exited instead.
+  bool freeze();
   // SIGCONT: the frozen process runs on.
   bool thaw();
   // The process' state as /proc shows it ("R", "S", "T" stopped, "Z" exited, not reaped),
