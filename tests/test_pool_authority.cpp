@@ -135,26 +135,6 @@ struct authority_fixture : fixture {
     for (caf::timespan t{0}; t < d; t += by)
       advance(by);
   }
-
-  // Steps until `pred` holds (at most `limit`); returns the time it took.
-  template <class Pred>
-  caf::timespan until(Pred pred, caf::timespan limit, caf::timespan by = 50ms) {
-    caf::timespan t{0};
-    while (!pred() && t < limit) {
-      advance(by);
-      t += by;
-    }
-    return t;
-  }
-
-  std::vector<uint64_t> revoked(caf::scoped_actor& who) {
-    sched.run();
-    std::vector<uint64_t> out;
-    while (!who->mailbox().empty())
-      who->receive([&](sb::pool_revoke_atom, uint64_t id) { out.push_back(id); },
-                   [&](caf::message& m) { FAIL("unexpected " << caf::to_string(m)); });
-    return out;
-  }
 };
 
 } // namespace

@@ -45,14 +45,6 @@ std::string home_of(const std::vector<std::string>& up) {
   return sb::pick_pool_home("test-pool", up);
 }
 
-std::vector<std::string> others(const std::vector<std::string>& up, const std::string& x) {
-  std::vector<std::string> out;
-  for (auto& n : up)
-    if (n != x)
-      out.push_back(n);
-  return out;
-}
-
 } // namespace
 
 TEST_CASE("the home is the same on every node and moves only with the membership") {

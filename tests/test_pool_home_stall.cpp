@@ -69,16 +69,6 @@ struct stall_fixture : fixture {
       advance(by);
   }
 
-  // The lease ids revoked at this client so far (pool_revoke_atom in its mailbox).
-  std::vector<uint64_t> revoked(caf::scoped_actor& who) {
-    sched.run();
-    std::vector<uint64_t> out;
-    while (!who->mailbox().empty())
-      who->receive([&](sb::pool_revoke_atom, uint64_t id) { out.push_back(id); },
-                   [&](caf::message& m) { FAIL("unexpected " << caf::to_string(m)); });
-    return out;
-  }
-
   // A renewal as `from` would send it, answered to the test.
   struct renew_answer {
     std::optional<sb::pool_renewed> renewed;

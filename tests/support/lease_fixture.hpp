@@ -165,16 +165,6 @@ struct lease_fixture : fixture {
     }
   }
 
-  // The lease ids revoked at this client so far (pool_revoke_atom in its mailbox).
-  std::vector<uint64_t> revoked(caf::scoped_actor& who) {
-    sched.run();
-    std::vector<uint64_t> out;
-    while (!who->mailbox().empty())
-      who->receive([&](sb::pool_revoke_atom, uint64_t id) { out.push_back(id); },
-                   [&](caf::message& m) { FAIL("unexpected " << caf::to_string(m)); });
-    return out;
-  }
-
   // Views for all three, the holder reaching the home through `link` (the home first:
   // it waits for both reports, and the holder's goes through the link).
   void connect(const std::string& home, const std::string& holder, caf::actor link) {
@@ -187,28 +177,9 @@ struct lease_fixture : fixture {
 
   void with_home(const std::string& name, caf::actor home);
   std::vector<uint64_t> given_back(caf::actor home);
-
-  // Steps until `pred` holds (at most `limit`); returns the time it took.
-  template <class Pred>
-  caf::timespan until(Pred pred, caf::timespan limit, caf::timespan by = 50ms) {
-    caf::timespan t{0};
-    while (!pred() && t < limit) {
-      advance(by);
-      t += by;
-    }
-    return t;
-  }
 };
 
 const std::vector<std::string> all{"n1", "n2", "n3"};
-
-std::vector<std::string> others(const std::vector<std::string>& up, const std::string& x) {
-  std::vector<std::string> out;
-  for (auto& n : up)
-    if (n != x)
-      out.push_back(n);
-  return out;
-}
 
 // A node name that is the home of "test-pool" over {it, "h"}, other than `not_this`.
 inline std::string winning_name(const std::string& not_this = "") {

@@ -20,6 +20,7 @@
 #include "actors/pool_actor.hpp"
 #include "tests/support/virtual_time.hpp"
 #include "messages/pool.hpp"
+#include "messages/pool_cluster.hpp"
 #include "messages/register.hpp"
 
 using namespace std::chrono_literals;
@@ -39,6 +40,16 @@ sb::pool_config base_config(uint32_t max_active = 2) {
   c.max_queue = 10;
   c.queue_timeout = std::chrono::milliseconds{30000};
   return c;
+}
+
+// `up` without `x`.
+inline std::vector<std::string> others(const std::vector<std::string>& up,
+                                       const std::string& x) {
+  std::vector<std::string> out;
+  for (auto& n : up)
+    if (n != x)
+      out.push_back(n);
+  return out;
 }
 
 struct fixture : sb::test::virtual_time_system {
@@ -109,6 +120,27 @@ struct fixture : sb::test::virtual_time_system {
   void cancel(caf::scoped_actor& who, const sb::pool_actor& p, uint64_t ticket) {
     who->send(p, sb::pool_cancel{ticket});
     sched.run();
+  }
+
+  // The lease ids revoked at this client so far (pool_revoke_atom in its mailbox).
+  std::vector<uint64_t> revoked(caf::scoped_actor& who) {
+    sched.run();
+    std::vector<uint64_t> out;
+    while (!who->mailbox().empty())
+      who->receive([&](sb::pool_revoke_atom, uint64_t id) { out.push_back(id); },
+                   [&](caf::message& m) { FAIL("unexpected " << caf::to_string(m)); });
+    return out;
+  }
+
+  // Steps until `pred` holds (at most `limit`); returns the time it took.
+  template <class Pred>
+  caf::timespan until(Pred pred, caf::timespan limit, caf::timespan by = 50ms) {
+    caf::timespan t{0};
+    while (!pred() && t < limit) {
+      advance(by);
+      t += by;
+    }
+    return t;
   }
 
   sb::pool_stats stats(const sb::pool_actor& p) {
