@@ -52,9 +52,7 @@ TEST_CASE_METHOD(lease_fixture, "renewal answers of another incarnation of the h
 }
 TEST_CASE_METHOD(lease_fixture,
                  "a restarted node's former process is refused its renewals and revokes") {
-  start(all);
-  for (auto& n : all)
-    view(n, all);
+  start_joined();
   auto home = sb::pick_pool_home("test-pool", all);
   auto holder = others(all, home)[0];
   auto& a = client();

@@ -9,9 +9,7 @@
 #include "tests/support/lease_fixture.hpp"
 
 TEST_CASE_METHOD(lease_fixture, "renewed leases of another node stay counted past their TTL") {
-  start(all);
-  for (auto& n : all)
-    view(n, all);
+  start_joined();
   auto home = sb::pick_pool_home("test-pool", all);
   auto holder = others(all, home)[0];
   auto& a = client();
@@ -80,9 +78,7 @@ TEST_CASE_METHOD(lease_fixture,
 }
 
 TEST_CASE_METHOD(lease_fixture, "a lease granted after a long wait counts from its grant") {
-  start(all);
-  for (auto& n : all)
-    view(n, all);
+  start_joined();
   auto home = sb::pick_pool_home("test-pool", all);
   auto holder = others(all, home)[0];
   // The limit of 2 is held at the home; the holder's call waits longer than a TTL.
@@ -107,9 +103,7 @@ TEST_CASE_METHOD(lease_fixture, "a lease granted after a long wait counts from i
 }
 
 TEST_CASE_METHOD(lease_fixture, "a holder that wakes past its deadline revokes at once") {
-  start(all);
-  for (auto& n : all)
-    view(n, all);
+  start_joined();
   auto home = sb::pick_pool_home("test-pool", all);
   auto holder = others(all, home)[0];
   auto& a = client();
@@ -163,9 +157,7 @@ TEST_CASE_METHOD(lease_fixture, "the home answers a renewal of leases it does no
 TEST_CASE_METHOD(lease_fixture,
                  "a closed link: the holder revokes after half the margin unless a new home "
                  "confirms its leases") {
-  start(all);
-  for (auto& n : all)
-    view(n, all);
+  start_joined();
   auto home = sb::pick_pool_home("test-pool", all);
   auto rest = others(all, home);
   auto next = sb::pick_pool_home("test-pool", rest);
@@ -186,9 +178,7 @@ TEST_CASE_METHOD(lease_fixture,
 
 TEST_CASE_METHOD(lease_fixture,
                  "a closed link: leases a new home adopts in time are kept and renewed") {
-  start(all);
-  for (auto& n : all)
-    view(n, all);
+  start_joined();
   auto home = sb::pick_pool_home("test-pool", all);
   auto rest = others(all, home);
   auto next = sb::pick_pool_home("test-pool", rest);
@@ -211,9 +201,7 @@ TEST_CASE_METHOD(lease_fixture,
 
 TEST_CASE_METHOD(lease_fixture,
                  "a holder's closed link frees its leases at the home after the margin") {
-  start(all);
-  for (auto& n : all)
-    view(n, all);
+  start_joined();
   auto home = sb::pick_pool_home("test-pool", all);
   auto rest = others(all, home);
   auto& a = client();
@@ -269,9 +257,7 @@ TEST_CASE_METHOD(lease_fixture, "one renewal of a thousand leases is about 8 KB 
 TEST_CASE_METHOD(lease_fixture,
                  "a node cut off from its home counts its leases against its local share and "
                  "still revokes them by their deadline") {
-  start(all);
-  for (auto& n : all)
-    view(n, all);
+  start_joined();
   auto home = sb::pick_pool_home("test-pool", all);
   auto holder = others(all, home)[0];
   auto& a = client();
@@ -302,9 +288,7 @@ TEST_CASE_METHOD(lease_fixture,
 TEST_CASE_METHOD(lease_fixture,
                  "a new home grants nothing until a former home that left without handing "
                  "over can hold no stream, and renews what it adopted meanwhile") {
-  start(all);
-  for (auto& n : all)
-    view(n, all);
+  start_joined();
   auto home = sb::pick_pool_home("test-pool", all);
   auto rest = others(all, home);
   auto next = sb::pick_pool_home("test-pool", rest);
@@ -344,9 +328,7 @@ TEST_CASE_METHOD(lease_fixture,
                  "a home that was stalled past the failure timeout revokes its own calls' "
                  "leases and rebuilds") {
   stall_limit = 900ms;  // failure_timeout 1 s - heartbeat_interval 100 ms
-  start(all);
-  for (auto& n : all)
-    view(n, all);
+  start_joined();
   auto home = sb::pick_pool_home("test-pool", all);
   auto holder = others(all, home)[0];
   auto& a = client();
@@ -390,9 +372,7 @@ TEST_CASE_METHOD(lease_fixture, "a home alone is not revoked for a stall") {
 }
 
 TEST_CASE_METHOD(lease_fixture, "a home that left after its calls ended hands over at once") {
-  start(all);
-  for (auto& n : all)
-    view(n, all);
+  start_joined();
   auto home = sb::pick_pool_home("test-pool", all);
   auto rest = others(all, home);
   auto next = sb::pick_pool_home("test-pool", rest);

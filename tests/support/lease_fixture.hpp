@@ -142,6 +142,13 @@ struct lease_fixture : fixture {
     }
   }
 
+  // All three started, each with all three in its view.
+  void start_joined() {
+    start(all_nodes);
+    for (auto& n : all_nodes)
+      view(n, all_nodes);
+  }
+
   // Tells `node` that `up` are live; `via` replaces a member's front (a link proxy).
   void view(const std::string& node, const std::vector<std::string>& up,
             std::map<std::string, caf::actor> via = {}) {
